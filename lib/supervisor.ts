@@ -1,0 +1,343 @@
+/**
+ * The supervisor: guillotine's life in order. Each phase is a named function;
+ * `supervise` reads as the table of contents.
+ *
+ * @module
+ */
+
+import { formatDuration } from "./duration.ts";
+import {
+  EXIT_NOT_EXECUTABLE,
+  EXIT_NOT_FOUND,
+  GuillotineError,
+} from "./errors.ts";
+import { type ChildStatus, describeStatus, exitCodeFor } from "./exit_code.ts";
+import * as libc from "./libc.ts";
+import type { Logger } from "./log.ts";
+import { type Config, describeConfig } from "./options.ts";
+import { absolutePath } from "./paths.ts";
+import { Reaper } from "./reaper.ts";
+import { FORWARDED_SIGNALS, SIGNAL_NUMBERS, signalName } from "./signals.ts";
+import { FileWatch, type Trigger } from "./watcher.ts";
+
+/** How guillotine's run ended; `exitCodeOf` turns it into the exit code. */
+export type Outcome =
+  /** The child ended without a trigger (on its own or by a forwarded signal). */
+  | { kind: "exited"; status: ChildStatus }
+  /** A trigger ended the child (status), or came before it started (null). */
+  | { kind: "guillotined"; trigger: Trigger; status: ChildStatus | null }
+  /** A terminating signal came before the child started. */
+  | { kind: "interrupted"; signal: number };
+
+/** What the supervisor takes from its caller, besides the configuration. */
+export interface SupervisorContext {
+  log: Logger;
+  /** For relative watch paths. */
+  cwd: string;
+}
+
+/** Signals that end guillotine when no child is there to forward them to. */
+const TERMINATING = new Set(["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT"]);
+const SIGKILL = 9;
+const SIGTERM = 15;
+const GROUP_POLL_MS = 10;
+
+/**
+ * Runs the child under guillotine's watch until it ends or is guillotined.
+ *
+ * @throws {GuillotineError} For an unusable watch path (125) or a command that
+ *   cannot be started (126, 127).
+ */
+export async function supervise(
+  config: Config,
+  { log, cwd }: SupervisorContext,
+): Promise<Outcome> {
+  log.info("starting", describeConfig(config));
+  registerAsSubreaper(log);
+  libc.ignoreTerminalStops();
+  const reaper = new Reaper();
+  reaper.start();
+  const forwarder = new SignalForwarder(log);
+  forwarder.start();
+  try {
+    const watch = config.watch.length ? armWatch(config, cwd, log) : null;
+    const early = watch?.trigger ?? null;
+    if (early) {
+      log.info(`${early.reason} at start-up: not starting the child`);
+      return { kind: "guillotined", trigger: early, status: null };
+    }
+    const triggered = watch
+      ? watch.watch.triggered
+      : new Promise<never>(() => {});
+
+    const child = startChild(config.command, log);
+    const exited = reaper.exitOf(child.pid);
+    forwarder.forwardTo(child.pid);
+
+    const first = await Promise.race([
+      exited.then((status) => ({ status, trigger: null })),
+      triggered.then((trigger) => ({ status: null, trigger })),
+      forwarder.interrupted.then(() => ({ status: null, trigger: null })),
+    ]);
+    watch?.watch.close();
+    if (first.status) {
+      log.info(`child ${describeStatus(first.status, signalName)}`, {
+        pid: child.pid,
+      });
+      endStragglers(child.pid, log);
+      return { kind: "exited", status: first.status };
+    }
+    if (first.trigger) {
+      log.info(`guillotining the child: ${first.trigger.reason}`, {
+        pid: child.pid,
+      });
+      const status = await stopChild(child.pid, exited, config, log);
+      return { kind: "guillotined", trigger: first.trigger, status };
+    }
+    throw new Error(
+      "unreachable: the forwarder is interrupted only before a child exists",
+    );
+  } finally {
+    forwarder.stop();
+    reaper.stop();
+  }
+}
+
+/**
+ * guillotine's exit code for an outcome.
+ *
+ * @example
+ * ```ts
+ * import { exitCodeOf } from "./supervisor.ts";
+ * console.assert(exitCodeOf({ kind: "interrupted", signal: 15 }, 0, []) === 143);
+ * ```
+ */
+export function exitCodeOf(
+  outcome: Outcome,
+  triggerExitCode: number,
+  successExitCodes: readonly number[],
+): number {
+  switch (outcome.kind) {
+    case "guillotined":
+      return triggerExitCode;
+    case "interrupted":
+      return 128 + outcome.signal;
+    case "exited":
+      return exitCodeFor(outcome.status, successExitCodes);
+  }
+}
+
+/**
+ * Orphans come to PID 1 by kernel rule; when guillotine is not PID 1 (a pod
+ * with shareProcessNamespace), it asks for them.
+ */
+function registerAsSubreaper(log: Logger): void {
+  const pid = libc.getpid();
+  if (pid === 1) return;
+  if (libc.becomeSubreaper()) {
+    log.debug("not PID 1: registered as child subreaper", { pid });
+  } else {
+    log.warn(
+      "not PID 1 and cannot register as child subreaper: orphans may stay zombies",
+      {
+        pid,
+      },
+    );
+  }
+}
+
+function armWatch(
+  config: Config,
+  cwd: string,
+  log: Logger,
+): { watch: FileWatch; trigger: Trigger | null } {
+  const watch = new FileWatch({
+    paths: config.watch.map((p) => absolutePath(p, cwd)),
+    mode: config.watchMode,
+    method: config.watchMethod,
+    pollIntervalMs: config.pollIntervalMs,
+    log,
+  });
+  return { watch, trigger: watch.arm() };
+}
+
+/** Spawns the child in its own process group and maps spawn errors to 126/127. */
+function startChild(command: string[], log: Logger): { pid: number } {
+  const foreground = libc.canHandOverTerminal();
+  let result = libc.spawn(command, foreground);
+  if (
+    result.errno === libc.ENOTTY || (foreground && result.errno === libc.EPERM)
+  ) {
+    // The terminal could not be handed over; run the child without it.
+    log.warn(
+      "cannot hand the terminal to the child; it runs in the background",
+    );
+    result = libc.spawn(command, false);
+  }
+  if (result.errno === 0) {
+    log.info("child started", { pid: result.pid });
+    return { pid: result.pid };
+  }
+  const name = command[0];
+  switch (result.errno) {
+    case libc.ENOENT:
+    case libc.ENOTDIR:
+    case libc.ELOOP:
+    case libc.ENAMETOOLONG:
+      throw new GuillotineError(
+        name.includes("/")
+          ? `Command "${name}" not found: check the path, and the interpreter on its #! line`
+          : `Command "${name}" not found in PATH: check its name, or give its full path`,
+        EXIT_NOT_FOUND,
+      );
+    default:
+      throw new GuillotineError(
+        `Command "${name}" cannot be executed (errno ${result.errno}): make it an executable file (chmod +x) with a valid format or #! line`,
+        EXIT_NOT_EXECUTABLE,
+      );
+  }
+}
+
+/** Sends a signal to the child's process group; a gone group is a warning. */
+function signalGroup(
+  pgid: number,
+  signal: number,
+  log: Logger,
+  why: string,
+): void {
+  const error = libc.kill(-pgid, signal);
+  if (error === 0) {
+    log.info(`sent ${signalName(signal)} to the child's process group${why}`, {
+      pgid,
+    });
+  } else if (error === libc.ESRCH) {
+    log.warn(`child was already gone when sending ${signalName(signal)}`, {
+      pgid,
+    });
+  } else {
+    log.error(`cannot send ${signalName(signal)} (errno ${error})`, { pgid });
+  }
+}
+
+function groupAlive(pgid: number): boolean {
+  return libc.kill(-pgid, 0) !== libc.ESRCH;
+}
+
+function delay(ms: number): { done: Promise<void>; cancel: () => void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const done = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
+  return { done, cancel: () => clearTimeout(timer) };
+}
+
+async function groupGone(pgid: number): Promise<void> {
+  while (groupAlive(pgid)) await delay(GROUP_POLL_MS).done;
+}
+
+/**
+ * The graceful stop: the signal to the whole group, then SIGKILL to the
+ * group when the grace period is over and anyone is left.
+ */
+async function stopChild(
+  pgid: number,
+  exited: Promise<ChildStatus>,
+  config: Config,
+  log: Logger,
+): Promise<ChildStatus> {
+  signalGroup(pgid, config.signal.number, log, "");
+  const grace = delay(config.gracePeriodMs);
+  const gone = exited.then(async (status) => {
+    await groupGone(pgid);
+    return status;
+  });
+  const first = await Promise.race([gone, grace.done.then(() => null)]);
+  grace.cancel();
+  if (first) {
+    log.info(
+      `child ${describeStatus(first, signalName)} after ${config.signal.name}`,
+      {
+        pid: pgid,
+      },
+    );
+    return first;
+  }
+  signalGroup(
+    pgid,
+    SIGKILL,
+    log,
+    `: grace period of ${formatDuration(config.gracePeriodMs)} is over`,
+  );
+  const status = await exited;
+  await groupGone(pgid);
+  log.info(`child ${describeStatus(status, signalName)}`, { pid: pgid });
+  return status;
+}
+
+/**
+ * After the child ended on its own, what it left in its group gets SIGTERM,
+ * as dumb-init does, rather than the SIGKILL of the namespace's end.
+ */
+function endStragglers(pgid: number, log: Logger): void {
+  if (groupAlive(pgid)) {
+    signalGroup(pgid, SIGTERM, log, ": the child left processes behind");
+  }
+}
+
+/**
+ * Forwards every catchable signal to the child's process group. Before the
+ * child exists, a terminating signal ends guillotine instead.
+ */
+class SignalForwarder {
+  #log: Logger;
+  #pgid: number | null = null;
+  #listeners = new Map<Deno.Signal, () => void>();
+  #interrupt!: (signal: number) => void;
+  /** Resolves with a terminating signal that came before the child. */
+  readonly interrupted: Promise<number>;
+
+  constructor(log: Logger) {
+    this.#log = log;
+    this.interrupted = new Promise((resolve) => this.#interrupt = resolve);
+  }
+
+  start(): void {
+    for (const name of FORWARDED_SIGNALS) {
+      const listener = () => this.#receive(name);
+      Deno.addSignalListener(name, listener);
+      this.#listeners.set(name, listener);
+    }
+  }
+
+  forwardTo(pgid: number): void {
+    this.#pgid = pgid;
+  }
+
+  stop(): void {
+    for (const [name, listener] of this.#listeners) {
+      Deno.removeSignalListener(name, listener);
+    }
+    this.#listeners.clear();
+  }
+
+  #receive(name: Deno.Signal): void {
+    const number = SIGNAL_NUMBERS[name];
+    if (this.#pgid === null) {
+      if (TERMINATING.has(name)) {
+        this.#log.info(`received ${name} before the child started: exiting`);
+        this.#interrupt(number);
+      } else {
+        this.#log.debug(`received ${name} before the child started: ignored`);
+      }
+      return;
+    }
+    const error = libc.kill(-this.#pgid, number);
+    if (error === 0) {
+      this.#log.debug(`forwarded ${name} to the child's process group`, {
+        pgid: this.#pgid,
+      });
+    } else {
+      this.#log.warn(`child was already gone when forwarding ${name}`, {
+        pgid: this.#pgid,
+      });
+    }
+  }
+}
