@@ -472,6 +472,11 @@ export function parseOptions(
   return { kind: "run", config };
 }
 
+/** Quotes an argument for a log line only where a shell would need it. */
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
 /**
  * Describes the configuration in one line of facts, for the start-up log.
  *
@@ -479,7 +484,7 @@ export function parseOptions(
  */
 export function describeConfig(config: Config): Record<string, string> {
   const fields: Record<string, string> = {
-    command: JSON.stringify(config.command),
+    command: config.command.map(shellQuote).join(" "),
     watch: config.watch.length ? config.watch.join(",") : "(none)",
   };
   if (config.watch.length > 1) fields.watch_mode = config.watchMode;

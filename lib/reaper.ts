@@ -9,6 +9,7 @@
 
 import { type ChildStatus, decodeWaitStatus } from "./exit_code.ts";
 import { reapOne } from "./libc.ts";
+import type { Logger } from "./log.ts";
 
 /** Reaps on SIGCHLD and hands out the statuses of awaited children. */
 export class Reaper {
@@ -16,6 +17,11 @@ export class Reaper {
   #orphans = 0;
   #listener = () => this.reap();
   #started = false;
+  #log: Logger;
+
+  constructor(log: Logger) {
+    this.#log = log;
+  }
 
   /** Listens for SIGCHLD and reaps what has already exited. */
   start(): void {
@@ -51,6 +57,7 @@ export class Reaper {
    * stand for many exits: loop until none is left.
    */
   reap(): void {
+    const before = this.#orphans;
     for (let reaped = reapOne(); reaped; reaped = reapOne()) {
       const resolve = this.#waiting.get(reaped.pid);
       if (resolve) {
@@ -59,6 +66,12 @@ export class Reaper {
       } else {
         this.#orphans++;
       }
+    }
+    if (this.#orphans > before) {
+      this.#log.debug("reaped orphans", {
+        count: this.#orphans - before,
+        total: this.#orphans,
+      });
     }
   }
 }

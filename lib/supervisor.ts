@@ -55,7 +55,7 @@ export async function supervise(
   log.info("starting", describeConfig(config));
   registerAsSubreaper(log);
   libc.ignoreTerminalStops();
-  const reaper = new Reaper();
+  const reaper = new Reaper(log);
   reaper.start();
   const forwarder = new SignalForwarder(log);
   forwarder.start();

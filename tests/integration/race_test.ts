@@ -1,0 +1,35 @@
+// A start-up race: the file appears at varied moments during start-up. It is
+// never missed and guillotine never hangs.
+import { assertEquals } from "../assert.ts";
+import { start, tempDir } from "../helpers.ts";
+
+const ROUNDS = 200;
+
+Deno.test(`the file appearing during start-up is never missed (${ROUNDS} rounds)`, async () => {
+  await using dir = await tempDir();
+  for (let round = 0; round < ROUNDS; round++) {
+    const file = `${dir.path}/done-${round}`;
+    // 0 to 190 ms after the spawn covers the runtime's start, the watch's
+    // arming, the first check and the child's start.
+    const delayMs = (round * 7) % 200;
+    const g = start(["--watch", file, "--poll-interval", "0", "sleep", "1000"]);
+    try {
+      await new Promise((r) => setTimeout(r, delayMs));
+      if (round % 2) {
+        await Deno.writeTextFile(`${file}.tmp`, "");
+        await Deno.rename(`${file}.tmp`, file);
+      } else {
+        await Deno.writeTextFile(file, "");
+      }
+      const status = await g.status(15_000);
+      assertEquals(
+        status.code,
+        0,
+        `round ${round}, file after ${delayMs} ms: ${g.stderr}`,
+      );
+    } finally {
+      g.destroy();
+      await g.settled();
+    }
+  }
+});

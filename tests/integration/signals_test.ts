@@ -1,0 +1,81 @@
+// Every forwarded signal arrives at a child that records what it receives.
+import { FORWARDED_SIGNALS } from "../../lib/signals.ts";
+import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { FIXTURES, start } from "../helpers.ts";
+
+Deno.test("every catchable signal sent to guillotine reaches the child", async () => {
+  const g = start(["--", "deno", "run", "-A", `${FIXTURES}recorder.ts`]);
+  try {
+    await g.waitForStdout(/ready/);
+    const others = FORWARDED_SIGNALS.filter((s) => s !== "SIGTERM");
+    for (const signal of others) {
+      await g.kill(signal);
+      await g.waitForStdout(new RegExp(`^${signal}$`, "m"));
+    }
+    await g.kill("SIGTERM");
+    const status = await g.status();
+    assertEquals(status.code, 0, g.stderr);
+    const received = g.stdout.split("\n").filter((l) => l.startsWith("SIG"));
+    assertEquals(received, [...others, "SIGTERM"]);
+  } finally {
+    g.destroy();
+    await g.settled();
+  }
+});
+
+Deno.test("a forwarded SIGTERM that kills the child gives 143", async () => {
+  const g = start(["sh", "-c", "echo ready; exec sleep 1000"]);
+  try {
+    await g.waitForStdout(/ready/);
+    await g.kill("SIGTERM");
+    assertEquals((await g.status()).code, 143);
+    assertMatch(g.stderr, /child killed by SIGTERM/);
+  } finally {
+    g.destroy();
+    await g.settled();
+  }
+});
+
+Deno.test("--success-exit-code turns the proxy's 143 into 0", async () => {
+  const g = start([
+    "--success-exit-code",
+    "143",
+    "sh",
+    "-c",
+    "echo ready; exec sleep 1000",
+  ]);
+  try {
+    await g.waitForStdout(/ready/);
+    await g.kill("SIGTERM");
+    assertEquals((await g.status()).code, 0);
+  } finally {
+    g.destroy();
+    await g.settled();
+  }
+});
+
+Deno.test("with a terminal on stdin, the child is the terminal's foreground", async () => {
+  // script(1) gives guillotine a pseudo-terminal as its controlling terminal.
+  const inner = [
+    "unshare --pid --fork --mount-proc",
+    Deno.execPath(),
+    "run --allow-ffi --allow-read --allow-write --allow-env --allow-net",
+    new URL("../../main.ts", import.meta.url).pathname,
+    "sh -c 'read -r s < /proc/$$/stat; echo STAT $s'",
+  ].join(" ");
+  const output = await new Deno.Command("script", {
+    args: ["-qec", inner, "/dev/null"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(output.stdout);
+  assertEquals(output.code, 0, text);
+  const stat = text.match(
+    /STAT (\d+) \(sh\) \S+ (\d+) (\d+) (\d+) (\d+) (-?\d+)/,
+  );
+  assert(stat, `no stat line in ${JSON.stringify(text)}`);
+  const [, pid, , pgrp, , , tpgid] = stat;
+  assertEquals(pgrp, pid, "the child leads its own process group");
+  assertEquals(tpgid, pgrp, "the child's group holds the terminal");
+});

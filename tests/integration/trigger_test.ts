@@ -1,0 +1,236 @@
+// The trigger, for real: guillotine as PID 1 of a new PID namespace, a real
+// child, real files made the ways a main container makes them.
+import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { alive, FIXTURES, pollUntil, start, tempDir } from "../helpers.ts";
+
+const RECORDER = ["deno", "run", "-A", `${FIXTURES}recorder.ts`];
+
+/** Starts guillotine over the recorder, waits until it is ready. */
+async function startWatching(
+  args: string[],
+  out: string,
+  env?: Record<string, string>,
+) {
+  const g = start([...args, "--", ...RECORDER, out], { env });
+  await g.waitForStdout(/ready/);
+  return g;
+}
+
+async function expectGuillotined(
+  g: ReturnType<typeof start>,
+  out: string,
+  code = 0,
+): Promise<void> {
+  try {
+    const status = await g.status();
+    assertEquals(status.code, code, g.stderr);
+    assertMatch(g.stderr, /guillotining the child: watched file .* exists/);
+    assertMatch(Deno.readTextFileSync(out), /SIGTERM/);
+  } finally {
+    g.destroy();
+    await g.settled();
+  }
+}
+
+Deno.test("a touched file ends the child with SIGTERM and guillotine exits 0", async () => {
+  await using dir = await tempDir();
+  const out = `${dir.path}/signals`;
+  const g = await startWatching(["--watch", `${dir.path}/done`], out);
+  await Deno.writeTextFile(`${dir.path}/done`, "");
+  await expectGuillotined(g, out);
+});
+
+Deno.test("GUILLOTINE_WATCHED_FILE works as in the original manifests", async () => {
+  await using dir = await tempDir();
+  const out = `${dir.path}/signals`;
+  const g = await startWatching([], out, {
+    GUILLOTINE_WATCHED_FILE: `${dir.path}/completed`,
+    GUILLOTINE_INTERVAL: "1",
+  });
+  await Deno.writeTextFile(`${dir.path}/completed`, "");
+  await expectGuillotined(g, out);
+  assertMatch(g.stderr, /poll_interval=1s/);
+});
+
+Deno.test("a file renamed into place fires the trigger", async () => {
+  await using dir = await tempDir();
+  const out = `${dir.path}/signals`;
+  const g = await startWatching(["--watch", `${dir.path}/done`], out);
+  await Deno.writeTextFile(`${dir.path}/.done.tmp`, "ok");
+  await Deno.rename(`${dir.path}/.done.tmp`, `${dir.path}/done`);
+  await expectGuillotined(g, out);
+});
+
+Deno.test("a file that already exists: the child never starts", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/done`, "");
+  const g = start([
+    "--watch",
+    `${dir.path}/done`,
+    "--exit-code",
+    "7",
+    "sh",
+    "-c",
+    `touch ${dir.path}/started`,
+  ]);
+  const status = await g.status();
+  assertEquals(status.code, 7);
+  assertMatch(g.stderr, /already exists|at start-up: not starting the child/);
+  assert(!(await exists(`${dir.path}/started`)), "the child ran");
+  assert(!/child started/.test(g.stderr));
+});
+
+Deno.test("the parent directories may be made after start-up", async () => {
+  await using dir = await tempDir();
+  const out = `${dir.path}/signals`;
+  const g = await startWatching(["--watch", `${dir.path}/a/b/done`], out);
+  await Deno.mkdir(`${dir.path}/a`);
+  await Deno.mkdir(`${dir.path}/a/b`);
+  await Deno.writeTextFile(`${dir.path}/a/b/done`, "");
+  await expectGuillotined(g, out);
+});
+
+Deno.test("a directory removed and made again is still watched", async () => {
+  await using dir = await tempDir();
+  await Deno.mkdir(`${dir.path}/sub`);
+  const out = `${dir.path}/signals`;
+  const g = await startWatching([
+    "--watch",
+    `${dir.path}/sub/done`,
+    "--poll-interval",
+    "0",
+    "--log-level",
+    "debug",
+  ], out);
+  const armed = () => g.stderr.match(/watching for file events/g)?.length ?? 0;
+  assertEquals(armed(), 1);
+  await Deno.remove(`${dir.path}/sub`);
+  await pollUntil(() => armed() === 2, "the watch to move up to the parent");
+  await Deno.mkdir(`${dir.path}/sub`);
+  await pollUntil(
+    () => armed() === 3,
+    "the watch to come back to the new directory",
+  );
+  await Deno.writeTextFile(`${dir.path}/sub/done`, "");
+  await expectGuillotined(g, out);
+});
+
+Deno.test("a ConfigMap-style symlink swap fires the trigger", async () => {
+  await using dir = await tempDir();
+  const d = dir.path;
+  await Deno.mkdir(`${d}/..v1`);
+  await Deno.symlink("..v1", `${d}/..data`);
+  await Deno.symlink("..data/done", `${d}/done`);
+  const out = `${d}/signals`;
+  const g = await startWatching([
+    "--watch",
+    `${d}/done`,
+    "--poll-interval",
+    "0",
+  ], out);
+  await Deno.mkdir(`${d}/..v2`);
+  await Deno.writeTextFile(`${d}/..v2/done`, "");
+  await Deno.symlink("..v2", `${d}/..data_tmp`);
+  await Deno.rename(`${d}/..data_tmp`, `${d}/..data`);
+  await expectGuillotined(g, out);
+});
+
+Deno.test("the poll alone fires the trigger (file systems without events)", async () => {
+  await using dir = await tempDir();
+  const out = `${dir.path}/signals`;
+  const g = await startWatching([
+    "--watch",
+    `${dir.path}/done`,
+    "--watch-method",
+    "poll",
+    "--poll-interval",
+    "100ms",
+    "--log-level",
+    "debug",
+  ], out);
+  await Deno.writeTextFile(`${dir.path}/done`, "");
+  await expectGuillotined(g, out);
+  assertMatch(g.stderr, /seen_by=poll/);
+  assert(!/watching for file events/.test(g.stderr));
+});
+
+Deno.test("with several files, the trigger waits for all of them", async () => {
+  await using dir = await tempDir();
+  const out = `${dir.path}/signals`;
+  const g = await startWatching([
+    "--watch",
+    `${dir.path}/one`,
+    "--watch",
+    `${dir.path}/two`,
+    "--log-level",
+    "debug",
+  ], out);
+  await Deno.writeTextFile(`${dir.path}/one`, "");
+  await g.waitForStderr(/watched file exists file=\S*\/one/);
+  const child = await g.childPid();
+  assert(alive(child), "the child ended on the first of two files");
+  assert(!/guillotining/.test(g.stderr));
+  await Deno.writeTextFile(`${dir.path}/two`, "");
+  await expectGuillotined(g, out);
+  assertMatch(g.stderr, /\(all of 2\)/);
+});
+
+Deno.test("--watch-mode any fires on the first file", async () => {
+  await using dir = await tempDir();
+  const out = `${dir.path}/signals`;
+  const g = await startWatching([
+    "--watch",
+    `${dir.path}/one`,
+    "--watch",
+    `${dir.path}/two`,
+    "--watch-mode",
+    "any",
+  ], out);
+  await Deno.writeTextFile(`${dir.path}/two`, "");
+  await expectGuillotined(g, out);
+});
+
+Deno.test("--exit-code sets the code after a trigger, whatever the child returned", async () => {
+  await using dir = await tempDir();
+  const g = start([
+    "--watch",
+    `${dir.path}/done`,
+    "sh",
+    "-c",
+    "trap 'exit 9' TERM; echo ready; while :; do sleep 0.05; done",
+  ], { env: { GUILLOTINE_EXIT_CODE: "5" } });
+  try {
+    await g.waitForStdout(/ready/);
+    await Deno.writeTextFile(`${dir.path}/done`, "");
+    assertEquals((await g.status()).code, 5);
+    assertMatch(g.stderr, /child exit code 9 after SIGTERM/);
+  } finally {
+    g.destroy();
+    await g.settled();
+  }
+});
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+Deno.test("a trigger during a long start-up of the child is not lost", async () => {
+  await using dir = await tempDir();
+  // The child takes its time; the file comes before it is ready.
+  const g = start([
+    "--watch",
+    `${dir.path}/done`,
+    "sh",
+    "-c",
+    "exec sleep 1000",
+  ]);
+  try {
+    await g.waitForStderr(/child started/);
+    await Deno.writeTextFile(`${dir.path}/done`, "");
+    assertEquals((await g.status()).code, 0);
+    await pollUntil(() => /exiting code=0/.test(g.stderr), "the exit log line");
+  } finally {
+    g.destroy();
+    await g.settled();
+  }
+});

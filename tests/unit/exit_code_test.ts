@@ -1,0 +1,58 @@
+import {
+  decodeWaitStatus,
+  exitCodeFor,
+  shellCode,
+} from "../../lib/exit_code.ts";
+import { exitCodeOf } from "../../lib/supervisor.ts";
+import { assertEquals } from "../assert.ts";
+
+Deno.test("decodeWaitStatus reads exits and signal deaths", () => {
+  assertEquals(decodeWaitStatus(0), { code: 0, signal: null });
+  assertEquals(decodeWaitStatus(3 << 8), { code: 3, signal: null });
+  assertEquals(decodeWaitStatus(255 << 8), { code: 255, signal: null });
+  assertEquals(decodeWaitStatus(15), { code: null, signal: 15 });
+  // A core dump sets bit 7; the signal is still 11.
+  assertEquals(decodeWaitStatus(0x80 | 11), { code: null, signal: 11 });
+});
+
+Deno.test("shellCode and exitCodeFor follow the shell's table", () => {
+  const table: [number | null, number | null, number[], number][] = [
+    [0, null, [], 0],
+    [1, null, [], 1],
+    [255, null, [], 255],
+    [null, 9, [], 137],
+    [null, 15, [], 143],
+    [143, null, [143], 0],
+    [null, 15, [143], 0],
+    [2, null, [143], 2],
+  ];
+  for (const [code, signal, success, expected] of table) {
+    assertEquals(
+      exitCodeFor({ code, signal }, success),
+      expected,
+      `${code} ${signal}`,
+    );
+  }
+  assertEquals(shellCode({ code: null, signal: 2 }), 130);
+});
+
+Deno.test("exitCodeOf: a trigger's code beats the child's", () => {
+  const trigger = { reason: "test", files: [] };
+  assertEquals(
+    exitCodeOf(
+      { kind: "guillotined", trigger, status: { code: 143, signal: null } },
+      0,
+      [],
+    ),
+    0,
+  );
+  assertEquals(
+    exitCodeOf({ kind: "guillotined", trigger, status: null }, 7, []),
+    7,
+  );
+  assertEquals(
+    exitCodeOf({ kind: "exited", status: { code: 3, signal: null } }, 0, []),
+    3,
+  );
+  assertEquals(exitCodeOf({ kind: "interrupted", signal: 15 }, 0, []), 143);
+});
