@@ -9,7 +9,7 @@
 import { EXIT_USAGE, GuillotineError } from "./lib/errors.ts";
 import { createLogger, writeStderr } from "./lib/log.ts";
 import { helpText, parseOptions } from "./lib/options.ts";
-import { exitCodeOf, supervise } from "./lib/supervisor.ts";
+import { run } from "./lib/supervisor.ts";
 import { VERSION } from "./lib/version.ts";
 
 /**
@@ -38,10 +38,7 @@ export async function main(
       level: config.logLevel,
       format: config.logFormat,
     });
-    const outcome = await supervise(config, { log, cwd: Deno.cwd() });
-    const code = exitCodeOf(outcome, config.exitCode, config.successExitCodes);
-    log.info("exiting", { code });
-    return code;
+    return await run(config, { log, cwd: Deno.cwd() });
   } catch (error) {
     if (error instanceof GuillotineError) {
       writeStderr(`guillotine: error: ${error.message}\n`);

@@ -474,7 +474,9 @@ export function parseOptions(
 
 /** Quotes an argument for a log line only where a shell would need it. */
 function shellQuote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+  return /^[\w@%+=:,./-]+$/.test(arg)
+    ? arg
+    : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
 /**

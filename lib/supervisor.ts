@@ -6,14 +6,18 @@
  */
 
 import { formatDuration } from "./duration.ts";
+import type { Endpoint } from "./endpoint.ts";
 import {
   EXIT_NOT_EXECUTABLE,
   EXIT_NOT_FOUND,
+  EXIT_USAGE,
+  EXIT_WAIT_TIMEOUT,
   GuillotineError,
 } from "./errors.ts";
 import { type ChildStatus, describeStatus, exitCodeFor } from "./exit_code.ts";
 import * as libc from "./libc.ts";
 import type { Logger } from "./log.ts";
+import type { RecordReason } from "./notify.ts";
 import { type Config, describeConfig } from "./options.ts";
 import { absolutePath } from "./paths.ts";
 import { Reaper } from "./reaper.ts";
@@ -24,10 +28,20 @@ import { FileWatch, type Trigger } from "./watcher.ts";
 export type Outcome =
   /** The child ended without a trigger (on its own or by a forwarded signal). */
   | { kind: "exited"; status: ChildStatus }
-  /** A trigger ended the child (status), or came before it started (null). */
-  | { kind: "guillotined"; trigger: Trigger; status: ChildStatus | null }
+  /**
+   * A trigger ended the child (status), or came before it started (null);
+   * guillotine exits with `exitCode`.
+   */
+  | {
+    kind: "guillotined";
+    trigger: Trigger;
+    status: ChildStatus | null;
+    exitCode: number;
+  }
   /** A terminating signal came before the child started. */
-  | { kind: "interrupted"; signal: number };
+  | { kind: "interrupted"; signal: number }
+  /** Readiness gates were not ready in time; the child never started. */
+  | { kind: "wait-timeout"; notReady: string[] };
 
 /** What the supervisor takes from its caller, besides the configuration. */
 export interface SupervisorContext {
@@ -43,10 +57,41 @@ const SIGTERM = 15;
 const GROUP_POLL_MS = 10;
 
 /**
+ * Runs guillotine: supervises, then writes the completion record when
+ * `--notify` asks for one, whatever the end.
+ *
+ * @returns guillotine's exit code.
+ * @throws {GuillotineError} As {@linkcode supervise}, after the record.
+ */
+export async function run(
+  config: Config,
+  context: SupervisorContext,
+): Promise<number> {
+  const { log } = context;
+  let outcome: Outcome;
+  try {
+    outcome = await supervise(config, context);
+  } catch (error) {
+    if (error instanceof GuillotineError && error.exitCode !== EXIT_USAGE) {
+      await notify(config, {
+        exitCode: error.exitCode,
+        signal: null,
+        reason: "spawn-failed",
+      }, log);
+    }
+    throw error;
+  }
+  const code = exitCodeOf(outcome, config.successExitCodes);
+  await notify(config, recordOf(outcome, code), log);
+  log.info("exiting", { code });
+  return code;
+}
+
+/**
  * Runs the child under guillotine's watch until it ends or is guillotined.
  *
- * @throws {GuillotineError} For an unusable watch path (125) or a command that
- *   cannot be started (126, 127).
+ * @throws {GuillotineError} For an unusable watch path or listen address
+ *   (125), or a command that cannot be started (126, 127).
  */
 export async function supervise(
   config: Config,
@@ -59,27 +104,36 @@ export async function supervise(
   reaper.start();
   const forwarder = new SignalForwarder(log);
   forwarder.start();
+  const trigger = Promise.withResolvers<Trigger>();
+  let watch: FileWatch | null = null;
+  let endpoint: Endpoint | null = null;
   try {
-    const watch = config.watch.length ? armWatch(config, cwd, log) : null;
-    const early = watch?.trigger ?? null;
+    const armed = config.watch.length ? armWatch(config, cwd, log) : null;
+    watch = armed?.watch ?? null;
+    const early = armed?.early;
     if (early) {
       log.info(`${early.reason} at start-up: not starting the child`);
-      return { kind: "guillotined", trigger: early, status: null };
+      return await guillotined(config, early, null, log);
     }
-    const triggered = watch
-      ? watch.watch.triggered
-      : new Promise<never>(() => {});
+    watch?.triggered.then(trigger.resolve);
+    if (config.listen) {
+      endpoint = await openQuitEndpoint(config, trigger.resolve, log);
+    }
+
+    const before = await awaitGates(config, log, trigger.promise, forwarder);
+    if (before) return before;
 
     const child = startChild(config.command, log);
     const exited = reaper.exitOf(child.pid);
     forwarder.forwardTo(child.pid);
+    endpoint?.setHealthy(true);
 
     const first = await Promise.race([
       exited.then((status) => ({ status, trigger: null })),
-      triggered.then((trigger) => ({ status: null, trigger })),
-      forwarder.interrupted.then(() => ({ status: null, trigger: null })),
+      trigger.promise.then((trigger) => ({ status: null, trigger })),
     ]);
-    watch?.watch.close();
+    watch?.close();
+    endpoint?.setHealthy(false);
     if (first.status) {
       log.info(`child ${describeStatus(first.status, signalName)}`, {
         pid: child.pid,
@@ -87,17 +141,14 @@ export async function supervise(
       endStragglers(child.pid, log);
       return { kind: "exited", status: first.status };
     }
-    if (first.trigger) {
-      log.info(`guillotining the child: ${first.trigger.reason}`, {
-        pid: child.pid,
-      });
-      const status = await stopChild(child.pid, exited, config, log);
-      return { kind: "guillotined", trigger: first.trigger, status };
-    }
-    throw new Error(
-      "unreachable: the forwarder is interrupted only before a child exists",
-    );
+    log.info(`guillotining the child: ${first.trigger!.reason}`, {
+      pid: child.pid,
+    });
+    const status = await stopChild(child.pid, exited, config, log);
+    return await guillotined(config, first.trigger!, status, log);
   } finally {
+    watch?.close();
+    await endpoint?.close();
     forwarder.stop();
     reaper.stop();
   }
@@ -109,22 +160,201 @@ export async function supervise(
  * @example
  * ```ts
  * import { exitCodeOf } from "./supervisor.ts";
- * console.assert(exitCodeOf({ kind: "interrupted", signal: 15 }, 0, []) === 143);
+ * console.assert(exitCodeOf({ kind: "interrupted", signal: 15 }, []) === 143);
  * ```
  */
 export function exitCodeOf(
   outcome: Outcome,
-  triggerExitCode: number,
   successExitCodes: readonly number[],
 ): number {
   switch (outcome.kind) {
     case "guillotined":
-      return triggerExitCode;
+      return outcome.exitCode;
     case "interrupted":
       return 128 + outcome.signal;
+    case "wait-timeout":
+      return EXIT_WAIT_TIMEOUT;
     case "exited":
       return exitCodeFor(outcome.status, successExitCodes);
   }
+}
+
+/** The record's facts for an outcome (see notify.ts). */
+function recordOf(
+  outcome: Outcome,
+  exitCode: number,
+): { exitCode: number; signal: string | null; reason: RecordReason } {
+  switch (outcome.kind) {
+    case "exited":
+      return {
+        exitCode,
+        signal: outcome.status.signal === null
+          ? null
+          : signalName(outcome.status.signal),
+        reason: outcome.status.signal === null ? "exited" : "killed",
+      };
+    case "guillotined":
+      return {
+        exitCode,
+        signal: outcome.status?.signal
+          ? signalName(outcome.status.signal)
+          : null,
+        reason: outcome.status ? "guillotined" : "not-started",
+      };
+    case "interrupted":
+      return {
+        exitCode,
+        signal: signalName(outcome.signal),
+        reason: "interrupted",
+      };
+    case "wait-timeout":
+      return { exitCode, signal: null, reason: "wait-timeout" };
+  }
+}
+
+/** Writes the completion record, if asked for; a failure is logged, not fatal. */
+async function notify(
+  config: Config,
+  facts: { exitCode: number; signal: string | null; reason: RecordReason },
+  log: Logger,
+): Promise<void> {
+  if (!config.notify) return;
+  const { writeRecord } = await import("./notify.ts");
+  const record = {
+    guillotine: 1 as const,
+    ...facts,
+    endedAt: new Date().toISOString(),
+    command: config.command,
+  };
+  try {
+    await writeRecord(config.notify, record);
+    log.info("wrote completion record", {
+      file: config.notify,
+      exit_code: facts.exitCode,
+      reason: facts.reason,
+    });
+  } catch (error) {
+    log.error("cannot write completion record", {
+      file: config.notify,
+      error: (error as Error).message,
+    });
+  }
+}
+
+/** The guillotined outcome, with its exit code: fixed, or from the records. */
+async function guillotined(
+  config: Config,
+  trigger: Trigger,
+  status: ChildStatus | null,
+  log: Logger,
+): Promise<Outcome> {
+  let exitCode = config.exitCode;
+  if (config.exitCodeFromFile && trigger.files.length) {
+    exitCode = await exitCodeFromRecords(trigger.files, config.exitCode, log);
+  }
+  return { kind: "guillotined", trigger, status, exitCode };
+}
+
+/**
+ * The first non-zero code among the records, else 0; a file that is not a
+ * record counts as `fallback`, with a warning.
+ */
+async function exitCodeFromRecords(
+  files: string[],
+  fallback: number,
+  log: Logger,
+): Promise<number> {
+  const { parseRecord } = await import("./notify.ts");
+  const codes: number[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(file);
+    } catch (error) {
+      log.warn(`cannot read completion record: using exit code ${fallback}`, {
+        file,
+        error: (error as Error).message,
+      });
+      codes.push(fallback);
+      continue;
+    }
+    const parsed = parseRecord(text);
+    if ("problem" in parsed) {
+      log.warn(
+        `not a completion record (${parsed.problem}): using exit code ${fallback}`,
+        {
+          file,
+        },
+      );
+      codes.push(fallback);
+    } else {
+      log.info("read completion record", {
+        file,
+        exit_code: parsed.record.exitCode,
+      });
+      codes.push(parsed.record.exitCode);
+    }
+  }
+  return codes.find((c) => c !== 0) ?? 0;
+}
+
+async function openQuitEndpoint(
+  config: Config,
+  fire: (trigger: Trigger) => void,
+  log: Logger,
+): Promise<Endpoint> {
+  const { openEndpoint } = await import("./endpoint.ts");
+  return await openEndpoint(
+    config.listen!,
+    () => fire({ reason: "POST /quitquitquit", files: [] }),
+    log,
+  );
+}
+
+/**
+ * Waits for the readiness gates, if any. A trigger or a terminating signal
+ * ends the wait.
+ *
+ * @returns An outcome when the child must not start, else null.
+ */
+async function awaitGates(
+  config: Config,
+  log: Logger,
+  trigger: Promise<Trigger>,
+  forwarder: SignalForwarder,
+): Promise<Outcome | null> {
+  if (forwarder.interruptedBy !== null) {
+    return { kind: "interrupted", signal: forwarder.interruptedBy };
+  }
+  if (!config.waitFor.length) return null;
+  const { waitForGates } = await import("./gates.ts");
+  let fired: Trigger | null = null;
+  trigger.then((t) => fired = t);
+  const notReady = await waitForGates(
+    config.waitFor,
+    config.waitTimeoutMs,
+    log,
+    Promise.race([trigger, forwarder.interrupted]),
+  );
+  if (forwarder.interruptedBy !== null) {
+    return { kind: "interrupted", signal: forwarder.interruptedBy };
+  }
+  if (fired) {
+    log.info(
+      `${(fired as Trigger).reason} while waiting: not starting the child`,
+    );
+    return await guillotined(config, fired, null, log);
+  }
+  if (notReady.length) {
+    const names = notReady.map((g) => g.text);
+    log.error(
+      `not ready after ${formatDuration(config.waitTimeoutMs)}: ${
+        names.join(", ")
+      }; not starting the child`,
+    );
+    return { kind: "wait-timeout", notReady: names };
+  }
+  return null;
 }
 
 /**
@@ -150,7 +380,7 @@ function armWatch(
   config: Config,
   cwd: string,
   log: Logger,
-): { watch: FileWatch; trigger: Trigger | null } {
+): { watch: FileWatch; early: Trigger | null } {
   const watch = new FileWatch({
     paths: config.watch.map((p) => absolutePath(p, cwd)),
     mode: config.watchMode,
@@ -158,7 +388,7 @@ function armWatch(
     pollIntervalMs: config.pollIntervalMs,
     log,
   });
-  return { watch, trigger: watch.arm() };
+  return { watch, early: watch.arm() };
 }
 
 /** Spawns the child in its own process group and maps spawn errors to 126/127. */
@@ -293,6 +523,8 @@ class SignalForwarder {
   #interrupt!: (signal: number) => void;
   /** Resolves with a terminating signal that came before the child. */
   readonly interrupted: Promise<number>;
+  /** That signal, once it came. */
+  interruptedBy: number | null = null;
 
   constructor(log: Logger) {
     this.#log = log;
@@ -323,6 +555,7 @@ class SignalForwarder {
     if (this.#pgid === null) {
       if (TERMINATING.has(name)) {
         this.#log.info(`received ${name} before the child started: exiting`);
+        this.interruptedBy ??= number;
         this.#interrupt(number);
       } else {
         this.#log.debug(`received ${name} before the child started: ignored`);

@@ -38,21 +38,26 @@ Deno.test("shellCode and exitCodeFor follow the shell's table", () => {
 
 Deno.test("exitCodeOf: a trigger's code beats the child's", () => {
   const trigger = { reason: "test", files: [] };
+  const status = { code: 143, signal: null };
   assertEquals(
-    exitCodeOf(
-      { kind: "guillotined", trigger, status: { code: 143, signal: null } },
-      0,
-      [],
-    ),
+    exitCodeOf({ kind: "guillotined", trigger, status, exitCode: 0 }, []),
     0,
   );
   assertEquals(
-    exitCodeOf({ kind: "guillotined", trigger, status: null }, 7, []),
+    exitCodeOf({ kind: "guillotined", trigger, status: null, exitCode: 7 }, []),
     7,
   );
   assertEquals(
-    exitCodeOf({ kind: "exited", status: { code: 3, signal: null } }, 0, []),
+    exitCodeOf({ kind: "exited", status: { code: 3, signal: null } }, []),
     3,
   );
-  assertEquals(exitCodeOf({ kind: "interrupted", signal: 15 }, 0, []), 143);
+  assertEquals(
+    exitCodeOf({ kind: "exited", status: { code: 3, signal: null } }, [3]),
+    0,
+  );
+  assertEquals(exitCodeOf({ kind: "interrupted", signal: 15 }, []), 143);
+  assertEquals(
+    exitCodeOf({ kind: "wait-timeout", notReady: ["tcp:x:1"] }, []),
+    124,
+  );
 });

@@ -1,0 +1,217 @@
+// Both sides of the pod: each guillotine PID 1 of its own PID namespace, the
+// two sharing a directory as an emptyDir does.
+import { parseRecord } from "../../lib/notify.ts";
+import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { FIXTURES, start, tempDir } from "../helpers.ts";
+
+const SERVER = ["deno", "run", "-A", `${FIXTURES}socket_server.ts`];
+const CLIENT = ["deno", "run", "-A", `${FIXTURES}client.ts`];
+
+function readRecord(path: string) {
+  const parsed = parseRecord(Deno.readTextFileSync(path));
+  assert("record" in parsed, `not a record: ${Deno.readTextFileSync(path)}`);
+  return parsed.record;
+}
+
+async function pair(
+  share: string,
+  mainCode: number,
+  sidecarArgs: string[] = [],
+) {
+  const socket = `${share}/db.sock`,
+    table = `${share}/table`,
+    done = `${share}/done`;
+  const sidecar = start([
+    "--watch",
+    done,
+    ...sidecarArgs,
+    "--",
+    ...SERVER,
+    socket,
+    table,
+  ]);
+  const main = start([
+    "--wait-for",
+    `unix:${socket}`,
+    "--notify",
+    done,
+    "--",
+    ...CLIENT,
+    socket,
+    "row-1",
+    String(mainCode),
+  ]);
+  try {
+    const mainStatus = await main.status(30_000);
+    const sidecarStatus = await sidecar.status(30_000);
+    return { main, sidecar, mainStatus, sidecarStatus, table, done };
+  } finally {
+    for (const g of [main, sidecar]) {
+      g.destroy();
+      await g.settled();
+    }
+  }
+}
+
+Deno.test("the pair completes: main waits for the proxy, works, notifies; the sidecar ends", async () => {
+  await using share = await tempDir();
+  const { main, sidecar, mainStatus, sidecarStatus, table, done } = await pair(
+    share.path,
+    0,
+  );
+  assertEquals(mainStatus.code, 0, main.stderr);
+  assertEquals(sidecarStatus.code, 0, sidecar.stderr);
+  assertMatch(main.stderr, /ready: unix:/);
+  assertMatch(main.stdout, /client: OK/);
+  assertEquals(Deno.readTextFileSync(table), "row-1\n");
+  const record = readRecord(done);
+  assertEquals(record.exitCode, 0);
+  assertEquals(record.reason, "exited");
+  assertMatch(sidecar.stdout, /proxy received SIGTERM/);
+});
+
+Deno.test("the failure path: the record says 3, the sidecar ends and can exit 3", async () => {
+  await using share = await tempDir();
+  const plain = await pair(share.path, 3);
+  assertEquals(plain.mainStatus.code, 3, plain.main.stderr);
+  assertEquals(readRecord(plain.done).exitCode, 3);
+  assertEquals(plain.sidecarStatus.code, 0, plain.sidecar.stderr);
+
+  await using again = await tempDir();
+  const mirrored = await pair(again.path, 3, ["--exit-code-from-file"]);
+  assertEquals(mirrored.mainStatus.code, 3);
+  assertEquals(mirrored.sidecarStatus.code, 3, mirrored.sidecar.stderr);
+  assertMatch(mirrored.sidecar.stderr, /read completion record .*exit_code=3/);
+});
+
+Deno.test("a record that cannot be parsed is a warning, and --exit-code applies", async () => {
+  await using share = await tempDir();
+  const done = `${share.path}/done`;
+  await Deno.writeTextFile(done, "{torn");
+  const g = start([
+    "--watch",
+    done,
+    "--exit-code-from-file",
+    "--exit-code",
+    "9",
+    "true",
+  ]);
+  assertEquals((await g.status()).code, 9);
+  assertMatch(
+    g.stderr,
+    /warn: not a completion record \(it is not JSON\): using exit code 9/,
+  );
+});
+
+Deno.test("a gate that never becomes ready times out with 124, and the record is written", async () => {
+  await using share = await tempDir();
+  const done = `${share.path}/done`;
+  const g = start([
+    "--wait-for",
+    `unix:${share.path}/never.sock`,
+    "--wait-timeout",
+    "1s",
+    "--notify",
+    done,
+    "--",
+    "sh",
+    "-c",
+    `touch ${share.path}/started`,
+  ]);
+  assertEquals((await g.status()).code, 124, g.stderr);
+  assertMatch(
+    g.stderr,
+    /error: not ready after 1s: unix:\S*never.sock; not starting the child/,
+  );
+  const record = readRecord(done);
+  assertEquals(record.exitCode, 124);
+  assertEquals(record.reason, "wait-timeout");
+  assert(
+    !(await Deno.stat(`${share.path}/started`).then(() => true, () => false)),
+  );
+});
+
+Deno.test("the waiting says every few seconds what it still waits for", async () => {
+  const g = start([
+    "--wait-for",
+    "tcp:127.0.0.1:1",
+    "--wait-timeout",
+    "6s",
+    "true",
+  ]);
+  assertEquals((await g.status()).code, 124);
+  assertMatch(
+    g.stderr,
+    /info: still waiting for tcp:127.0.0.1:1 waited=5s timeout=6s/,
+  );
+});
+
+Deno.test("SIGTERM while waiting ends guillotine with 143 and a record", async () => {
+  await using share = await tempDir();
+  const g = start([
+    "--wait-for",
+    `file:${share.path}/never`,
+    "--notify",
+    `${share.path}/done`,
+    "true",
+  ]);
+  await g.waitForStderr(/waiting for gates/);
+  await g.kill("SIGTERM");
+  assertEquals((await g.status()).code, 143, g.stderr);
+  const record = readRecord(`${share.path}/done`);
+  assertEquals([record.exitCode, record.signal, record.reason], [
+    143,
+    "SIGTERM",
+    "interrupted",
+  ]);
+});
+
+Deno.test("a command that is not found still writes the record (127)", async () => {
+  await using share = await tempDir();
+  const g = start(["--notify", `${share.path}/done`, "no-such-command-here"]);
+  assertEquals((await g.status()).code, 127);
+  assertEquals(readRecord(`${share.path}/done`).exitCode, 127);
+});
+
+Deno.test("a torn record is impossible: a reader racing the writer always sees a whole one", async () => {
+  await using share = await tempDir();
+  const rounds = 60;
+  const watcher = Deno.watchFs(share.path);
+  const seen: number[] = [];
+  const reading = (async () => {
+    for await (const _event of watcher) {
+      // Read every record the moment any event shows it.
+      for (let i = seen.length; i < rounds; i++) {
+        let text: string;
+        try {
+          text = Deno.readTextFileSync(`${share.path}/done-${i}`);
+        } catch {
+          break;
+        }
+        const parsed = parseRecord(text);
+        assert(
+          "record" in parsed,
+          `round ${i}: torn record ${JSON.stringify(text)}`,
+        );
+        seen.push(parsed.record.exitCode);
+      }
+      if (seen.length === rounds) return;
+    }
+  })();
+  try {
+    for (let i = 0; i < rounds; i++) {
+      const g = start([
+        "--notify",
+        `${share.path}/done-${i}`,
+        "sh",
+        "-c",
+        `exit ${i % 7}`,
+      ]);
+      assertEquals((await g.status()).code, i % 7);
+    }
+    await reading;
+  } finally {
+    watcher.close();
+  }
+  assertEquals(seen, Array.from({ length: rounds }, (_, i) => i % 7));
+});
