@@ -2,10 +2,10 @@
 // two sharing a directory as an emptyDir does.
 import { parseRecord } from "../../lib/notify.ts";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { FIXTURES, start, tempDir } from "../helpers.ts";
+import { ROOT, start, tempDir } from "../helpers.ts";
 
-const SERVER = ["deno", "run", "-A", `${FIXTURES}socket_server.ts`];
-const CLIENT = ["deno", "run", "-A", `${FIXTURES}client.ts`];
+const SERVER = ["deno", "run", "-A", `${ROOT}demo/proxy.ts`];
+const CLIENT = ["deno", "run", "-A", `${ROOT}demo/job.ts`];
 
 function readRecord(path: string) {
   const parsed = parseRecord(Deno.readTextFileSync(path));
@@ -62,7 +62,7 @@ Deno.test("the pair completes: main waits for the proxy, works, notifies; the si
   assertEquals(mainStatus.code, 0, main.stderr);
   assertEquals(sidecarStatus.code, 0, sidecar.stderr);
   assertMatch(main.stderr, /ready: unix:/);
-  assertMatch(main.stdout, /client: OK/);
+  assertMatch(main.stdout, /job: the proxy answered OK/);
   assertEquals(Deno.readTextFileSync(table), "row-1\n");
   const record = readRecord(done);
   assertEquals(record.exitCode, 0);

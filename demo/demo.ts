@@ -1,0 +1,140 @@
+// The article's scenario, acted out on this machine: a Job pod whose main
+// container inserts a row through a database proxy sidecar that serves a Unix
+// socket on a shared emptyDir. Both containers run under guillotine:
+//
+//   main:    guillotine --wait-for unix:SHARE/db.sock --notify SHARE/done -- job
+//   sidecar: guillotine --watch SHARE/done -- proxy
+//
+// The main waits for the proxy's socket, inserts, and writes the completion
+// record; the sidecar sees it, stops the proxy with SIGTERM and exits, so the
+// "pod" completes. As root with unshare, each guillotine is PID 1 of its own
+// PID namespace, as in a pod; otherwise they run as plain processes.
+//
+// Usage: deno task demo [--fail]   (--fail: the main's work exits 3)
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const PERMISSIONS = [
+  "--allow-ffi",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-net",
+];
+const fail = Deno.args.includes("--fail");
+
+function canUnshare(): boolean {
+  try {
+    return new Deno.Command("unshare", {
+      args: ["--pid", "--fork", "--mount-proc", "true"],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+const pid1 = canUnshare();
+const share = await Deno.makeTempDir({ prefix: "guillotine-demo-share-" });
+const encoder = new TextEncoder();
+
+function say(text: string) {
+  Deno.stdout.writeSync(encoder.encode(`${text}\n`));
+}
+
+/** Runs one "container": guillotine over a command, its lines prefixed. */
+function container(name: string, args: string[]) {
+  const guillotine = [
+    Deno.execPath(),
+    "run",
+    ...PERMISSIONS,
+    `${ROOT}main.ts`,
+    ...args,
+  ];
+  const argv = pid1
+    ? ["unshare", "--pid", "--fork", "--mount-proc", ...guillotine]
+    : guillotine;
+  const child = new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const pipe = async (stream: ReadableStream<Uint8Array>) => {
+    let rest = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      rest += decoder.decode(chunk, { stream: true });
+      const lines = rest.split("\n");
+      rest = lines.pop()!;
+      for (const line of lines) say(`[${name.padEnd(7)}] ${line}`);
+    }
+    if (rest) say(`[${name.padEnd(7)}] ${rest}`);
+  };
+  return Promise.all([pipe(child.stdout), pipe(child.stderr)]).then(() =>
+    child.status
+  );
+}
+
+say(`shared volume (the emptyDir): ${share}`);
+say(
+  pid1
+    ? "each container's guillotine is PID 1 of its own PID namespace\n"
+    : "unshare is not available (run as root for PID namespaces); running as plain processes\n",
+);
+
+const deno = [
+  Deno.execPath(),
+  "run",
+  "--allow-read",
+  "--allow-write",
+  "--allow-net",
+];
+const sidecar = container("sidecar", [
+  "--watch",
+  `${share}/done`,
+  "--exit-code-from-file",
+  "--grace-period",
+  "10s",
+  "--",
+  ...deno,
+  `${ROOT}demo/proxy.ts`,
+  `${share}/db.sock`,
+  `${share}/table`,
+]);
+const main = container("main", [
+  "--wait-timeout",
+  "20s",
+  "--wait-for",
+  `unix:${share}/db.sock`,
+  "--notify",
+  `${share}/done`,
+  "--",
+  ...deno,
+  `${ROOT}demo/job.ts`,
+  `${share}/db.sock`,
+  "row inserted by the job",
+  fail ? "3" : "0",
+]);
+
+const [mainStatus, sidecarStatus] = await Promise.all([main, sidecar]);
+const table = await Deno.readTextFile(`${share}/table`).catch(() => "");
+const record = await Deno.readTextFile(`${share}/done`).catch(() => "(none)");
+say("");
+say(
+  `main container exited ${mainStatus.code}; sidecar exited ${sidecarStatus.code}`,
+);
+say(`completion record: ${record.trim()}`);
+say(`rows in the table: ${table.split("\n").filter(Boolean).length}`);
+say(
+  mainStatus.code === (fail ? 3 : 0) && sidecarStatus.code === mainStatus.code
+    ? "the pod completed: both containers ended, the sidecar with the main's code"
+    : "unexpected: see the lines above",
+);
+await Deno.remove(share, { recursive: true });
+Deno.exit(
+  sidecarStatus.code === mainStatus.code && mainStatus.code === (fail ? 3 : 0)
+    ? 0
+    : 1,
+);
