@@ -55,6 +55,8 @@ const TERMINATING = new Set(["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT"]);
 const SIGKILL = 9;
 const SIGTERM = 15;
 const GROUP_POLL_MS = 10;
+/** How long to wait for SIGKILL to take effect before giving up. */
+const KILL_WAIT_MS = 10_000;
 
 /**
  * Runs guillotine: supervises, then writes the completion record when
@@ -459,25 +461,37 @@ function delay(ms: number): { done: Promise<void>; cancel: () => void } {
   return { done, cancel: () => clearTimeout(timer) };
 }
 
-async function groupGone(pgid: number): Promise<void> {
-  while (groupAlive(pgid)) await delay(GROUP_POLL_MS).done;
+/** Polls until nobody is left in the group, or `limitMs` is over. */
+async function groupGone(pgid: number, limitMs = Infinity): Promise<boolean> {
+  const deadline = Date.now() + limitMs;
+  while (groupAlive(pgid)) {
+    if (Date.now() >= deadline) return false;
+    await delay(GROUP_POLL_MS).done;
+  }
+  return true;
 }
 
 /**
  * The graceful stop: the signal to the whole group, then SIGKILL to the
  * group when the grace period is over and anyone is left.
+ *
+ * @returns How the child ended; null if even SIGKILL did not end it in time
+ *   (a process stuck in the kernel), so that guillotine still exits.
  */
 async function stopChild(
   pgid: number,
   exited: Promise<ChildStatus>,
   config: Config,
   log: Logger,
-): Promise<ChildStatus> {
+): Promise<ChildStatus | null> {
   signalGroup(pgid, config.signal.number, log, "");
   const grace = delay(config.gracePeriodMs);
+  let graceOver = false;
+  grace.done.then(() => graceOver = true);
   const gone = exited.then(async (status) => {
-    await groupGone(pgid);
-    return status;
+    // Stop polling at the grace period's end; SIGKILL takes over then.
+    await groupGone(pgid, config.gracePeriodMs);
+    return graceOver ? null : status;
   });
   const first = await Promise.race([gone, grace.done.then(() => null)]);
   grace.cancel();
@@ -496,9 +510,20 @@ async function stopChild(
     log,
     `: grace period of ${formatDuration(config.gracePeriodMs)} is over`,
   );
-  const status = await exited;
-  await groupGone(pgid);
-  log.info(`child ${describeStatus(status, signalName)}`, { pid: pgid });
+  const limit = delay(KILL_WAIT_MS);
+  const status = await Promise.race([exited, limit.done.then(() => null)]);
+  limit.cancel();
+  if (status === null || !(await groupGone(pgid, KILL_WAIT_MS))) {
+    log.error(
+      `processes of the child's group outlived SIGKILL for ${
+        formatDuration(KILL_WAIT_MS)
+      } (stuck in the kernel?); exiting anyway`,
+      { pgid },
+    );
+  }
+  if (status) {
+    log.info(`child ${describeStatus(status, signalName)}`, { pid: pgid });
+  }
   return status;
 }
 
