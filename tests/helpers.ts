@@ -212,6 +212,12 @@ export class Guillotine {
   async settled(): Promise<void> {
     await this.#done.catch(() => {});
   }
+
+  /** `await using g = start(...)`: the tree is killed however the test ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.destroy();
+    await this.settled();
+  }
 }
 
 /** Options for {@linkcode start}. */

@@ -38,55 +38,50 @@ async function raw(port: number, bytes: Uint8Array): Promise<void> {
 
 Deno.test("the quit endpoint refuses what it does not serve and fires on POST /quitquitquit", async () => {
   const port = freePort();
-  const g = start([
+  await using g = start([
     "--listen",
     String(port),
     "sh",
     "-c",
     "echo ready; exec sleep 1000",
   ]);
-  try {
-    await g.waitForStdout(/ready/);
-    await g.waitForStderr(/quit endpoint listening address=127.0.0.1:/);
-    assertEquals(await request(port, "GET", "/healthz"), 200);
-    assertEquals(await request(port, "HEAD", "/healthz"), 200);
-    assertEquals(await request(port, "GET", "/quitquitquit"), 405);
-    assertEquals(await request(port, "PUT", "/quitquitquit"), 405);
-    assertEquals(await request(port, "POST", "/healthz"), 405);
-    assertEquals(await request(port, "GET", "/"), 404);
-    assertEquals(await request(port, "POST", "/quit"), 404);
+  await g.waitForStdout(/ready/);
+  await g.waitForStderr(/quit endpoint listening address=127.0.0.1:/);
+  assertEquals(await request(port, "GET", "/healthz"), 200);
+  assertEquals(await request(port, "HEAD", "/healthz"), 200);
+  assertEquals(await request(port, "GET", "/quitquitquit"), 405);
+  assertEquals(await request(port, "PUT", "/quitquitquit"), 405);
+  assertEquals(await request(port, "POST", "/healthz"), 405);
+  assertEquals(await request(port, "GET", "/"), 404);
+  assertEquals(await request(port, "POST", "/quit"), 404);
 
-    const garbage = [
-      "GARBAGE\r\n\r\n",
-      "GET /healthz HTTP/9.9\r\n\r\n",
-      "POST /quitquitquit HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
-      "GET /" + "a".repeat(70_000) + " HTTP/1.1\r\n\r\n",
-      "GET /healthz HTTP/1.1\r\nHost: x\r\n" + "X: y\r\n".repeat(2000) + "\r\n",
-      "\x00\x01\x02\xff\xfe",
-      "POST /quitquitquit HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-      "GET /healthz HTTP/1.1\r\n",
-    ];
-    for (let i = 0; i < 200; i++) {
-      await raw(port, new TextEncoder().encode(garbage[i % garbage.length]));
-    }
-    assertEquals(await request(port, "GET", "/healthz"), 200);
-    assertEquals((await pollUntil(() => g.childPid(), "the child")) > 0, true);
-
-    assertEquals(await request(port, "POST", "/quitquitquit"), 200);
-    assertEquals((await g.status()).code, 0, g.stderr);
-    assertMatch(g.stderr, /guillotining the child: POST \/quitquitquit/);
-    assertMatch(g.stderr, /sent SIGTERM to the child's process group/);
-  } finally {
-    g.destroy();
-    await g.settled();
+  const garbage = [
+    "GARBAGE\r\n\r\n",
+    "GET /healthz HTTP/9.9\r\n\r\n",
+    "POST /quitquitquit HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
+    "GET /" + "a".repeat(70_000) + " HTTP/1.1\r\n\r\n",
+    "GET /healthz HTTP/1.1\r\nHost: x\r\n" + "X: y\r\n".repeat(2000) + "\r\n",
+    "\x00\x01\x02\xff\xfe",
+    "POST /quitquitquit HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    "GET /healthz HTTP/1.1\r\n",
+  ];
+  for (let i = 0; i < 200; i++) {
+    await raw(port, new TextEncoder().encode(garbage[i % garbage.length]));
   }
+  assertEquals(await request(port, "GET", "/healthz"), 200);
+  assertEquals((await pollUntil(() => g.childPid(), "the child")) > 0, true);
+
+  assertEquals(await request(port, "POST", "/quitquitquit"), 200);
+  assertEquals((await g.status()).code, 0, g.stderr);
+  assertMatch(g.stderr, /guillotining the child: POST \/quitquitquit/);
+  assertMatch(g.stderr, /sent SIGTERM to the child's process group/);
 });
 
 Deno.test("a busy --listen port is a 125 error with one line", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr as Deno.NetAddr;
   try {
-    const g = start(["--listen", `127.0.0.1:${port}`, "true"]);
+    await using g = start(["--listen", `127.0.0.1:${port}`, "true"]);
     assertEquals((await g.status()).code, 125);
     assertMatch(
       g.stderr,

@@ -4,7 +4,7 @@ import { assertEquals, assertMatch } from "../assert.ts";
 import { start, tempDir } from "../helpers.ts";
 
 async function gate(spec: string): Promise<{ code: number; stderr: string }> {
-  const g = start([
+  await using g = start([
     "--wait-for",
     spec,
     "--wait-timeout",
@@ -12,13 +12,8 @@ async function gate(spec: string): Promise<{ code: number; stderr: string }> {
     "--",
     "true",
   ]);
-  try {
-    const status = await g.status();
-    return { code: status.code, stderr: g.stderr };
-  } finally {
-    g.destroy();
-    await g.settled();
-  }
+  const status = await g.status();
+  return { code: status.code, stderr: g.stderr };
 }
 
 function freePort(): number {
@@ -96,7 +91,7 @@ Deno.test("http: passes on 2xx, times out on 503 and on no server", async () => 
 
 Deno.test("a gate that becomes ready during the wait lets the child start", async () => {
   await using dir = await tempDir();
-  const g = start([
+  await using g = start([
     "--wait-for",
     `file:${dir.path}/later`,
     "--wait-for",

@@ -21,7 +21,7 @@ async function pair(
   const socket = `${share}/db.sock`,
     table = `${share}/table`,
     done = `${share}/done`;
-  const sidecar = start([
+  await using sidecar = start([
     "--watch",
     done,
     ...sidecarArgs,
@@ -30,7 +30,7 @@ async function pair(
     socket,
     table,
   ]);
-  const main = start([
+  await using main = start([
     "--wait-for",
     `unix:${socket}`,
     "--notify",
@@ -41,16 +41,9 @@ async function pair(
     "row-1",
     String(mainCode),
   ]);
-  try {
-    const mainStatus = await main.status(30_000);
-    const sidecarStatus = await sidecar.status(30_000);
-    return { main, sidecar, mainStatus, sidecarStatus, table, done };
-  } finally {
-    for (const g of [main, sidecar]) {
-      g.destroy();
-      await g.settled();
-    }
-  }
+  const mainStatus = await main.status(30_000);
+  const sidecarStatus = await sidecar.status(30_000);
+  return { main, sidecar, mainStatus, sidecarStatus, table, done };
 }
 
 Deno.test("the pair completes: main waits for the proxy, works, notifies; the sidecar ends", async () => {
@@ -88,7 +81,7 @@ Deno.test("a record that cannot be parsed is a warning, and --exit-code applies"
   await using share = await tempDir();
   const done = `${share.path}/done`;
   await Deno.writeTextFile(done, "{torn");
-  const g = start([
+  await using g = start([
     "--watch",
     done,
     "--exit-code-from-file",
@@ -106,7 +99,7 @@ Deno.test("a record that cannot be parsed is a warning, and --exit-code applies"
 Deno.test("a gate that never becomes ready times out with 124, and the record is written", async () => {
   await using share = await tempDir();
   const done = `${share.path}/done`;
-  const g = start([
+  await using g = start([
     "--wait-for",
     `unix:${share.path}/never.sock`,
     "--wait-timeout",
@@ -132,7 +125,7 @@ Deno.test("a gate that never becomes ready times out with 124, and the record is
 });
 
 Deno.test("the waiting says every few seconds what it still waits for", async () => {
-  const g = start([
+  await using g = start([
     "--wait-for",
     "tcp:127.0.0.1:1",
     "--wait-timeout",
@@ -148,7 +141,7 @@ Deno.test("the waiting says every few seconds what it still waits for", async ()
 
 Deno.test("SIGTERM while waiting ends guillotine with 143 and a record", async () => {
   await using share = await tempDir();
-  const g = start([
+  await using g = start([
     "--wait-for",
     `file:${share.path}/never`,
     "--notify",
@@ -168,7 +161,11 @@ Deno.test("SIGTERM while waiting ends guillotine with 143 and a record", async (
 
 Deno.test("a command that is not found still writes the record (127)", async () => {
   await using share = await tempDir();
-  const g = start(["--notify", `${share.path}/done`, "no-such-command-here"]);
+  await using g = start([
+    "--notify",
+    `${share.path}/done`,
+    "no-such-command-here",
+  ]);
   assertEquals((await g.status()).code, 127);
   assertEquals(readRecord(`${share.path}/done`).exitCode, 127);
 });
@@ -200,7 +197,7 @@ Deno.test("a torn record is impossible: a reader racing the writer always sees a
   })();
   try {
     for (let i = 0; i < rounds; i++) {
-      const g = start([
+      await using g = start([
         "--notify",
         `${share.path}/done-${i}`,
         "sh",

@@ -12,24 +12,26 @@ Deno.test(`the file appearing during start-up is never missed (${ROUNDS} rounds)
     // 0 to 190 ms after the spawn covers the runtime's start, the watch's
     // arming, the first check and the child's start.
     const delayMs = (round * 7) % 200;
-    const g = start(["--watch", file, "--poll-interval", "0", "sleep", "1000"]);
-    try {
-      await new Promise((r) => setTimeout(r, delayMs));
-      if (round % 2) {
-        await Deno.writeTextFile(`${file}.tmp`, "");
-        await Deno.rename(`${file}.tmp`, file);
-      } else {
-        await Deno.writeTextFile(file, "");
-      }
-      const status = await g.status(15_000);
-      assertEquals(
-        status.code,
-        0,
-        `round ${round}, file after ${delayMs} ms: ${g.stderr}`,
-      );
-    } finally {
-      g.destroy();
-      await g.settled();
+    await using g = start([
+      "--watch",
+      file,
+      "--poll-interval",
+      "0",
+      "sleep",
+      "1000",
+    ]);
+    await new Promise((r) => setTimeout(r, delayMs));
+    if (round % 2) {
+      await Deno.writeTextFile(`${file}.tmp`, "");
+      await Deno.rename(`${file}.tmp`, file);
+    } else {
+      await Deno.writeTextFile(file, "");
     }
+    const status = await g.status(15_000);
+    assertEquals(
+      status.code,
+      0,
+      `round ${round}, file after ${delayMs} ms: ${g.stderr}`,
+    );
   }
 });

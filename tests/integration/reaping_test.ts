@@ -14,31 +14,26 @@ function orphansReaped(stderr: string): number {
 }
 
 Deno.test("1,000 orphans leave no zombie", async () => {
-  const g = start([
+  await using g = start([
     "--log-level",
     "debug",
     "sh",
     "-c",
     `${orphans(1000)}; echo made; exec sleep 1000`,
   ]);
-  try {
-    await g.waitForStdout(/made/, 60_000);
-    const root = await g.pid();
-    await pollUntil(
-      () => orphansReaped(g.stderr) >= 1000,
-      "1,000 orphans to be reaped",
-    );
-    await pollUntil(
-      () => descendants(root).every((p) => p.state !== "Z"),
-      "no zombie in the namespace",
-    );
-    assertEquals(orphansReaped(g.stderr), 1000);
-    await g.kill("SIGTERM");
-    assertEquals((await g.status()).code, 143);
-  } finally {
-    g.destroy();
-    await g.settled();
-  }
+  await g.waitForStdout(/made/, 60_000);
+  const root = await g.pid();
+  await pollUntil(
+    () => orphansReaped(g.stderr) >= 1000,
+    "1,000 orphans to be reaped",
+  );
+  await pollUntil(
+    () => descendants(root).every((p) => p.state !== "Z"),
+    "no zombie in the namespace",
+  );
+  assertEquals(orphansReaped(g.stderr), 1000);
+  await g.kill("SIGTERM");
+  assertEquals((await g.status()).code, 143);
 });
 
 Deno.test("the direct child's exit code survives orphans reaped meanwhile (25 rounds)", async () => {
@@ -46,48 +41,38 @@ Deno.test("the direct child's exit code survives orphans reaped meanwhile (25 ro
     const code = [42, 0, 3, 255][round % 4];
     // The orphan maker runs on while the child exits, so reaping and the
     // child's exit overlap.
-    const g = start([
+    await using g = start([
       "--log-level",
       "debug",
       "sh",
       "-c",
       `(${orphans(200)}) & ${orphans(50)}; exit ${code}`,
     ]);
-    try {
-      const status = await g.status(30_000);
-      assertEquals(status.code, code, `round ${round}: ${g.stderr}`);
-      assert(/child exit code/.test(g.stderr), g.stderr);
-    } finally {
-      g.destroy();
-      await g.settled();
-    }
+    const status = await g.status(30_000);
+    assertEquals(status.code, code, `round ${round}: ${g.stderr}`);
+    assert(/child exit code/.test(g.stderr), g.stderr);
   }
 });
 
 Deno.test("not PID 1: guillotine registers as subreaper and reaps orphans", async () => {
-  const g = start([
+  await using g = start([
     "--log-level",
     "debug",
     "sh",
     "-c",
     `${orphans(300)}; echo made; exec sleep 1000`,
   ], { pid1: false });
-  try {
-    await g.waitForStdout(/made/, 60_000);
-    await g.waitForStderr(/registered as child subreaper/);
-    await pollUntil(
-      () => orphansReaped(g.stderr) >= 300,
-      "300 orphans to be reaped",
-    );
-    const root = await g.pid();
-    await pollUntil(
-      () => descendants(root).every((p) => p.state !== "Z"),
-      "no zombie under guillotine",
-    );
-    await g.kill("SIGTERM");
-    assertEquals((await g.status()).code, 143);
-  } finally {
-    g.destroy();
-    await g.settled();
-  }
+  await g.waitForStdout(/made/, 60_000);
+  await g.waitForStderr(/registered as child subreaper/);
+  await pollUntil(
+    () => orphansReaped(g.stderr) >= 300,
+    "300 orphans to be reaped",
+  );
+  const root = await g.pid();
+  await pollUntil(
+    () => descendants(root).every((p) => p.state !== "Z"),
+    "no zombie under guillotine",
+  );
+  await g.kill("SIGTERM");
+  assertEquals((await g.status()).code, 143);
 });

@@ -4,54 +4,39 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { FIXTURES, start } from "../helpers.ts";
 
 Deno.test("every catchable signal sent to guillotine reaches the child", async () => {
-  const g = start(["--", "deno", "run", "-A", `${FIXTURES}recorder.ts`]);
-  try {
-    await g.waitForStdout(/ready/);
-    const others = FORWARDED_SIGNALS.filter((s) => s !== "SIGTERM");
-    for (const signal of others) {
-      await g.kill(signal);
-      await g.waitForStdout(new RegExp(`^${signal}$`, "m"));
-    }
-    await g.kill("SIGTERM");
-    const status = await g.status();
-    assertEquals(status.code, 0, g.stderr);
-    const received = g.stdout.split("\n").filter((l) => l.startsWith("SIG"));
-    assertEquals(received, [...others, "SIGTERM"]);
-  } finally {
-    g.destroy();
-    await g.settled();
+  await using g = start(["--", "deno", "run", "-A", `${FIXTURES}recorder.ts`]);
+  await g.waitForStdout(/ready/);
+  const others = FORWARDED_SIGNALS.filter((s) => s !== "SIGTERM");
+  for (const signal of others) {
+    await g.kill(signal);
+    await g.waitForStdout(new RegExp(`^${signal}$`, "m"));
   }
+  await g.kill("SIGTERM");
+  const status = await g.status();
+  assertEquals(status.code, 0, g.stderr);
+  const received = g.stdout.split("\n").filter((l) => l.startsWith("SIG"));
+  assertEquals(received, [...others, "SIGTERM"]);
 });
 
 Deno.test("a forwarded SIGTERM that kills the child gives 143", async () => {
-  const g = start(["sh", "-c", "echo ready; exec sleep 1000"]);
-  try {
-    await g.waitForStdout(/ready/);
-    await g.kill("SIGTERM");
-    assertEquals((await g.status()).code, 143);
-    assertMatch(g.stderr, /child killed by SIGTERM/);
-  } finally {
-    g.destroy();
-    await g.settled();
-  }
+  await using g = start(["sh", "-c", "echo ready; exec sleep 1000"]);
+  await g.waitForStdout(/ready/);
+  await g.kill("SIGTERM");
+  assertEquals((await g.status()).code, 143);
+  assertMatch(g.stderr, /child killed by SIGTERM/);
 });
 
 Deno.test("--success-exit-code turns the proxy's 143 into 0", async () => {
-  const g = start([
+  await using g = start([
     "--success-exit-code",
     "143",
     "sh",
     "-c",
     "echo ready; exec sleep 1000",
   ]);
-  try {
-    await g.waitForStdout(/ready/);
-    await g.kill("SIGTERM");
-    assertEquals((await g.status()).code, 0);
-  } finally {
-    g.destroy();
-    await g.settled();
-  }
+  await g.waitForStdout(/ready/);
+  await g.kill("SIGTERM");
+  assertEquals((await g.status()).code, 0);
 });
 
 Deno.test("with a terminal on stdin, the child is the terminal's foreground", async () => {

@@ -7,7 +7,7 @@ const RECORDER = `deno run -A ${FIXTURES}recorder.ts`;
 
 Deno.test("a child that ignores SIGTERM is SIGKILLed after the grace period", async () => {
   await using dir = await tempDir();
-  const g = start([
+  await using g = start([
     "--watch",
     `${dir.path}/done`,
     "--grace-period",
@@ -16,35 +16,30 @@ Deno.test("a child that ignores SIGTERM is SIGKILLed after the grace period", as
     "-c",
     "trap '' TERM; echo ready; exec sleep 1000",
   ]);
-  try {
-    await g.waitForStdout(/ready/);
-    const sent = Date.now();
-    await Deno.writeTextFile(`${dir.path}/done`, "");
-    const status = await g.status();
-    const elapsed = Date.now() - sent;
-    assertEquals(status.code, 0, g.stderr);
-    assertMatch(g.stderr, /sent SIGTERM to the child's process group/);
-    assertMatch(
-      g.stderr,
-      /sent SIGKILL to the child's process group: grace period of 500ms is over/,
-    );
-    assertMatch(g.stderr, /child killed by SIGKILL/);
-    // A lower bound only: SIGKILL must not come before the grace period.
-    assert(
-      elapsed >= 500,
-      `SIGKILL came after ${elapsed} ms, before the grace period`,
-    );
-  } finally {
-    g.destroy();
-    await g.settled();
-  }
+  await g.waitForStdout(/ready/);
+  const sent = Date.now();
+  await Deno.writeTextFile(`${dir.path}/done`, "");
+  const status = await g.status();
+  const elapsed = Date.now() - sent;
+  assertEquals(status.code, 0, g.stderr);
+  assertMatch(g.stderr, /sent SIGTERM to the child's process group/);
+  assertMatch(
+    g.stderr,
+    /sent SIGKILL to the child's process group: grace period of 500ms is over/,
+  );
+  assertMatch(g.stderr, /child killed by SIGKILL/);
+  // A lower bound only: SIGKILL must not come before the grace period.
+  assert(
+    elapsed >= 500,
+    `SIGKILL came after ${elapsed} ms, before the grace period`,
+  );
 });
 
 Deno.test("the trigger's signal reaches the grandchildren, which are gone after", async () => {
   await using dir = await tempDir();
   const a = `${dir.path}/a`, b = `${dir.path}/b`;
   // Not PID 1 here, so nothing but guillotine's own kill can end them.
-  const g = start([
+  await using g = start([
     "--watch",
     `${dir.path}/done`,
     "--grace-period",
@@ -53,39 +48,34 @@ Deno.test("the trigger's signal reaches the grandchildren, which are gone after"
     "-c",
     `${RECORDER} ${a} & ${RECORDER} ${b} keep & wait`,
   ], { pid1: false });
-  try {
-    const pidOf = (file: string) =>
-      Number(Deno.readTextFileSync(file).match(/ready (\d+)/)?.[1] ?? 0);
-    const pids = await pollUntil(
-      () => {
-        try {
-          const found = [pidOf(a), pidOf(b)];
-          return found.every((p) => p > 0) ? found : null;
-        } catch {
-          return null;
-        }
-      },
-      "both grandchildren to be ready",
-      20_000,
-    );
-    await Deno.writeTextFile(`${dir.path}/done`, "");
-    assertEquals((await g.status()).code, 0, g.stderr);
-    assertMatch(Deno.readTextFileSync(a), /SIGTERM/);
-    assertMatch(Deno.readTextFileSync(b), /SIGTERM/);
-    assertMatch(g.stderr, /sent SIGKILL/);
-    for (const pid of pids) {
-      assert(!alive(pid), `grandchild ${pid} outlived guillotine`);
-    }
-  } finally {
-    g.destroy();
-    await g.settled();
+  const pidOf = (file: string) =>
+    Number(Deno.readTextFileSync(file).match(/ready (\d+)/)?.[1] ?? 0);
+  const pids = await pollUntil(
+    () => {
+      try {
+        const found = [pidOf(a), pidOf(b)];
+        return found.every((p) => p > 0) ? found : null;
+      } catch {
+        return null;
+      }
+    },
+    "both grandchildren to be ready",
+    20_000,
+  );
+  await Deno.writeTextFile(`${dir.path}/done`, "");
+  assertEquals((await g.status()).code, 0, g.stderr);
+  assertMatch(Deno.readTextFileSync(a), /SIGTERM/);
+  assertMatch(Deno.readTextFileSync(b), /SIGTERM/);
+  assertMatch(g.stderr, /sent SIGKILL/);
+  for (const pid of pids) {
+    assert(!alive(pid), `grandchild ${pid} outlived guillotine`);
   }
 });
 
 Deno.test("--signal chooses the signal; the recorder sees it before SIGKILL", async () => {
   await using dir = await tempDir();
   const out = `${dir.path}/signals`;
-  const g = start([
+  await using g = start([
     "--watch",
     `${dir.path}/done`,
     "--signal",
@@ -99,23 +89,18 @@ Deno.test("--signal chooses the signal; the recorder sees it before SIGKILL", as
     `${FIXTURES}recorder.ts`,
     out,
   ], { env: { GUILLOTINE_SIGNAL: "SIGUSR1" } });
-  try {
-    await g.waitForStdout(/ready/);
-    await Deno.writeTextFile(`${dir.path}/done`, "");
-    assertEquals((await g.status()).code, 0, g.stderr);
-    assertEquals(Deno.readTextFileSync(out).split("\n").slice(1, -1), [
-      "SIGINT",
-    ]);
-    assertMatch(g.stderr, /sent SIGINT/);
-  } finally {
-    g.destroy();
-    await g.settled();
-  }
+  await g.waitForStdout(/ready/);
+  await Deno.writeTextFile(`${dir.path}/done`, "");
+  assertEquals((await g.status()).code, 0, g.stderr);
+  assertEquals(Deno.readTextFileSync(out).split("\n").slice(1, -1), [
+    "SIGINT",
+  ]);
+  assertMatch(g.stderr, /sent SIGINT/);
 });
 
 Deno.test("a child that ends on SIGTERM within the grace period gets no SIGKILL", async () => {
   await using dir = await tempDir();
-  const g = start([
+  await using g = start([
     "--watch",
     `${dir.path}/done`,
     "--grace-period",
@@ -124,14 +109,9 @@ Deno.test("a child that ends on SIGTERM within the grace period gets no SIGKILL"
     "-c",
     "echo ready; exec sleep 1000",
   ]);
-  try {
-    await g.waitForStdout(/ready/);
-    await Deno.writeTextFile(`${dir.path}/done`, "");
-    assertEquals((await g.status()).code, 0, g.stderr);
-    assertMatch(g.stderr, /child killed by SIGTERM after SIGTERM/);
-    assert(!/SIGKILL/.test(g.stderr), g.stderr);
-  } finally {
-    g.destroy();
-    await g.settled();
-  }
+  await g.waitForStdout(/ready/);
+  await Deno.writeTextFile(`${dir.path}/done`, "");
+  assertEquals((await g.status()).code, 0, g.stderr);
+  assertMatch(g.stderr, /child killed by SIGTERM after SIGTERM/);
+  assert(!/SIGKILL/.test(g.stderr), g.stderr);
 });

@@ -12,7 +12,12 @@ async function startWatching(
   env?: Record<string, string>,
 ) {
   const g = start([...args, "--", ...RECORDER, out], { env });
-  await g.waitForStdout(/ready/);
+  try {
+    await g.waitForStdout(/ready/);
+  } catch (error) {
+    await g[Symbol.asyncDispose]();
+    throw error;
+  }
   return g;
 }
 
@@ -21,21 +26,16 @@ async function expectGuillotined(
   out: string,
   code = 0,
 ): Promise<void> {
-  try {
-    const status = await g.status();
-    assertEquals(status.code, code, g.stderr);
-    assertMatch(g.stderr, /guillotining the child: watched file .* exists/);
-    assertMatch(Deno.readTextFileSync(out), /SIGTERM/);
-  } finally {
-    g.destroy();
-    await g.settled();
-  }
+  const status = await g.status();
+  assertEquals(status.code, code, g.stderr);
+  assertMatch(g.stderr, /guillotining the child: watched file .* exists/);
+  assertMatch(Deno.readTextFileSync(out), /SIGTERM/);
 }
 
 Deno.test("a touched file ends the child with SIGTERM and guillotine exits 0", async () => {
   await using dir = await tempDir();
   const out = `${dir.path}/signals`;
-  const g = await startWatching(["--watch", `${dir.path}/done`], out);
+  await using g = await startWatching(["--watch", `${dir.path}/done`], out);
   await Deno.writeTextFile(`${dir.path}/done`, "");
   await expectGuillotined(g, out);
 });
@@ -43,7 +43,7 @@ Deno.test("a touched file ends the child with SIGTERM and guillotine exits 0", a
 Deno.test("GUILLOTINE_WATCHED_FILE works as in the original manifests", async () => {
   await using dir = await tempDir();
   const out = `${dir.path}/signals`;
-  const g = await startWatching([], out, {
+  await using g = await startWatching([], out, {
     GUILLOTINE_WATCHED_FILE: `${dir.path}/completed`,
     GUILLOTINE_INTERVAL: "1",
   });
@@ -55,7 +55,7 @@ Deno.test("GUILLOTINE_WATCHED_FILE works as in the original manifests", async ()
 Deno.test("a file renamed into place fires the trigger", async () => {
   await using dir = await tempDir();
   const out = `${dir.path}/signals`;
-  const g = await startWatching(["--watch", `${dir.path}/done`], out);
+  await using g = await startWatching(["--watch", `${dir.path}/done`], out);
   await Deno.writeTextFile(`${dir.path}/.done.tmp`, "ok");
   await Deno.rename(`${dir.path}/.done.tmp`, `${dir.path}/done`);
   await expectGuillotined(g, out);
@@ -64,7 +64,7 @@ Deno.test("a file renamed into place fires the trigger", async () => {
 Deno.test("a file that already exists: the child never starts", async () => {
   await using dir = await tempDir();
   await Deno.writeTextFile(`${dir.path}/done`, "");
-  const g = start([
+  await using g = start([
     "--watch",
     `${dir.path}/done`,
     "--exit-code",
@@ -83,7 +83,7 @@ Deno.test("a file that already exists: the child never starts", async () => {
 Deno.test("the parent directories may be made after start-up", async () => {
   await using dir = await tempDir();
   const out = `${dir.path}/signals`;
-  const g = await startWatching(["--watch", `${dir.path}/a/b/done`], out);
+  await using g = await startWatching(["--watch", `${dir.path}/a/b/done`], out);
   await Deno.mkdir(`${dir.path}/a`);
   await Deno.mkdir(`${dir.path}/a/b`);
   await Deno.writeTextFile(`${dir.path}/a/b/done`, "");
@@ -94,7 +94,7 @@ Deno.test("a directory removed and made again is still watched", async () => {
   await using dir = await tempDir();
   await Deno.mkdir(`${dir.path}/sub`);
   const out = `${dir.path}/signals`;
-  const g = await startWatching([
+  await using g = await startWatching([
     "--watch",
     `${dir.path}/sub/done`,
     "--poll-interval",
@@ -122,7 +122,7 @@ Deno.test("a ConfigMap-style symlink swap fires the trigger", async () => {
   await Deno.symlink("..v1", `${d}/..data`);
   await Deno.symlink("..data/done", `${d}/done`);
   const out = `${d}/signals`;
-  const g = await startWatching([
+  await using g = await startWatching([
     "--watch",
     `${d}/done`,
     "--poll-interval",
@@ -138,7 +138,7 @@ Deno.test("a ConfigMap-style symlink swap fires the trigger", async () => {
 Deno.test("the poll alone fires the trigger (file systems without events)", async () => {
   await using dir = await tempDir();
   const out = `${dir.path}/signals`;
-  const g = await startWatching([
+  await using g = await startWatching([
     "--watch",
     `${dir.path}/done`,
     "--watch-method",
@@ -157,7 +157,7 @@ Deno.test("the poll alone fires the trigger (file systems without events)", asyn
 Deno.test("with several files, the trigger waits for all of them", async () => {
   await using dir = await tempDir();
   const out = `${dir.path}/signals`;
-  const g = await startWatching([
+  await using g = await startWatching([
     "--watch",
     `${dir.path}/one`,
     "--watch",
@@ -178,7 +178,7 @@ Deno.test("with several files, the trigger waits for all of them", async () => {
 Deno.test("--watch-mode any fires on the first file", async () => {
   await using dir = await tempDir();
   const out = `${dir.path}/signals`;
-  const g = await startWatching([
+  await using g = await startWatching([
     "--watch",
     `${dir.path}/one`,
     "--watch",
@@ -192,22 +192,17 @@ Deno.test("--watch-mode any fires on the first file", async () => {
 
 Deno.test("--exit-code sets the code after a trigger, whatever the child returned", async () => {
   await using dir = await tempDir();
-  const g = start([
+  await using g = start([
     "--watch",
     `${dir.path}/done`,
     "sh",
     "-c",
     "trap 'exit 9' TERM; echo ready; while :; do sleep 0.05; done",
   ], { env: { GUILLOTINE_EXIT_CODE: "5" } });
-  try {
-    await g.waitForStdout(/ready/);
-    await Deno.writeTextFile(`${dir.path}/done`, "");
-    assertEquals((await g.status()).code, 5);
-    assertMatch(g.stderr, /child exit code 9 after SIGTERM/);
-  } finally {
-    g.destroy();
-    await g.settled();
-  }
+  await g.waitForStdout(/ready/);
+  await Deno.writeTextFile(`${dir.path}/done`, "");
+  assertEquals((await g.status()).code, 5);
+  assertMatch(g.stderr, /child exit code 9 after SIGTERM/);
 });
 
 async function exists(path: string): Promise<boolean> {
@@ -217,20 +212,15 @@ async function exists(path: string): Promise<boolean> {
 Deno.test("a trigger during a long start-up of the child is not lost", async () => {
   await using dir = await tempDir();
   // The child takes its time; the file comes before it is ready.
-  const g = start([
+  await using g = start([
     "--watch",
     `${dir.path}/done`,
     "sh",
     "-c",
     "exec sleep 1000",
   ]);
-  try {
-    await g.waitForStderr(/child started/);
-    await Deno.writeTextFile(`${dir.path}/done`, "");
-    assertEquals((await g.status()).code, 0);
-    await pollUntil(() => /exiting code=0/.test(g.stderr), "the exit log line");
-  } finally {
-    g.destroy();
-    await g.settled();
-  }
+  await g.waitForStderr(/child started/);
+  await Deno.writeTextFile(`${dir.path}/done`, "");
+  assertEquals((await g.status()).code, 0);
+  await pollUntil(() => /exiting code=0/.test(g.stderr), "the exit log line");
 });
