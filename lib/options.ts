@@ -191,13 +191,21 @@ const OPTIONS: readonly OptionSpec[] = [
 const REPEATABLE = new Set(["--watch", "--success-exit-code", "--wait-for"]);
 const ALIASES: Record<string, string> = { "-h": "--help", "-V": "--version" };
 
+/** `--flag VALUE`, with the short alias in front where there is one. */
+function usageOf(option: OptionSpec): string {
+  const short = Object.keys(ALIASES).find((a) => ALIASES[a] === option.flag);
+  return `${short ? `${short}, ` : ""}${option.flag}${
+    option.value ? ` ${option.value}` : ""
+  }`;
+}
+
 /** The usage text of `--help`. */
 export function helpText(): string {
   const width = Math.max(
-    ...OPTIONS.map((o) => `${o.flag}${o.value ? ` ${o.value}` : ""}`.length),
+    ...OPTIONS.map((o) => usageOf(o).length),
   );
   const lines = OPTIONS.map((o) => {
-    const left = `${o.flag}${o.value ? ` ${o.value}` : ""}`.padEnd(width);
+    const left = usageOf(o).padEnd(width);
     const env = o.env ? `\n  ${"".padEnd(width)}  [${o.env}]` : "";
     return `  ${left}  ${o.help}${env}`;
   });
