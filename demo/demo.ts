@@ -12,14 +12,9 @@
 //
 // Usage: deno task demo [--fail]   (--fail: the main's work exits 3)
 
+import { PERMISSIONS } from "../lib/permissions.ts";
+
 const ROOT = new URL("../", import.meta.url).pathname;
-const PERMISSIONS = [
-  "--allow-ffi",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-net",
-];
 const fail = Deno.args.includes("--fail");
 
 function canUnshare(): boolean {

@@ -4,17 +4,12 @@
  * the process tree through /proc. Nothing here sleeps and then asserts.
  */
 
+import { PERMISSIONS } from "../lib/permissions.ts";
+
+export { PERMISSIONS };
 export const ROOT = new URL("../", import.meta.url).pathname;
 export const MAIN = `${ROOT}main.ts`;
 export const FIXTURES = `${ROOT}tests/fixtures/`;
-/** Exactly the permissions the compiled binary gets (see deno.json). */
-export const PERMISSIONS = [
-  "--allow-ffi",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-net",
-];
 const DENO = Deno.execPath();
 
 /** Polls `condition` until it returns a truthy value, or fails with `what`. */

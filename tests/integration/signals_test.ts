@@ -1,7 +1,7 @@
 // Every forwarded signal arrives at a child that records what it receives.
 import { FORWARDED_SIGNALS } from "../../lib/signals.ts";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { FIXTURES, start } from "../helpers.ts";
+import { FIXTURES, PERMISSIONS, start } from "../helpers.ts";
 
 Deno.test("every catchable signal sent to guillotine reaches the child", async () => {
   await using g = start(["--", "deno", "run", "-A", `${FIXTURES}recorder.ts`]);
@@ -44,7 +44,8 @@ Deno.test("with a terminal on stdin, the child is the terminal's foreground", as
   const inner = [
     "unshare --pid --fork --mount-proc",
     Deno.execPath(),
-    "run --allow-ffi --allow-read --allow-write --allow-env --allow-net",
+    "run",
+    ...PERMISSIONS,
     new URL("../../main.ts", import.meta.url).pathname,
     "sh -c 'read -r s < /proc/$$/stat; echo STAT $s'",
   ].join(" ");
