@@ -11,6 +11,8 @@ const POSIX_SPAWN_SETPGROUP = 0x02;
 const POSIX_SPAWN_SETSIGDEF = 0x04;
 const POSIX_SPAWN_SETSIGMASK = 0x08;
 const WNOHANG = 1;
+const O_RDONLY = 0;
+const O_CLOEXEC = 0o2000000;
 const PR_SET_CHILD_SUBREAPER = 36;
 const SIGTTIN = 21;
 const SIGTTOU = 22;
@@ -71,6 +73,9 @@ const SYMBOLS = {
   isatty: { parameters: ["i32"], result: "i32" },
   signal: { parameters: ["i32", "pointer"], result: "pointer" },
   __errno_location: { parameters: [], result: "pointer" },
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  close: { parameters: ["i32"], result: "i32" },
   environ: { type: "pointer" },
 } as const;
 
@@ -86,6 +91,9 @@ function errno(): number {
   const where = libc().__errno_location();
   return where === null ? 0 : new Deno.UnsafePointerView(where).getInt32();
 }
+
+/** Marks buffers as used, so they outlive the native call before it. */
+function keep(..._buffers: unknown[]): void {}
 
 function cString(text: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(`${text}\0`);
@@ -130,7 +138,10 @@ export function spawn(
       c.posix_spawn_file_actions_addtcsetpgrp_np(actions, 0);
     }
     const pid = new Int32Array(1);
-    const environ = new Deno.UnsafePointerView(c.environ!).getPointer(0);
+    const original = originalEnvironment();
+    const environ = original
+      ? Deno.UnsafePointer.of(original.pointers)
+      : new Deno.UnsafePointerView(c.environ!).getPointer(0);
     const failure = c.posix_spawnp(
       pid,
       strings[0],
@@ -139,6 +150,9 @@ export function spawn(
       new Uint8Array(pointers.buffer),
       environ,
     );
+    // Native code read these buffers through raw pointers: keep them
+    // reachable until the call has returned.
+    keep(original?.bytes, strings);
     return failure === 0
       ? { pid: pid[0], errno: 0 }
       : { pid: 0, errno: failure };
@@ -146,6 +160,52 @@ export function spawn(
     c.posix_spawn_file_actions_destroy(actions);
     c.posix_spawnattr_destroy(attr);
   }
+}
+
+/**
+ * The environment as guillotine received it, read from /proc/self/environ
+ * (the bytes exec left on the stack, which setenv never rewrites), as a
+ * NULL-terminated array of pointers into `bytes`. Deno changes its own
+ * environment at start-up (where no `node` is on PATH it puts its
+ * node_compat_bin shim in front of PATH); the child must not inherit that.
+ * Read through libc because Deno wants --allow-all for /proc/self.
+ *
+ * @returns null when /proc is not there; then the live environment is used.
+ */
+function originalEnvironment():
+  | { bytes: Uint8Array<ArrayBuffer>; pointers: BigUint64Array<ArrayBuffer> }
+  | null {
+  const c = libc();
+  const fd = c.open(cString("/proc/self/environ"), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return null;
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const chunk = new Uint8Array(65536);
+      const n = Number(c.read(fd, chunk, BigInt(chunk.length)));
+      if (n < 0) return null;
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+    }
+  } finally {
+    c.close(fd);
+  }
+  const bytes = new Uint8Array(total + 1);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  const starts: number[] = [];
+  for (let i = 0; i < total; i++) {
+    if ((i === 0 || bytes[i - 1] === 0) && bytes[i] !== 0) starts.push(i);
+  }
+  const base = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)));
+  const pointers = new BigUint64Array(starts.length + 1);
+  starts.forEach((start, i) => pointers[i] = base + BigInt(start));
+  return { bytes, pointers };
 }
 
 /** Whether {@linkcode spawn} can hand the terminal to the child here. */

@@ -472,6 +472,11 @@ export function parseOptions(
       "Watch method poll needs a poll interval: give --poll-interval a duration above 0, such as 1s",
     );
   }
+  if (config.notify !== null && config.watch.includes(config.notify)) {
+    throw usage(
+      `The file "${config.notify}" is both watched and written by --notify: guillotine would end on its own record; watch another path (is ${ENV.watchedFile} set in the main container too?)`,
+    );
+  }
   if (config.exitCodeFromFile && config.watch.length === 0) {
     throw usage(
       "Option --exit-code-from-file needs a watched file: give --watch PATH or set GUILLOTINE_WATCHED_FILE",
@@ -495,18 +500,23 @@ function shellQuote(arg: string): string {
 export function describeConfig(config: Config): Record<string, string> {
   const fields: Record<string, string> = {
     command: config.command.map(shellQuote).join(" "),
-    watch: config.watch.length ? config.watch.join(",") : "(none)",
   };
-  if (config.watch.length > 1) fields.watch_mode = config.watchMode;
-  Object.assign(fields, {
-    watch_method: config.watchMethod,
-    poll_interval: config.pollIntervalMs
+  if (config.watch.length) {
+    fields.watch = config.watch.join(",");
+    if (config.watch.length > 1) fields.watch_mode = config.watchMode;
+    fields.watch_method = config.watchMethod;
+    fields.poll_interval = config.pollIntervalMs
       ? formatDuration(config.pollIntervalMs)
-      : "off",
-    signal: config.signal.name,
-    grace_period: formatDuration(config.gracePeriodMs),
-    exit_code: String(config.exitCode),
-  });
+      : "off";
+  }
+  if (config.watch.length || config.listen) {
+    // Only a trigger uses these.
+    Object.assign(fields, {
+      signal: config.signal.name,
+      grace_period: formatDuration(config.gracePeriodMs),
+      exit_code: String(config.exitCode),
+    });
+  }
   if (config.successExitCodes.length) {
     fields.success_exit_codes = config.successExitCodes.join(",");
   }

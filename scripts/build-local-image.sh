@@ -3,7 +3,9 @@
 # end-to-end tests (tests/e2e/) play as a Pod:
 #
 #   localhost/guillotine:local        the sidecar: guillotine, plus socat as the
-#                                     proxy it wraps (/usr/bin/socat)
+#                                     proxy it wraps (/usr/bin/socat), and psql
+#                                     (/usr/bin/psql) for a job container that
+#                                     runs guillotine too (the full pattern)
 #   localhost/guillotine-e2e-job:local  the job: /bin/sh (dash), psql, touch, sleep
 #
 # Both start FROM scratch and hold only files copied from this host: each
@@ -79,13 +81,16 @@ find_psql() {
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# --- sidecar: guillotine on the Deno runtime, and socat ----------------------
+# --- sidecar: guillotine on the Deno runtime, socat, and psql ----------------
 sidecar=$work/sidecar
 root=$sidecar/rootfs
 mkdir -p "$root/app" "$root/deno-dir" "$root/tmp"
 chmod 1777 "$root/tmp"
 copy_program "$root" "$(command -v deno)" /deno
 copy_program "$root" "$(command -v socat)" /usr/bin/socat
+# So this image also serves as a job image with guillotine on both sides
+# (--wait-for, --notify, then psql), without building guillotine in twice.
+copy_program "$root" "$(find_psql)" /usr/bin/psql
 cp "$app_dir/main.ts" "$root/app/"
 [[ -d "$app_dir/lib" ]] && cp -R "$app_dir/lib" "$root/app/"
 for f in deno.json deno.jsonc deno.lock; do

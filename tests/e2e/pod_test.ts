@@ -4,12 +4,17 @@
  * It plays examples/e2e-pod.yaml with `podman kube play`: a job container
  * inserts one row with psql through a Unix socket on the shared emptyDir, the
  * proxy sidecar (socat, wrapped by guillotine) forwards that socket to a real
- * PostgreSQL server started here on the loopback. Three runs:
+ * PostgreSQL server started here on the loopback. Four runs:
  *
  * - with guillotine: the Pod exits, every container exits 0, one row;
  * - without guillotine (the control): the job ends, the proxy keeps running,
  *   so the Pod never completes (the bug guillotine exists for);
- * - the job fails: the Pod still exits, the job's exit code shows the failure.
+ * - the job fails: the Pod still exits, the job's exit code shows the failure;
+ * - guillotine on both sides (the README's full pattern): the job container
+ *   runs `guillotine --wait-for unix:... --notify ... -- psql ...` (no shell),
+ *   the sidecar `guillotine --watch ... --exit-code-from-file -- socat ...`;
+ *   played twice, an insert that succeeds (both exit 0, one row) and one that
+ *   fails (both exit psql's 1, no row).
  *
  * It also runs the release workflow's smoke test (scripts/smoke-test-image.sh)
  * on the local sidecar image.
@@ -35,6 +40,7 @@ const SMOKE_SCRIPT = `${REPO}scripts/smoke-test-image.sh`;
 const SIDECAR_IMAGE = "localhost/guillotine:local";
 const SETUP_HINT = "run scripts/setup-e2e.sh as root first";
 const PROXY_EXECUTABLE = "/usr/bin/socat";
+const WATCHED_FILE_ENV = "GUILLOTINE_WATCHED_FILE";
 const MANIFEST_UPSTREAM = "TCP:127.0.0.1:5432";
 /** Ample for a Pod that starts in ~2 s, and under the default 30 s grace period. */
 const POD_EXIT_TIMEOUT_MS = 25_000;
@@ -337,6 +343,18 @@ class PlayedPod {
     return lines.join("\n");
   }
 
+  /** A file on the Pod's emptyDir, read from the host. */
+  async sharedFile(path: string): Promise<string> {
+    const mountpoint = await _mustRun("podman", [
+      "volume",
+      "inspect",
+      "--format",
+      "{{.Mountpoint}}",
+      this.volume,
+    ]);
+    return await Deno.readTextFile(`${mountpoint.trim()}/${path}`);
+  }
+
   async remove(): Promise<void> {
     await _run("podman", ["pod", "rm", "--force", "--time", "0", this.name]);
     await _run("podman", ["volume", "rm", "--force", this.volume]);
@@ -352,6 +370,15 @@ function _findContainer(manifest: Manifest, name: string): Manifest {
   return container;
 }
 
+function _getEnv(container: Manifest, name: string): string {
+  const variable = container.env.find((e: Manifest) => e.name === name);
+  assert.ok(
+    variable,
+    `Container "${container.name}" in ${MANIFEST} has no env "${name}"`,
+  );
+  return variable.value;
+}
+
 function _setEnv(container: Manifest, name: string, value: string): void {
   const variable = container.env.find((e: Manifest) => e.name === name);
   assert.ok(
@@ -361,13 +388,24 @@ function _setEnv(container: Manifest, name: string, value: string): void {
   variable.value = value;
 }
 
+function _deleteEnv(container: Manifest, name: string): void {
+  _getEnv(container, name);
+  container.env = container.env.filter((e: Manifest) => e.name !== name);
+}
+
+/**
+ * Where guillotine runs: on the proxy only (the example as written), nowhere
+ * (the control), or on both sides (the README's full pattern).
+ */
+type Wrapping = "sidecar" | "none" | "both";
+
 /**
  * The example Pod, changed only where a run must differ: names, the server's
- * port, the SQL, and whether guillotine wraps the proxy.
+ * port, the SQL, and where guillotine runs.
  */
 function _variant(
   base: Manifest,
-  options: { label: string; port: number; sql: string; guillotine: boolean },
+  options: { label: string; port: number; sql: string; guillotine: Wrapping },
 ): Manifest {
   const manifest = structuredClone(base);
   const suffix = crypto.randomUUID().slice(0, 8);
@@ -387,7 +425,8 @@ function _variant(
       if (mount.name === oldVolume) mount.name = `${name}-share`;
     }
   }
-  _setEnv(_findContainer(manifest, "job"), "JOB_SQL", options.sql);
+  const job = _findContainer(manifest, "job");
+  _setEnv(job, "JOB_SQL", options.sql);
   const proxy = _findContainer(manifest, "proxy");
   const args: string[] = proxy.args;
   const upstream = args.indexOf(MANIFEST_UPSTREAM);
@@ -396,16 +435,50 @@ function _variant(
     `The proxy in ${MANIFEST} should forward to "${MANIFEST_UPSTREAM}"`,
   );
   args[upstream] = `TCP:127.0.0.1:${options.port}`;
-  if (!options.guillotine) {
+  const start = args.indexOf(PROXY_EXECUTABLE);
+  assert.ok(
+    start >= 0,
+    `The proxy in ${MANIFEST} should run "${PROXY_EXECUTABLE}"`,
+  );
+  if (options.guillotine === "none") {
     // `command` replaces the image's entrypoint (guillotine): the proxy runs
     // bare, with the same command line, as in the original Job.
-    const start = args.indexOf(PROXY_EXECUTABLE);
-    assert.ok(
-      start >= 0,
-      `The proxy in ${MANIFEST} should run "${PROXY_EXECUTABLE}"`,
-    );
     proxy.command = args.slice(start);
     delete proxy.args;
+  } else if (options.guillotine === "both") {
+    // The job runs guillotine from the sidecar's image, which carries psql
+    // too; as `args`, after the entrypoint (guillotine). podman 4.3 does not
+    // expand $(VAR) in a command, so the SQL is written out. The environment
+    // twin of --watch goes: the job's guillotine must not watch its own
+    // record.
+    const watched = _getEnv(job, WATCHED_FILE_ENV);
+    const socket = `${_getEnv(job, "PGHOST")}/.s.PGSQL.${
+      _getEnv(job, "PGPORT")
+    }`;
+    job.image = proxy.image;
+    delete job.command;
+    job.args = [
+      "--wait-for",
+      `unix:${socket}`,
+      "--wait-timeout",
+      "60s",
+      "--notify",
+      watched,
+      "--",
+      "psql",
+      "--no-psqlrc",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-c",
+      options.sql,
+    ];
+    _deleteEnv(job, WATCHED_FILE_ENV);
+    _deleteEnv(job, "JOB_SQL");
+    // The sidecar watches the same file by flag and exits with the code the
+    // record holds.
+    assert.equal(_getEnv(proxy, WATCHED_FILE_ENV), watched);
+    _deleteEnv(proxy, WATCHED_FILE_ENV);
+    args.splice(start, 0, "--watch", watched, "--exit-code-from-file", "--");
   }
   return manifest;
 }
@@ -451,7 +524,7 @@ Deno.test("e2e: guillotine lets a Job's Pod complete under podman kube play", as
     const playVariant = async (
       label: string,
       sql: (runId: string) => string,
-      guillotine: boolean,
+      guillotine: Wrapping,
     ) => {
       const runId = `${label}-${crypto.randomUUID().slice(0, 8)}`;
       const pod = new PlayedPod(
@@ -468,11 +541,14 @@ Deno.test("e2e: guillotine lets a Job's Pod complete under podman kube play", as
     };
     const insert = (runId: string) =>
       `INSERT INTO job_runs (run_id) VALUES ('${runId}')`;
+    // psql exits 1 when a statement fails under ON_ERROR_STOP with -c.
+    const insertIntoMissing = (runId: string) =>
+      `INSERT INTO missing_table (run_id) VALUES ('${runId}')`;
 
     await t.step(
       "with guillotine: the Pod exits, every container exits 0, one row",
       async () => {
-        const { pod, runId } = await playVariant("ok", insert, true);
+        const { pod, runId } = await playVariant("ok", insert, "sidecar");
         const took = await _waitFor(
           `pod ${pod.name} to exit`,
           async () => (await pod.podStatus()) === "Exited",
@@ -511,7 +587,7 @@ Deno.test("e2e: guillotine lets a Job's Pod complete under podman kube play", as
     await t.step(
       "without guillotine (control): the proxy keeps the Pod running",
       async () => {
-        const { pod, runId } = await playVariant("control", insert, false);
+        const { pod, runId } = await playVariant("control", insert, "none");
         await _waitFor(
           `the job in pod ${pod.name} to exit`,
           async () => (await pod.container("job")).Status === "exited",
@@ -546,8 +622,8 @@ Deno.test("e2e: guillotine lets a Job's Pod complete under podman kube play", as
       async () => {
         const { pod, runId } = await playVariant(
           "fail",
-          (id) => `INSERT INTO missing_table (run_id) VALUES ('${id}')`,
-          true,
+          insertIntoMissing,
+          "sidecar",
         );
         await _waitFor(
           `pod ${pod.name} to exit`,
@@ -574,6 +650,84 @@ Deno.test("e2e: guillotine lets a Job's Pod complete under podman kube play", as
           `guillotine should exit 0 once triggered\n${detail}`,
         );
         assert.equal(await rowsFor(runId), 0, "No row should be inserted");
+      },
+    );
+
+    // The full pattern: guillotine in the job container too, waiting for the
+    // proxy's socket and writing the completion record that the sidecar's
+    // guillotine turns into its own exit code.
+    const watched = _getEnv(_findContainer(base, "job"), WATCHED_FILE_ENV);
+    const playBothSides = async (
+      label: string,
+      sql: (runId: string) => string,
+      expected: { code: number; rows: number },
+    ) => {
+      const { pod, runId } = await playVariant(label, sql, "both");
+      const took = await _waitFor(
+        `pod ${pod.name} to exit`,
+        async () => (await pod.podStatus()) === "Exited",
+        POD_EXIT_TIMEOUT_MS,
+        () => pod.describe(),
+      );
+      console.log(`pod exited ${Math.round(took)} ms after kube play`);
+      const job = await pod.container("job");
+      const proxy = await pod.container("proxy");
+      const detail = await pod.describe();
+      assert.equal(
+        job.ExitCode,
+        expected.code,
+        `The job's guillotine should exit with psql's ${expected.code}\n${detail}`,
+      );
+      assert.equal(
+        proxy.ExitCode,
+        expected.code,
+        `The sidecar's guillotine should exit with the recorded ` +
+          `${expected.code}\n${detail}`,
+      );
+      assert.equal(
+        job.RestartCount ?? 0,
+        0,
+        `The job should not restart\n${detail}`,
+      );
+      // Ended by SIGTERM right away, not by the grace period's SIGKILL (10 s).
+      const lag = Date.parse(proxy.FinishedAt) - Date.parse(job.FinishedAt);
+      assert.ok(
+        lag < 5_000,
+        `The proxy ended ${lag} ms after the job\n${detail}`,
+      );
+      // The record lies on the emptyDir, mounted at the watched file's parent.
+      const record = JSON.parse(
+        await pod.sharedFile(watched.slice(watched.lastIndexOf("/") + 1)),
+      );
+      assert.equal(record.exitCode, expected.code, JSON.stringify(record));
+      assert.equal(record.reason, "exited", JSON.stringify(record));
+      assert.equal(record.command[0], "psql", JSON.stringify(record));
+      assert.equal(
+        await rowsFor(runId),
+        expected.rows,
+        `The row should be inserted ${expected.rows} time(s)\n${detail}`,
+      );
+      return pod;
+    };
+
+    await t.step(
+      "guillotine on both sides: the Pod exits, both exit 0, one row",
+      async () => {
+        await playBothSides("both-ok", insert, { code: 0, rows: 1 });
+      },
+    );
+
+    await t.step(
+      "guillotine on both sides, the job fails: both exit psql's 1",
+      async () => {
+        const pod = await playBothSides("both-fail", insertIntoMissing, {
+          code: 1,
+          rows: 0,
+        });
+        assert.match(
+          await pod.logs("job"),
+          /relation "missing_table" does not exist/,
+        );
       },
     );
   } finally {

@@ -248,7 +248,9 @@ Deno.test("the help names every environment twin", () => {
 });
 
 Deno.test("describeConfig logs parsed values", () => {
-  const fields = describeConfig(config(["--grace-period", "90", "x"]));
+  const fields = describeConfig(
+    config(["--watch", "/a", "--grace-period", "90", "x"]),
+  );
   assertEquals(fields.grace_period, "90s");
   assertEquals(fields.signal, "SIGTERM");
 });
@@ -258,4 +260,27 @@ Deno.test("lib/version.ts matches deno.json", async () => {
     await Deno.readTextFile(new URL("../../deno.json", import.meta.url)),
   );
   assertEquals(VERSION, json.version);
+});
+
+Deno.test("a file both watched and notified is refused", () => {
+  usageError(
+    ["--notify", "/share/done", "x"],
+    { GUILLOTINE_WATCHED_FILE: "/share/done" },
+    /both watched and written by --notify/,
+  );
+});
+
+Deno.test("describeConfig leaves out what the configuration does not use", () => {
+  const plain = describeConfig(config(["x"]));
+  assertEquals(Object.keys(plain), ["command"]);
+  const watching = describeConfig(config(["--watch", "/a", "x"]));
+  assertEquals(Object.keys(watching), [
+    "command",
+    "watch",
+    "watch_method",
+    "poll_interval",
+    "signal",
+    "grace_period",
+    "exit_code",
+  ]);
 });
