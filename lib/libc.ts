@@ -74,6 +74,7 @@ const SYMBOLS = {
   signal: { parameters: ["i32", "pointer"], result: "pointer" },
   __errno_location: { parameters: [], result: "pointer" },
   open: { parameters: ["buffer", "i32"], result: "i32" },
+  access: { parameters: ["buffer", "i32"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
   environ: { type: "pointer" },
@@ -95,7 +96,8 @@ function errno(): number {
 /** Marks buffers as used, so they outlive the native call before it. */
 function keep(..._buffers: unknown[]): void {}
 
-function cString(text: string): Uint8Array<ArrayBuffer> {
+/** A string as a NUL-terminated UTF-8 buffer, for libc. */
+export function cString(text: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(`${text}\0`);
 }
 
@@ -221,9 +223,23 @@ export function canHandOverTerminal(): boolean {
  * @returns Its pid and raw status, or null when no child has exited.
  */
 export function reapOne(): { pid: number; status: number } | null {
-  const status = new Int32Array(1);
-  const pid = libc().waitpid(-1, new Uint8Array(status.buffer), WNOHANG);
-  return pid > 0 ? { pid, status: status[0] } : null;
+  const pid = libc().waitpid(-1, statusBytes, WNOHANG);
+  return pid > 0 ? { pid, status: statusWord[0] } : null;
+}
+
+// One buffer for every waitpid: reaping thousands of orphans allocates nothing.
+const statusWord = new Int32Array(1);
+const statusBytes = new Uint8Array(statusWord.buffer);
+
+/**
+ * Whether a path exists, following symlinks, as access(2) with F_OK sees it.
+ * Unlike Deno.statSync it throws nothing for a missing file, so a poll that
+ * finds nothing makes no garbage.
+ *
+ * @param path A C string from {@linkcode cString}.
+ */
+export function pathExists(path: Uint8Array<ArrayBuffer>): boolean {
+  return libc().access(path, 0) === 0;
 }
 
 /**

@@ -122,6 +122,7 @@ export async function supervise(
       endpoint = await openQuitEndpoint(config, trigger.resolve, log);
     }
 
+    if (config.waitFor.length) watch?.startPolling();
     const before = await awaitGates(config, log, trigger.promise, forwarder);
     if (before) return before;
 
@@ -129,6 +130,7 @@ export async function supervise(
     const exited = reaper.exitOf(child.pid);
     forwarder.forwardTo(child.pid);
     endpoint?.setHealthy(true);
+    watch?.startPolling();
 
     const first = await Promise.race([
       exited.then((status) => ({ status, trigger: null })),

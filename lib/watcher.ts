@@ -11,6 +11,7 @@
 
 import { EXIT_USAGE, GuillotineError } from "./errors.ts";
 import type { Logger } from "./log.ts";
+import { cString, pathExists as exists } from "./libc.ts";
 import { parentOf } from "./paths.ts";
 
 /** Why the sidecar is to end. */
@@ -51,31 +52,17 @@ export function isSatisfied(
   return mode === "any" ? seen > 0 : seen === total;
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function inode(path: string): number | null {
-  try {
-    return Deno.statSync(path).ino;
-  } catch {
-    return null;
-  }
-}
-
 /**
- * The nearest directory above `path` that exists, which is where its creation
- * (or the creation of the directories on the way) will show as an event.
+ * The nearest directory above `path` that exists, with its inode, which is
+ * where its creation (or the creation of the directories on the way) will show
+ * as an event.
  *
  * @throws {GuillotineError} When an existing ancestor is not a directory, or
  *   cannot be read, so the path can never appear.
  */
-export function nearestDirectory(path: string): string {
+export function nearestDirectory(
+  path: string,
+): { dir: string; ino: number | null } {
   for (let dir = parentOf(path);; dir = parentOf(dir)) {
     let info: Deno.FileInfo;
     try {
@@ -94,7 +81,7 @@ export function nearestDirectory(path: string): string {
         EXIT_USAGE,
       );
     }
-    if (info.isDirectory) return dir;
+    if (info.isDirectory) return { dir, ino: info.ino };
     throw new GuillotineError(
       `Cannot watch "${path}": "${dir}" is not a directory: choose a path inside a directory, such as the shared volume`,
       EXIT_USAGE,
@@ -106,6 +93,8 @@ export function nearestDirectory(path: string): string {
 export class FileWatch {
   readonly #options: WatchOptions;
   readonly #seen = new Set<string>();
+  /** Each path as a C string, made once: the poll allocates nothing. */
+  readonly #cPaths: Map<string, Uint8Array<ArrayBuffer>>;
   #watcher: Deno.FsWatcher | null = null;
   #watchedDirs = "";
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -116,6 +105,7 @@ export class FileWatch {
 
   constructor(options: WatchOptions) {
     this.#options = options;
+    this.#cPaths = new Map(options.paths.map((p) => [p, cString(p)]));
     this.triggered = new Promise((resolve) => this.#fire = resolve);
   }
 
@@ -129,15 +119,21 @@ export class FileWatch {
   arm(): Trigger | null {
     for (const path of this.#options.paths) nearestDirectory(path);
     if (this.#options.method === "events") this.#rearm();
-    const trigger = this.#check();
-    if (trigger) return trigger;
-    if (this.#options.pollIntervalMs > 0) {
-      this.#timer = setInterval(
-        () => this.#onChange("poll"),
-        this.#options.pollIntervalMs,
-      );
-    }
-    return null;
+    return this.#check();
+  }
+
+  /**
+   * Starts the poll. Separate from {@linkcode arm}: Deno loads its timers on
+   * first use, which takes milliseconds, so the child is started first.
+   */
+  startPolling(): void {
+    if (
+      this.#done || this.#timer !== undefined || !this.#options.pollIntervalMs
+    ) return;
+    this.#timer = setInterval(
+      () => this.#onChange("poll"),
+      this.#options.pollIntervalMs,
+    );
   }
 
   /** Stops watching. */
@@ -157,7 +153,7 @@ export class FileWatch {
     const { paths, mode, log } = this.#options;
     let last: string | null = null;
     for (const path of paths) {
-      if (!this.#seen.has(path) && exists(path)) {
+      if (!this.#seen.has(path) && exists(this.#cPaths.get(path)!)) {
         this.#seen.add(path);
         last = path;
         log.debug("watched file exists", { file: path, seen_by: source });
@@ -185,24 +181,23 @@ export class FileWatch {
    * @returns Whether the watcher was re-armed, so a check is due.
    */
   #rearm(): boolean {
-    let dirs: string[];
+    const found = new Map<string, number | null>();
     try {
-      dirs = [
-        ...new Set(
-          this.#options.paths.filter((p) => !this.#seen.has(p)).map(
-            nearestDirectory,
-          ),
-        ),
-      ].sort();
+      for (const path of this.#options.paths) {
+        if (this.#seen.has(path)) continue;
+        const { dir, ino } = nearestDirectory(path);
+        found.set(dir, ino);
+      }
     } catch (error) {
       this.#options.log.warn("cannot re-arm the file watch; the poll goes on", {
         error: (error as Error).message,
       });
       return false;
     }
+    const dirs = [...found.keys()].sort();
     // The inode is part of the key: a directory removed and made again
     // silences its watcher, though its path is the same.
-    const key = dirs.map((d) => `${d}@${inode(d)}`).join("\0");
+    const key = dirs.map((d) => `${d}@${found.get(d)}`).join("\0");
     if (key === this.#watchedDirs && this.#watcher) return false;
     this.#closeWatcher();
     if (dirs.length === 0) return false;
