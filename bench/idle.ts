@@ -1,0 +1,144 @@
+/**
+ * Idle cost. Every wrapper runs at once, each as PID 1 of its own namespace
+ * with a child that sleeps (`kid pause`), beside the Deno floors (a script
+ * kept alive by one far timer, one with an empty 1 s interval, a minimal
+ * Deno.Command wrapper), so the measuring time is paid once. After a settling
+ * time, /proc is sampled at the start and end of equal windows: per window,
+ * CPU time (schedstat, nanoseconds, summed over threads), wake-ups (voluntary
+ * plus involuntary context switches, summed over threads) and VmRSS. The
+ * figures are median, min and max over the windows. utime+stime of
+ * /proc/PID/stat (10 ms ticks, too coarse for a window) is kept over the
+ * whole time as a cross-check.
+ *
+ * @module
+ */
+
+import { Namespace, sleep } from "./namespace.ts";
+import {
+  type ProcessSample,
+  sampleProcess,
+  type ThreadSample,
+} from "./procfs.ts";
+import type { Results, ThreadWakeups } from "./results.ts";
+import { type ConfigId, type Workspace, wrap } from "./wrappers.ts";
+
+const CONFIGS: ConfigId[] = [
+  "tini",
+  "dumb-init",
+  "guillotine",
+  "guillotine-nopoll",
+  "deno-spawn",
+  "deno-tick",
+  "deno-floor",
+];
+const WINDOWS = 6;
+const TIMEOUT_MS = 20_000;
+
+interface Timed {
+  at: number;
+  sample: ProcessSample;
+}
+
+/**
+ * A thread counter gained from `a` to `b`, summed over the threads alive at
+ * `b` (one born in between counts from 0; one that died is lost).
+ */
+function gained(
+  a: ProcessSample,
+  b: ProcessSample,
+  pick: (t: ThreadSample) => number,
+): number {
+  let sum = 0;
+  for (const t of b.threads) {
+    const before = a.threads.find((u) => u.tid === t.tid);
+    sum += pick(t) - (before ? pick(before) : 0);
+  }
+  return sum;
+}
+
+/** Wake-ups and CPU per thread name over the whole measurement. */
+function byThread(first: Timed, last: Timed): ThreadWakeups[] {
+  const seconds = (last.at - first.at) / 1000;
+  const groups = new Map<string, ThreadWakeups>();
+  for (const t of last.sample.threads) {
+    const before = first.sample.threads.find((u) => u.tid === t.tid);
+    const comm = t.comm;
+    const entry = groups.get(comm) ??
+      { comm, threads: 0, perSecond: 0, cpuPercent: 0 };
+    entry.threads++;
+    entry.perSecond += (t.switches - (before?.switches ?? 0)) / seconds;
+    entry.cpuPercent += (t.cpuNs - (before?.cpuNs ?? 0)) / 1e7 / seconds;
+    groups.set(comm, entry);
+  }
+  return [...groups.values()].sort((a, b) => b.perSecond - a.perSecond);
+}
+
+/**
+ * Measures idle cost of every config at once for `seconds`.
+ *
+ * @param settleSeconds Let start-up work (compilation, GC) die down first.
+ */
+export async function benchIdle(
+  work: Workspace,
+  results: Results,
+  seconds: number,
+  settleSeconds: number,
+): Promise<void> {
+  results.facts.idleSeconds = seconds;
+  results.facts.idleWindows = WINDOWS;
+  const running = new Map<ConfigId, { ns: Namespace; pid1: number }>();
+  try {
+    for (const id of CONFIGS) {
+      const ns = Namespace.start(
+        wrap(id, [work.kid, "pause"], work),
+        `idle ${id}`,
+      );
+      running.set(id, { ns, pid1: 0 });
+    }
+    for (const [id, entry] of running) {
+      try {
+        await entry.ns.lines.expect("ready", TIMEOUT_MS);
+      } catch (error) {
+        throw new Error(
+          `${id}: ${(error as Error).message}; stderr: ${entry.ns.stderr}`,
+        );
+      }
+      entry.pid1 = await entry.ns.pid1();
+    }
+    await sleep(settleSeconds * 1000);
+    const samples = new Map<ConfigId, Timed[]>(CONFIGS.map((id) => [id, []]));
+    const windowMs = (seconds * 1000) / WINDOWS;
+    const start = performance.now();
+    for (let k = 0; k <= WINDOWS; k++) {
+      if (k > 0) await sleep(start + k * windowMs - performance.now());
+      for (const [id, { pid1 }] of running) {
+        const sample = sampleProcess(pid1);
+        if (!sample) throw new Error(`${id} exited while idle`);
+        samples.get(id)!.push({ at: performance.now(), sample });
+      }
+    }
+    for (const [id, list] of samples) {
+      for (let k = 1; k < list.length; k++) {
+        const a = list[k - 1], b = list[k];
+        const s = (b.at - a.at) / 1000;
+        results.add(
+          "idle-cpu",
+          id,
+          gained(a.sample, b.sample, (t) => t.cpuNs) / 1e7 / s,
+        );
+        results.add(
+          "idle-wakeups",
+          id,
+          gained(a.sample, b.sample, (t) => t.switches) / s,
+        );
+        results.add("idle-rss", id, b.sample.rssKiB / 1024);
+      }
+      const first = list[0], last = list[list.length - 1];
+      results.threads.set(id, byThread(first, last));
+      const ticks = last.sample.cpuTicks - first.sample.cpuTicks;
+      results.facts[`idleTicks:${id}`] = ticks;
+    }
+  } finally {
+    await Promise.all([...running.values()].map(({ ns }) => ns.close()));
+  }
+}
