@@ -15,27 +15,19 @@ import type { Logger } from "./log.ts";
 export class Reaper {
   #waiting = new Map<number, (status: ChildStatus) => void>();
   #orphans = 0;
-  #listener = () => this.reap();
-  #started = false;
   #log: Logger;
 
   constructor(log: Logger) {
     this.#log = log;
   }
 
-  /** Listens for SIGCHLD and reaps what has already exited. */
+  /**
+   * Listens for SIGCHLD, for the rest of guillotine's life, and reaps what
+   * has already exited.
+   */
   start(): void {
-    if (this.#started) return;
-    this.#started = true;
-    Deno.addSignalListener("SIGCHLD", this.#listener);
+    Deno.addSignalListener("SIGCHLD", () => this.reap());
     this.reap();
-  }
-
-  /** Stops listening; later children are not reaped. */
-  stop(): void {
-    if (!this.#started) return;
-    this.#started = false;
-    Deno.removeSignalListener("SIGCHLD", this.#listener);
   }
 
   /**

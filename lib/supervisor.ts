@@ -151,10 +151,11 @@ export async function supervise(
     const status = await stopChild(child.pid, exited, config, log);
     return await guillotined(config, first.trigger!, status, log);
   } finally {
+    // The signal listeners and the reaper stay until guillotine exits: a
+    // SIGTERM that comes while the record is written must not take the
+    // default action, and late orphans are still reaped.
     watch?.close();
     await endpoint?.close();
-    forwarder.stop();
-    reaper.stop();
   }
 }
 
@@ -546,7 +547,6 @@ function endStragglers(pgid: number, log: Logger): void {
 class SignalForwarder {
   #log: Logger;
   #pgid: number | null = null;
-  #listeners = new Map<Deno.Signal, () => void>();
   #interrupt!: (signal: number) => void;
   /** Resolves with a terminating signal that came before the child. */
   readonly interrupted: Promise<number>;
@@ -560,21 +560,12 @@ class SignalForwarder {
 
   start(): void {
     for (const name of FORWARDED_SIGNALS) {
-      const listener = () => this.#receive(name);
-      Deno.addSignalListener(name, listener);
-      this.#listeners.set(name, listener);
+      Deno.addSignalListener(name, () => this.#receive(name));
     }
   }
 
   forwardTo(pgid: number): void {
     this.#pgid = pgid;
-  }
-
-  stop(): void {
-    for (const [name, listener] of this.#listeners) {
-      Deno.removeSignalListener(name, listener);
-    }
-    this.#listeners.clear();
   }
 
   #receive(name: Deno.Signal): void {
