@@ -139,7 +139,8 @@ export class FileWatch {
   /** Stops watching. */
   close(): void {
     this.#done = true;
-    clearInterval(this.#timer);
+    // Even clearInterval(undefined) would make Deno load its timers.
+    if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#closeWatcher();
   }
 
