@@ -433,6 +433,17 @@ function startChild(command: string[], log: Logger): { pid: number } {
   }
 }
 
+/**
+ * Signals the child's process group, whose id is the child's pid. A child
+ * that moved itself to another group still gets the signal itself.
+ *
+ * @returns 0, or the errno (ESRCH: neither the group nor the child is there).
+ */
+function killGroup(pgid: number, signal: number): number {
+  const error = libc.kill(-pgid, signal);
+  return error === libc.ESRCH ? libc.kill(pgid, signal) : error;
+}
+
 /** Sends a signal to the child's process group; a gone group is a warning. */
 function signalGroup(
   pgid: number,
@@ -440,7 +451,7 @@ function signalGroup(
   log: Logger,
   why: string,
 ): void {
-  const error = libc.kill(-pgid, signal);
+  const error = killGroup(pgid, signal);
   if (error === 0) {
     log.info(`sent ${signalName(signal)} to the child's process group${why}`, {
       pgid,
@@ -455,7 +466,7 @@ function signalGroup(
 }
 
 function groupAlive(pgid: number): boolean {
-  return libc.kill(-pgid, 0) !== libc.ESRCH;
+  return killGroup(pgid, 0) !== libc.ESRCH;
 }
 
 function delay(ms: number): { done: Promise<void>; cancel: () => void } {
@@ -580,7 +591,7 @@ class SignalForwarder {
       }
       return;
     }
-    const error = libc.kill(-this.#pgid, number);
+    const error = killGroup(this.#pgid, number);
     if (error === 0) {
       this.#log.debug(`forwarded ${name} to the child's process group`, {
         pgid: this.#pgid,
