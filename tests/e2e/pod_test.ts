@@ -539,6 +539,28 @@ Deno.test("e2e: guillotine lets a Job's Pod complete under podman kube play", as
       await pod.play();
       return { pod, runId };
     };
+    /** Plays a variant and waits until the whole Pod has exited. */
+    const playUntilExited = async (
+      label: string,
+      sql: (runId: string) => string,
+      guillotine: Wrapping,
+    ) => {
+      const { pod, runId } = await playVariant(label, sql, guillotine);
+      const took = await _waitFor(
+        `pod ${pod.name} to exit`,
+        async () => (await pod.podStatus()) === "Exited",
+        POD_EXIT_TIMEOUT_MS,
+        () => pod.describe(),
+      );
+      console.log(`pod exited ${Math.round(took)} ms after kube play`);
+      return {
+        pod,
+        runId,
+        job: await pod.container("job"),
+        proxy: await pod.container("proxy"),
+        detail: await pod.describe(),
+      };
+    };
     const insert = (runId: string) =>
       `INSERT INTO job_runs (run_id) VALUES ('${runId}')`;
     // psql exits 1 when a statement fails under ON_ERROR_STOP with -c.
@@ -548,17 +570,11 @@ Deno.test("e2e: guillotine lets a Job's Pod complete under podman kube play", as
     await t.step(
       "with guillotine: the Pod exits, every container exits 0, one row",
       async () => {
-        const { pod, runId } = await playVariant("ok", insert, "sidecar");
-        const took = await _waitFor(
-          `pod ${pod.name} to exit`,
-          async () => (await pod.podStatus()) === "Exited",
-          POD_EXIT_TIMEOUT_MS,
-          () => pod.describe(),
+        const { runId, job, proxy, detail } = await playUntilExited(
+          "ok",
+          insert,
+          "sidecar",
         );
-        console.log(`pod exited ${Math.round(took)} ms after kube play`);
-        const job = await pod.container("job");
-        const proxy = await pod.container("proxy");
-        const detail = await pod.describe();
         assert.equal(job.ExitCode, 0, `The job should exit 0\n${detail}`);
         assert.equal(
           proxy.ExitCode,
@@ -620,20 +636,11 @@ Deno.test("e2e: guillotine lets a Job's Pod complete under podman kube play", as
     await t.step(
       "the job fails: the Pod still exits and the job's exit code shows it",
       async () => {
-        const { pod, runId } = await playVariant(
+        const { pod, runId, job, proxy, detail } = await playUntilExited(
           "fail",
           insertIntoMissing,
           "sidecar",
         );
-        await _waitFor(
-          `pod ${pod.name} to exit`,
-          async () => (await pod.podStatus()) === "Exited",
-          POD_EXIT_TIMEOUT_MS,
-          () => pod.describe(),
-        );
-        const job = await pod.container("job");
-        const proxy = await pod.container("proxy");
-        const detail = await pod.describe();
         // psql exits 1 when a statement fails under ON_ERROR_STOP with -c.
         assert.equal(
           job.ExitCode,
@@ -662,17 +669,11 @@ Deno.test("e2e: guillotine lets a Job's Pod complete under podman kube play", as
       sql: (runId: string) => string,
       expected: { code: number; rows: number },
     ) => {
-      const { pod, runId } = await playVariant(label, sql, "both");
-      const took = await _waitFor(
-        `pod ${pod.name} to exit`,
-        async () => (await pod.podStatus()) === "Exited",
-        POD_EXIT_TIMEOUT_MS,
-        () => pod.describe(),
+      const { pod, runId, job, proxy, detail } = await playUntilExited(
+        label,
+        sql,
+        "both",
       );
-      console.log(`pod exited ${Math.round(took)} ms after kube play`);
-      const job = await pod.container("job");
-      const proxy = await pod.container("proxy");
-      const detail = await pod.describe();
       assert.equal(
         job.ExitCode,
         expected.code,
