@@ -107,7 +107,7 @@ export async function waitForGates(
       log.info(
         `still waiting for ${[...pending].map((g) => g.text).join(", ")}`,
         {
-          waited: formatDuration(Math.round((now - started) / 1000) * 1000),
+          waited: formatDuration(Math.floor((now - started) / 1000) * 1000),
           timeout: formatDuration(timeoutMs),
         },
       );
