@@ -19,15 +19,11 @@ const SIGTTOU = 22;
 /** errno values guillotine tells apart. */
 export const ESRCH = 3;
 export const ENOENT = 2;
-export const EACCES = 13;
-export const ENOEXEC = 8;
 export const EPERM = 1;
 export const ENOTDIR = 20;
-export const EISDIR = 21;
 export const ELOOP = 40;
 export const ENAMETOOLONG = 36;
 export const ENOTTY = 25;
-export const EINVAL = 22;
 
 // Larger than glibc's posix_spawnattr_t (336 bytes) and file_actions (80 bytes)
 // on every Linux target, so one size serves x86_64 and aarch64.
