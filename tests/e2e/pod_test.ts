@@ -539,6 +539,26 @@ Deno.test("e2e: guillotine lets a Job's Pod complete under podman kube play", as
       await pod.play();
       return { pod, runId };
     };
+    /**
+     * The job ran once, and the proxy ended right after it: by the trigger's
+     * SIGTERM, not by the grace period's SIGKILL (10 s).
+     */
+    const assertEndedTogether = (
+      job: ContainerState,
+      proxy: ContainerState,
+      detail: string,
+    ) => {
+      assert.equal(
+        job.RestartCount ?? 0,
+        0,
+        `The job should not restart\n${detail}`,
+      );
+      const lag = Date.parse(proxy.FinishedAt) - Date.parse(job.FinishedAt);
+      assert.ok(
+        lag < 5_000,
+        `The proxy ended ${lag} ms after the job\n${detail}`,
+      );
+    };
     /** Plays a variant and waits until the whole Pod has exited. */
     const playUntilExited = async (
       label: string,
@@ -581,17 +601,7 @@ Deno.test("e2e: guillotine lets a Job's Pod complete under podman kube play", as
           0,
           `guillotine should exit 0 once triggered\n${detail}`,
         );
-        assert.equal(
-          job.RestartCount ?? 0,
-          0,
-          `The job should not restart\n${detail}`,
-        );
-        // Ended by SIGTERM right away, not by the grace period's SIGKILL (10 s).
-        const lag = Date.parse(proxy.FinishedAt) - Date.parse(job.FinishedAt);
-        assert.ok(
-          lag < 5_000,
-          `The proxy ended ${lag} ms after the job\n${detail}`,
-        );
+        assertEndedTogether(job, proxy, detail);
         assert.equal(
           await rowsFor(runId),
           1,
@@ -685,17 +695,7 @@ Deno.test("e2e: guillotine lets a Job's Pod complete under podman kube play", as
         `The sidecar's guillotine should exit with the recorded ` +
           `${expected.code}\n${detail}`,
       );
-      assert.equal(
-        job.RestartCount ?? 0,
-        0,
-        `The job should not restart\n${detail}`,
-      );
-      // Ended by SIGTERM right away, not by the grace period's SIGKILL (10 s).
-      const lag = Date.parse(proxy.FinishedAt) - Date.parse(job.FinishedAt);
-      assert.ok(
-        lag < 5_000,
-        `The proxy ended ${lag} ms after the job\n${detail}`,
-      );
+      assertEndedTogether(job, proxy, detail);
       // The record lies on the emptyDir, mounted at the watched file's parent.
       const record = JSON.parse(
         await pod.sharedFile(watched.slice(watched.lastIndexOf("/") + 1)),
