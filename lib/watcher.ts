@@ -117,8 +117,11 @@ export class FileWatch {
    * @throws {GuillotineError} When a path can never appear.
    */
   arm(): Trigger | null {
-    for (const path of this.#options.paths) nearestDirectory(path);
-    if (this.#options.method === "events") this.#rearm();
+    if (this.#options.method === "events") {
+      this.#rearm(true);
+    } else {
+      for (const path of this.#options.paths) nearestDirectory(path);
+    }
     return this.#check();
   }
 
@@ -179,9 +182,10 @@ export class FileWatch {
    * Points the one watcher at the nearest existing directory of each file not
    * yet seen, when that set changed (a parent made or removed).
    *
+   * @param strict Throw, rather than warn, when a path can never appear.
    * @returns Whether the watcher was re-armed, so a check is due.
    */
-  #rearm(): boolean {
+  #rearm(strict = false): boolean {
     const found = new Map<string, number | null>();
     try {
       for (const path of this.#options.paths) {
@@ -190,6 +194,8 @@ export class FileWatch {
         found.set(dir, ino);
       }
     } catch (error) {
+      // At start-up a path that can never appear is guillotine's error (125).
+      if (strict) throw error;
       this.#options.log.warn("cannot re-arm the file watch; the poll goes on", {
         error: (error as Error).message,
       });
