@@ -476,7 +476,7 @@ function delay(ms: number): { done: Promise<void>; cancel: () => void } {
 }
 
 /** Polls until nobody is left in the group, or `limitMs` is over. */
-async function groupGone(pgid: number, limitMs = Infinity): Promise<boolean> {
+async function groupGone(pgid: number, limitMs: number): Promise<boolean> {
   const deadline = Date.now() + limitMs;
   while (groupAlive(pgid)) {
     if (Date.now() >= deadline) return false;
@@ -503,9 +503,11 @@ async function stopChild(
   let graceOver = false;
   grace.done.then(() => graceOver = true);
   const gone = exited.then(async (status) => {
-    // Stop polling at the grace period's end; SIGKILL takes over then.
-    await groupGone(pgid, config.gracePeriodMs);
-    return graceOver ? null : status;
+    // Poll until the group is empty or the grace period is over (SIGKILL
+    // takes over then). Only an empty group counts as gone: a second clock
+    // here once let guillotine exit with a grandchild still alive.
+    while (!graceOver && groupAlive(pgid)) await delay(GROUP_POLL_MS).done;
+    return groupAlive(pgid) ? null : status;
   });
   const first = await Promise.race([gone, grace.done.then(() => null)]);
   grace.cancel();

@@ -203,9 +203,18 @@ export class Guillotine {
     } catch { /* gone */ }
   }
 
-  /** Waits for the end even after `destroy`. */
+  /**
+   * Waits for the end even after `destroy`, for a few seconds at most: a
+   * process that escaped the tree can hold the pipes open forever, and the
+   * test that let it escape has failed already.
+   */
   async settled(): Promise<void> {
-    await this.#done.catch(() => {});
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#done.catch(() => {}),
+      new Promise((resolve) => timer = setTimeout(resolve, 5_000)),
+    ]);
+    clearTimeout(timer);
   }
 
   /** `await using g = start(...)`: the tree is killed however the test ends. */
