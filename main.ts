@@ -7,8 +7,9 @@
  */
 
 import { EXIT_USAGE, GuillotineError } from "./lib/errors.ts";
-import { createLogger, writeStderr } from "./lib/log.ts";
-import { helpText, parseOptions } from "./lib/options.ts";
+import { createLogger, writeStderr } from "./lib/log/logger.ts";
+import { helpText } from "./lib/options/help.ts";
+import { parseOptions } from "./lib/options/parse.ts";
 import { run } from "./lib/supervisor.ts";
 import { VERSION } from "./lib/version.ts";
 

@@ -8,7 +8,7 @@
  */
 
 import { EXIT_USAGE, GuillotineError } from "./errors.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "./log/logger.ts";
 
 /** What the supervisor tells the endpoint and hears from it. */
 export interface Endpoint {
@@ -22,9 +22,10 @@ export interface Endpoint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { route } from "./endpoint.ts";
- * console.assert(route("POST", "/quitquitquit", true).quit);
- * console.assert(route("GET", "/quitquitquit", true).status === 405);
+ * assert.ok(route("POST", "/quitquitquit", true).quit);
+ * assert.equal(route("GET", "/quitquitquit", true).status, 405);
  * ```
  */
 export function route(

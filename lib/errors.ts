@@ -19,9 +19,10 @@ export const EXIT_WAIT_TIMEOUT = 124;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EXIT_USAGE, GuillotineError } from "./errors.ts";
  * const error = new GuillotineError("No command given", EXIT_USAGE);
- * console.assert(error.exitCode === 125);
+ * assert.equal(error.exitCode, 125);
  * ```
  */
 export class GuillotineError extends Error {

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { formatDuration } from "./duration.ts";
-import type { GateSpec } from "./gate_spec.ts";
-import type { Logger } from "./log.ts";
+import { formatDuration } from "./values/duration.ts";
+import type { GateSpec } from "./values/gate_spec.ts";
+import type { Logger } from "./log/logger.ts";
 
 const RETRY_MS = 100;
 const ATTEMPT_TIMEOUT_MS = 2000;

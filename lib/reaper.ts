@@ -7,9 +7,9 @@
  * @module
  */
 
-import { type ChildStatus, decodeWaitStatus } from "./exit_code.ts";
-import { reapOne } from "./libc.ts";
-import type { Logger } from "./log.ts";
+import { type ChildStatus, decodeWaitStatus } from "./child_status.ts";
+import { reapOne } from "./sys/process.ts";
+import type { Logger } from "./log/logger.ts";
 
 /** Reaps on SIGCHLD and hands out the statuses of awaited children. */
 export class Reaper {

@@ -10,9 +10,10 @@
  */
 
 import { EXIT_USAGE, GuillotineError } from "./errors.ts";
-import type { Logger } from "./log.ts";
-import { cString, pathExists as exists } from "./libc.ts";
-import { parentOf } from "./paths.ts";
+import type { Logger } from "./log/logger.ts";
+import { pathExists as exists } from "./sys/files.ts";
+import { cString } from "./sys/libc.ts";
+import { parentOf } from "./values/path.ts";
 
 /** Why the sidecar is to end. */
 export interface Trigger {
@@ -39,9 +40,10 @@ export interface WatchOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isSatisfied } from "./watcher.ts";
- * console.assert(!isSatisfied(1, 2, "all"));
- * console.assert(isSatisfied(1, 2, "any"));
+ * assert.equal(isSatisfied(1, 2, "all"), false);
+ * assert.ok(isSatisfied(1, 2, "any"));
  * ```
  */
 export function isSatisfied(

@@ -1,6 +1,6 @@
 // Both sides of the pod: each guillotine PID 1 of its own PID namespace, the
 // two sharing a directory as an emptyDir does.
-import { parseRecord } from "../../lib/notify.ts";
+import { parseRecord } from "../../lib/records.ts";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { ROOT, start, tempDir } from "../helpers.ts";
 

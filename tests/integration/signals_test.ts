@@ -1,5 +1,5 @@
 // Every forwarded signal arrives at a child that records what it receives.
-import { FORWARDED_SIGNALS } from "../../lib/signals.ts";
+import { FORWARDED_SIGNALS } from "../../lib/forwarder.ts";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { FIXTURES, PERMISSIONS, requireCommand, start } from "../helpers.ts";
 

@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from "../../lib/duration.ts";
+import { formatDuration, parseDuration } from "../../lib/values/duration.ts";
 import { assertEquals, assertThrows } from "../assert.ts";
 
 Deno.test("parseDuration reads units and bare seconds", () => {

@@ -2,8 +2,8 @@ import {
   decodeWaitStatus,
   exitCodeFor,
   shellCode,
-} from "../../lib/exit_code.ts";
-import { exitCodeOf } from "../../lib/supervisor.ts";
+} from "../../lib/child_status.ts";
+import { exitCodeOf } from "../../lib/outcome.ts";
 import { assertEquals } from "../assert.ts";
 
 Deno.test("decodeWaitStatus reads exits and signal deaths", () => {
@@ -40,11 +40,23 @@ Deno.test("exitCodeOf: a trigger's code beats the child's", () => {
   const trigger = { reason: "test", files: [] };
   const status = { code: 143, signal: null };
   assertEquals(
-    exitCodeOf({ kind: "guillotined", trigger, status, exitCode: 0 }, []),
+    exitCodeOf({
+      kind: "guillotined",
+      trigger,
+      status,
+      started: true,
+      exitCode: 0,
+    }, []),
     0,
   );
   assertEquals(
-    exitCodeOf({ kind: "guillotined", trigger, status: null, exitCode: 7 }, []),
+    exitCodeOf({
+      kind: "guillotined",
+      trigger,
+      status: null,
+      started: false,
+      exitCode: 7,
+    }, []),
     7,
   );
   assertEquals(

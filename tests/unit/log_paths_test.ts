@@ -1,7 +1,8 @@
-import { createLogger, formatLine } from "../../lib/log.ts";
-import { absolutePath, parentOf } from "../../lib/paths.ts";
+import { createLogger, formatLine } from "../../lib/log/logger.ts";
+import { absolutePath, parentOf } from "../../lib/values/path.ts";
 import { isSatisfied } from "../../lib/watcher.ts";
-import { parseGateSpec, parseHostPort } from "../../lib/gate_spec.ts";
+import { parseGateSpec } from "../../lib/values/gate_spec.ts";
+import { parseHostPort } from "../../lib/values/host_port.ts";
 import { assertEquals, assertThrows } from "../assert.ts";
 
 Deno.test("text lines quote values with spaces; json lines are objects", () => {

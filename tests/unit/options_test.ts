@@ -1,10 +1,8 @@
 import { GuillotineError } from "../../lib/errors.ts";
-import {
-  type Config,
-  describeConfig,
-  helpText,
-  parseOptions,
-} from "../../lib/options.ts";
+import type { Config } from "../../lib/config.ts";
+import { describeConfig } from "../../lib/log/describe_config.ts";
+import { helpText } from "../../lib/options/help.ts";
+import { parseOptions } from "../../lib/options/parse.ts";
 import { VERSION } from "../../lib/version.ts";
 import { assert, assertEquals, assertMatch, assertThrows } from "../assert.ts";
 

@@ -1,9 +1,9 @@
+import { FORWARDED_SIGNALS } from "../../lib/forwarder.ts";
 import {
-  FORWARDED_SIGNALS,
   parseSignal,
   SIGNAL_NUMBERS,
   signalName,
-} from "../../lib/signals.ts";
+} from "../../lib/values/signal.ts";
 import { assert, assertEquals, assertThrows } from "../assert.ts";
 
 Deno.test("parseSignal reads names, short names and numbers", () => {

@@ -21,9 +21,10 @@ const UNITS: Record<string, number> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseDuration } from "./duration.ts";
- * console.assert(parseDuration("1.5s") === 1500);
- * console.assert(parseDuration("2") === 2000);
+ * assert.equal(parseDuration("1.5s"), 1500);
+ * assert.equal(parseDuration("2"), 2000);
  * ```
  */
 export function parseDuration(text: string): number {
@@ -57,8 +58,9 @@ export function parseDuration(text: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatDuration } from "./duration.ts";
- * console.assert(formatDuration(30_000) === "30s");
+ * assert.equal(formatDuration(30_000), "30s");
  * ```
  */
 export function formatDuration(ms: number): string {

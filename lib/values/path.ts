@@ -9,8 +9,9 @@
  *
  * @example
  * ```ts
- * import { absolutePath } from "./paths.ts";
- * console.assert(absolutePath("b/../c", "/a") === "/a/c");
+ * import assert from "node:assert/strict";
+ * import { absolutePath } from "./path.ts";
+ * assert.equal(absolutePath("b/../c", "/a"), "/a/c");
  * ```
  */
 export function absolutePath(path: string, cwd: string): string {
@@ -30,9 +31,10 @@ export function absolutePath(path: string, cwd: string): string {
  *
  * @example
  * ```ts
- * import { parentOf } from "./paths.ts";
- * console.assert(parentOf("/share/done") === "/share");
- * console.assert(parentOf("/done") === "/");
+ * import assert from "node:assert/strict";
+ * import { parentOf } from "./path.ts";
+ * assert.equal(parentOf("/share/done"), "/share");
+ * assert.equal(parentOf("/done"), "/");
  * ```
  */
 export function parentOf(path: string): string {

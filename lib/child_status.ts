@@ -20,9 +20,10 @@ export interface ChildStatus {
  *
  * @example
  * ```ts
- * import { decodeWaitStatus } from "./exit_code.ts";
- * console.assert(decodeWaitStatus(3 << 8).code === 3);
- * console.assert(decodeWaitStatus(9).signal === 9);
+ * import assert from "node:assert/strict";
+ * import { decodeWaitStatus } from "./child_status.ts";
+ * assert.equal(decodeWaitStatus(3 << 8).code, 3);
+ * assert.equal(decodeWaitStatus(9).signal, 9);
  * ```
  */
 export function decodeWaitStatus(raw: number): ChildStatus {
@@ -40,8 +41,9 @@ export function decodeWaitStatus(raw: number): ChildStatus {
  *
  * @example
  * ```ts
- * import { shellCode } from "./exit_code.ts";
- * console.assert(shellCode({ code: null, signal: 15 }) === 143);
+ * import assert from "node:assert/strict";
+ * import { shellCode } from "./child_status.ts";
+ * assert.equal(shellCode({ code: null, signal: 15 }), 143);
  * ```
  */
 export function shellCode(status: ChildStatus): number {
@@ -60,9 +62,10 @@ export function shellCode(status: ChildStatus): number {
  *
  * @example
  * ```ts
- * import { exitCodeFor } from "./exit_code.ts";
- * console.assert(exitCodeFor({ code: 143, signal: null }, [143]) === 0);
- * console.assert(exitCodeFor({ code: 2, signal: null }, [143]) === 2);
+ * import assert from "node:assert/strict";
+ * import { exitCodeFor } from "./child_status.ts";
+ * assert.equal(exitCodeFor({ code: 143, signal: null }, [143]), 0);
+ * assert.equal(exitCodeFor({ code: 2, signal: null }, [143]), 2);
  * ```
  */
 export function exitCodeFor(

@@ -39,9 +39,10 @@ export interface LoggerOptions {
  *
  * @example
  * ```ts
- * import { formatLine } from "./log.ts";
+ * import assert from "node:assert/strict";
+ * import { formatLine } from "./logger.ts";
  * const line = formatLine("text", "info", "child started", { pid: 7 }, new Date(0));
- * console.assert(line === "guillotine: info: child started pid=7");
+ * assert.equal(line, "guillotine: info: child started pid=7");
  * ```
  */
 export function formatLine(
@@ -90,12 +91,13 @@ export function writeStderr(text: string): void {
  *
  * @example
  * ```ts
- * import { createLogger } from "./log.ts";
+ * import assert from "node:assert/strict";
+ * import { createLogger } from "./logger.ts";
  * const lines: string[] = [];
  * const log = createLogger({ level: "warn", format: "text", write: (l) => lines.push(l) });
  * log.info("hidden");
  * log.warn("shown");
- * console.assert(lines.length === 1);
+ * assert.equal(lines.length, 1);
  * ```
  */
 export function createLogger(options: LoggerOptions): Logger {

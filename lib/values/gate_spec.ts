@@ -5,6 +5,8 @@
  * @module
  */
 
+import { parseHostPort } from "./host_port.ts";
+
 /** One thing to wait for before the child starts. */
 export type GateSpec =
   | { kind: "file"; path: string; text: string }
@@ -20,9 +22,15 @@ export type GateSpec =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseGateSpec } from "./gate_spec.ts";
- * const gate = parseGateSpec("tcp:127.0.0.1:5432");
- * console.assert(gate.kind === "tcp" && gate.port === 5432);
+ *
+ * assert.deepEqual(parseGateSpec("tcp:127.0.0.1:5432"), {
+ *   kind: "tcp",
+ *   hostname: "127.0.0.1",
+ *   port: 5432,
+ *   text: "tcp:127.0.0.1:5432",
+ * });
  * ```
  */
 export function parseGateSpec(text: string): GateSpec {
@@ -52,31 +60,4 @@ export function parseGateSpec(text: string): GateSpec {
     return { kind, hostname, port, text };
   }
   return fail(`unknown kind "${kind}"`);
-}
-
-/**
- * Parses `HOST:PORT`, `[IPV6]:PORT`, or a bare `PORT` (then `defaultHost`).
- *
- * @returns The parts, or null when the text is not of that form.
- *
- * @example
- * ```ts
- * import { parseHostPort } from "./gate_spec.ts";
- * console.assert(parseHostPort("9090", "127.0.0.1")?.hostname === "127.0.0.1");
- * console.assert(parseHostPort("[::1]:80", null)?.hostname === "::1");
- * ```
- */
-export function parseHostPort(
-  text: string,
-  defaultHost: string | null,
-): { hostname: string; port: number } | null {
-  const match =
-    /^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]\s]+)):(\d{1,5})$/.exec(text) ??
-      (defaultHost !== null && /^(\d{1,5})$/.test(text)
-        ? [text, undefined, defaultHost, text]
-        : null);
-  if (!match) return null;
-  const port = Number(match[3]);
-  if (port < 1 || port > 65535) return null;
-  return { hostname: match[1] ?? match[2]!, port };
 }

@@ -1,7 +1,8 @@
 /**
  * Completion records: what the main container's guillotine writes with
  * `--notify` when its child ends, and what a sidecar's guillotine reads with
- * `--exit-code-from-file`. Loaded only when one of those options is given.
+ * `--exit-code-from-file`, with the policy for files that are not records.
+ * Loaded only when one of those options is given.
  *
  * The record is one JSON object on one line, for example:
  *
@@ -22,7 +23,8 @@
  * @module
  */
 
-import { parentOf } from "./paths.ts";
+import type { Logger } from "./log/logger.ts";
+import { parentOf } from "./values/path.ts";
 
 /** Why the record was written. */
 export type RecordReason =
@@ -33,6 +35,14 @@ export type RecordReason =
   | "wait-timeout"
   | "interrupted"
   | "spawn-failed";
+
+/** What the outcome tells the record. */
+export interface RecordFacts {
+  exitCode: number;
+  /** The signal that killed the child, by name, else null. */
+  signal: string | null;
+  reason: RecordReason;
+}
 
 /** One completion record. */
 export interface CompletionRecord {
@@ -89,10 +99,14 @@ export async function writeRecord(
  *
  * @example
  * ```ts
- * import { parseRecord } from "./notify.ts";
+ * import assert from "node:assert/strict";
+ * import { parseRecord } from "./records.ts";
+ *
  * const parsed = parseRecord('{"guillotine":1,"exitCode":3}');
- * console.assert("record" in parsed && parsed.record.exitCode === 3);
- * console.assert("problem" in parseRecord(""));
+ * assert("record" in parsed && parsed.record.exitCode === 3);
+ * assert.deepEqual(parseRecord(""), {
+ *   problem: "the file is empty (made by touch?)",
+ * });
  * ```
  */
 export function parseRecord(
@@ -122,4 +136,76 @@ export function parseRecord(
     return { problem: "it has no exitCode from 0 to 255" };
   }
   return { record: value as CompletionRecord };
+}
+
+/**
+ * Writes the completion record for a run's end; a failure is logged, not
+ * fatal, so guillotine still exits with its code.
+ */
+export async function notify(
+  path: string,
+  facts: RecordFacts,
+  command: string[],
+  log: Logger,
+): Promise<void> {
+  const record: CompletionRecord = {
+    guillotine: 1,
+    ...facts,
+    endedAt: new Date().toISOString(),
+    command,
+  };
+  try {
+    await writeRecord(path, record);
+    log.info("wrote completion record", {
+      file: path,
+      exit_code: facts.exitCode,
+      reason: facts.reason,
+    });
+  } catch (error) {
+    log.error("cannot write completion record", {
+      file: path,
+      error: (error as Error).message,
+    });
+  }
+}
+
+/**
+ * The exit code that the records of the watched files give: the first
+ * non-zero code among them, else 0. A file that cannot be read or is not a
+ * record counts as `fallback`, with a warning.
+ */
+export async function exitCodeFromRecords(
+  files: readonly string[],
+  fallback: number,
+  log: Logger,
+): Promise<number> {
+  const codes: number[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(file);
+    } catch (error) {
+      log.warn(`cannot read completion record: using exit code ${fallback}`, {
+        file,
+        error: (error as Error).message,
+      });
+      codes.push(fallback);
+      continue;
+    }
+    const parsed = parseRecord(text);
+    if ("problem" in parsed) {
+      log.warn(
+        `not a completion record (${parsed.problem}): using exit code ${fallback}`,
+        { file },
+      );
+      codes.push(fallback);
+    } else {
+      log.info("read completion record", {
+        file,
+        exit_code: parsed.record.exitCode,
+      });
+      codes.push(parsed.record.exitCode);
+    }
+  }
+  return codes.find((c) => c !== 0) ?? 0;
 }

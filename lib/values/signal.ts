@@ -1,6 +1,6 @@
 /**
  * Signal names and numbers of Linux (the same on x86_64 and aarch64), and
- * the rules for which signals guillotine forwards.
+ * signals as users write them.
  *
  * @module
  */
@@ -44,35 +44,11 @@ const SIGNAL_NAMES: ReadonlyMap<number, string> = new Map(
   Object.entries(SIGNAL_NUMBERS).map(([name, number]) => [number, name]),
 );
 
-/**
- * The signals guillotine forwards to its child's process group. Left out, as
- * tini does: SIGKILL and SIGSTOP (cannot be caught), SIGCHLD (it means "reap"),
- * the synchronous fault signals SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE,
- * SIGSEGV and SIGSYS (a handler would hide guillotine's own crash), and
- * SIGTTIN and SIGTTOU (a handler makes a background write to a terminal
- * retry forever).
- */
-export const FORWARDED_SIGNALS: readonly Deno.Signal[] = [
-  "SIGHUP",
-  "SIGINT",
-  "SIGQUIT",
-  "SIGUSR1",
-  "SIGUSR2",
-  "SIGPIPE",
-  "SIGALRM",
-  "SIGTERM",
-  "SIGSTKFLT",
-  "SIGCONT",
-  "SIGTSTP",
-  "SIGURG",
-  "SIGXCPU",
-  "SIGXFSZ",
-  "SIGVTALRM",
-  "SIGPROF",
-  "SIGWINCH",
-  "SIGIO",
-  "SIGPWR",
-];
+/** A signal by its canonical name and its number. */
+export interface Signal {
+  name: string;
+  number: number;
+}
 
 /**
  * Parses a signal as users write it: `SIGTERM`, `TERM`, `term` or `15`.
@@ -83,12 +59,15 @@ export const FORWARDED_SIGNALS: readonly Deno.Signal[] = [
  *
  * @example
  * ```ts
- * import { parseSignal } from "./signals.ts";
- * console.assert(parseSignal("int").number === 2);
- * console.assert(parseSignal("15").name === "SIGTERM");
+ * import assert from "node:assert/strict";
+ * import { parseSignal } from "./signal.ts";
+ *
+ * assert.deepEqual(parseSignal("int"), { name: "SIGINT", number: 2 });
+ * assert.deepEqual(parseSignal("15"), { name: "SIGTERM", number: 15 });
+ * assert.throws(() => parseSignal("SIGNOPE"), RangeError);
  * ```
  */
-export function parseSignal(text: string): { name: string; number: number } {
+export function parseSignal(text: string): Signal {
   const trimmed = text.trim();
   if (/^\d+$/.test(trimmed)) {
     const number = Number(trimmed);
@@ -119,8 +98,11 @@ export function parseSignal(text: string): { name: string; number: number } {
  *
  * @example
  * ```ts
- * import { signalName } from "./signals.ts";
- * console.assert(signalName(9) === "SIGKILL");
+ * import assert from "node:assert/strict";
+ * import { signalName } from "./signal.ts";
+ *
+ * assert.equal(signalName(9), "SIGKILL");
+ * assert.equal(signalName(40), "signal 40");
  * ```
  */
 export function signalName(number: number): string {

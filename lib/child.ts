@@ -1,0 +1,230 @@
+/**
+ * The child: starting it (with spawn errors mapped to 126 and 127 and advice
+ * that fits the errno), signalling its process group, the graceful stop, and
+ * what it leaves behind.
+ *
+ * @module
+ */
+
+import { type ChildStatus, describeStatus } from "./child_status.ts";
+import {
+  EXIT_NOT_EXECUTABLE,
+  EXIT_NOT_FOUND,
+  GuillotineError,
+} from "./errors.ts";
+import type { Logger } from "./log/logger.ts";
+import * as E from "./sys/errno.ts";
+import { kill } from "./sys/process.ts";
+import { canHandOverTerminal, spawn } from "./sys/spawn.ts";
+import { formatDuration } from "./values/duration.ts";
+import { type Signal, signalName } from "./values/signal.ts";
+
+const SIGKILL = 9;
+const SIGTERM = 15;
+const GROUP_POLL_MS = 10;
+/** How long to wait for SIGKILL to take effect, for the child and then its group. */
+const KILL_WAIT_MS = 10_000;
+
+/** Why exec failed, in words, with the way out; 126 for all of these. */
+const CANNOT_EXECUTE: Readonly<Record<number, string>> = {
+  [E.EACCES]:
+    "permission denied: make it executable (chmod +x), and check that its directories can be searched and its file system is not mounted noexec",
+  [E.ENOEXEC]:
+    "not a program this machine can run: check that it is built for this architecture (amd64 or arm64), or give a script a #! line",
+  [E.ETXTBSY]:
+    "the file is open for writing: wait until whatever writes it (a copy, an init container) has closed it",
+  [E.E2BIG]:
+    "the arguments and environment are too long: shorten the command line or the environment",
+  [E.EAGAIN]:
+    "the process limit is reached: raise the container's pids limit or RLIMIT_NPROC, or end processes that are not needed",
+  [E.ENOMEM]: "out of memory: raise the container's memory limit",
+  [E.EPERM]:
+    "not permitted: check the security policy (seccomp, AppArmor, SELinux) and the file's capabilities",
+};
+
+/**
+ * The error for a failed exec: 127 when the command or its interpreter is not
+ * there, 126 otherwise, with the errno's name and advice that fits it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { spawnError } from "./child.ts";
+ *
+ * assert.equal(spawnError("proxy", 2, false).exitCode, 127);
+ * assert.match(spawnError("/proxy", 26, false).message, /ETXTBSY/);
+ * ```
+ */
+export function spawnError(
+  name: string,
+  errno: number,
+  isDirectory: boolean,
+): GuillotineError {
+  switch (errno) {
+    case E.ENOENT:
+    case E.ENOTDIR:
+    case E.ELOOP:
+    case E.ENAMETOOLONG:
+      return new GuillotineError(
+        name.includes("/")
+          ? `Command "${name}" not found: check the path, and the interpreter on its #! line`
+          : `Command "${name}" not found in PATH: check its name, or give its full path`,
+        EXIT_NOT_FOUND,
+      );
+  }
+  const why = isDirectory
+    ? "it is a directory: give the path of a program in it"
+    : CANNOT_EXECUTE[errno] ??
+      "check the file, and the container's limits and security policy";
+  return new GuillotineError(
+    `Command "${name}" cannot be executed (${E.errnoName(errno)}): ${why}`,
+    EXIT_NOT_EXECUTABLE,
+  );
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return path.includes("/") && Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Spawns the child in its own process group, holding the terminal when
+ * guillotine has one.
+ *
+ * @throws {GuillotineError} 126 or 127 when it cannot be started.
+ */
+export function startChild(command: string[], log: Logger): { pid: number } {
+  const foreground = canHandOverTerminal();
+  let result = spawn(command, foreground);
+  if (result.errno === E.ENOTTY || (foreground && result.errno === E.EPERM)) {
+    // The terminal could not be handed over; run the child without it.
+    log.warn(
+      "cannot hand the terminal to the child; it runs in the background",
+    );
+    result = spawn(command, false);
+  }
+  if (result.errno !== 0) {
+    throw spawnError(command[0], result.errno, isDirectory(command[0]));
+  }
+  log.info("child started", { pid: result.pid });
+  return { pid: result.pid };
+}
+
+/**
+ * Signals the child's process group, whose id is the child's pid. A child
+ * that moved itself to another group still gets the signal itself.
+ *
+ * @returns 0, or the errno (ESRCH: neither the group nor the child is there).
+ */
+export function killGroup(pgid: number, signal: number): number {
+  const error = kill(-pgid, signal);
+  return error === E.ESRCH ? kill(pgid, signal) : error;
+}
+
+/** Sends a signal to the child's process group; a gone group is a warning. */
+function signalGroup(
+  pgid: number,
+  signal: number,
+  log: Logger,
+  why: string,
+): void {
+  const error = killGroup(pgid, signal);
+  const name = signalName(signal);
+  if (error === 0) {
+    log.info(`sent ${name} to the child's process group${why}`, { pgid });
+  } else if (error === E.ESRCH) {
+    log.warn(`child was already gone when sending ${name}`, { pgid });
+  } else {
+    log.error(`cannot send ${name} (${E.errnoName(error)})`, { pgid });
+  }
+}
+
+function groupAlive(pgid: number): boolean {
+  return killGroup(pgid, 0) !== E.ESRCH;
+}
+
+function delay(ms: number): { done: Promise<void>; cancel: () => void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const done = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
+  return { done, cancel: () => clearTimeout(timer) };
+}
+
+/** Polls until nobody is left in the group, or `limitMs` is over. */
+async function groupGone(pgid: number, limitMs: number): Promise<boolean> {
+  const deadline = Date.now() + limitMs;
+  while (groupAlive(pgid)) {
+    if (Date.now() >= deadline) return false;
+    await delay(GROUP_POLL_MS).done;
+  }
+  return true;
+}
+
+/**
+ * The graceful stop: the signal to the whole group, then SIGKILL to the
+ * group when the grace period is over and anyone is left.
+ *
+ * @param exited Resolves with the child's status when it is reaped.
+ * @returns How the child ended; null if even SIGKILL did not end it in time
+ *   (a process stuck in the kernel), so that guillotine still exits.
+ */
+export async function stopChild(
+  pgid: number,
+  exited: Promise<ChildStatus>,
+  how: { signal: Signal; gracePeriodMs: number },
+  log: Logger,
+): Promise<ChildStatus | null> {
+  signalGroup(pgid, how.signal.number, log, "");
+  const grace = delay(how.gracePeriodMs);
+  let graceOver = false;
+  grace.done.then(() => graceOver = true);
+  const gone = exited.then(async (status) => {
+    // Poll until the group is empty or the grace period is over (SIGKILL
+    // takes over then). Only an empty group counts as gone: a second clock
+    // here once let guillotine exit with a grandchild still alive.
+    while (!graceOver && groupAlive(pgid)) await delay(GROUP_POLL_MS).done;
+    return groupAlive(pgid) ? null : status;
+  });
+  const first = await Promise.race([gone, grace.done.then(() => null)]);
+  grace.cancel();
+  if (first) {
+    log.info(
+      `child ${describeStatus(first, signalName)} after ${how.signal.name}`,
+      { pid: pgid },
+    );
+    return first;
+  }
+  signalGroup(
+    pgid,
+    SIGKILL,
+    log,
+    `: grace period of ${formatDuration(how.gracePeriodMs)} is over`,
+  );
+  const limit = delay(KILL_WAIT_MS);
+  const status = await Promise.race([exited, limit.done.then(() => null)]);
+  limit.cancel();
+  if (status === null || !(await groupGone(pgid, KILL_WAIT_MS))) {
+    log.error(
+      `processes of the child's group outlived SIGKILL for ${
+        formatDuration(KILL_WAIT_MS)
+      } (stuck in the kernel?); exiting anyway`,
+      { pgid },
+    );
+  }
+  if (status) {
+    log.info(`child ${describeStatus(status, signalName)}`, { pid: pgid });
+  }
+  return status;
+}
+
+/**
+ * After the child ended on its own, what it left in its group gets SIGTERM,
+ * as dumb-init does, rather than the SIGKILL of the namespace's end.
+ */
+export function endStragglers(pgid: number, log: Logger): void {
+  if (groupAlive(pgid)) {
+    signalGroup(pgid, SIGTERM, log, ": the child left processes behind");
+  }
+}

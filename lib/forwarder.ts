@@ -1,0 +1,105 @@
+/**
+ * Signal forwarding, PID 1's other duty beside reaping: every catchable
+ * signal goes on to the child's process group.
+ *
+ * @module
+ */
+
+import { killGroup } from "./child.ts";
+import type { Logger } from "./log/logger.ts";
+import { SIGNAL_NUMBERS } from "./values/signal.ts";
+
+/**
+ * The signals guillotine forwards to its child's process group. Left out, as
+ * tini does: SIGKILL and SIGSTOP (cannot be caught), SIGCHLD (it means "reap"),
+ * the synchronous fault signals SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE,
+ * SIGSEGV and SIGSYS (a handler would hide guillotine's own crash), and
+ * SIGTTIN and SIGTTOU (a handler makes a background write to a terminal
+ * retry forever).
+ */
+export const FORWARDED_SIGNALS: readonly Deno.Signal[] = [
+  "SIGHUP",
+  "SIGINT",
+  "SIGQUIT",
+  "SIGUSR1",
+  "SIGUSR2",
+  "SIGPIPE",
+  "SIGALRM",
+  "SIGTERM",
+  "SIGSTKFLT",
+  "SIGCONT",
+  "SIGTSTP",
+  "SIGURG",
+  "SIGXCPU",
+  "SIGXFSZ",
+  "SIGVTALRM",
+  "SIGPROF",
+  "SIGWINCH",
+  "SIGIO",
+  "SIGPWR",
+];
+
+/** Signals that end guillotine when no child is there to forward them to. */
+const TERMINATING: ReadonlySet<string> = new Set([
+  "SIGTERM",
+  "SIGINT",
+  "SIGHUP",
+  "SIGQUIT",
+]);
+
+/**
+ * Forwards every catchable signal to the child's process group. Before the
+ * child exists, a terminating signal ends guillotine instead.
+ */
+export class SignalForwarder {
+  #log: Logger;
+  #pgid: number | null = null;
+  #interrupt: (signal: number) => void;
+  /** Resolves with a terminating signal that came before the child. */
+  readonly interrupted: Promise<number>;
+  /** That signal, once it came. */
+  interruptedBy: number | null = null;
+
+  constructor(log: Logger) {
+    this.#log = log;
+    const { promise, resolve } = Promise.withResolvers<number>();
+    this.interrupted = promise;
+    this.#interrupt = resolve;
+  }
+
+  /** Listens for every forwarded signal, for the rest of guillotine's life. */
+  start(): void {
+    for (const name of FORWARDED_SIGNALS) {
+      Deno.addSignalListener(name, () => this.#receive(name));
+    }
+  }
+
+  /** From now on, signals go to this process group. */
+  forwardTo(pgid: number): void {
+    this.#pgid = pgid;
+  }
+
+  #receive(name: Deno.Signal): void {
+    const number = SIGNAL_NUMBERS[name];
+    if (this.#pgid === null) {
+      if (TERMINATING.has(name)) {
+        this.#log.info(`received ${name} before the child started: exiting`);
+        this.interruptedBy ??= number;
+        this.#interrupt(number);
+      } else {
+        this.#log.debug(`received ${name} before the child started: ignored`);
+      }
+      return;
+    }
+    const error = killGroup(this.#pgid, number);
+    if (error === 0) {
+      this.#log.debug(`forwarded ${name} to the child's process group`, {
+        pgid: this.#pgid,
+      });
+    } else {
+      this.#log.warn(`child was already gone when forwarding ${name}`, {
+        pgid: this.#pgid,
+      });
+    }
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The start-up log line: the configuration in one line of facts, parsed
+ * values shown as guillotine understood them.
+ *
+ * @module
+ */
+
+import type { Config } from "../config.ts";
+import { formatDuration } from "../values/duration.ts";
+
+/**
+ * Quotes an argument for a log line only where a shell would need it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { shellQuote } from "./describe_config.ts";
+ *
+ * assert.equal(shellQuote("/proxy"), "/proxy");
+ * assert.equal(shellQuote("it's"), `'it'\\''s'`);
+ * ```
+ */
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg)
+    ? arg
+    : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Describes the configuration for the start-up log.
+ *
+ * @returns Log fields; only those that matter for this configuration.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseOptions } from "../options/parse.ts";
+ * import { describeConfig } from "./describe_config.ts";
+ *
+ * const request = parseOptions(["--watch", "/share/done", "/proxy"], {});
+ * assert(request.kind === "run");
+ * assert.equal(describeConfig(request.config).grace_period, "30s");
+ * ```
+ */
+export function describeConfig(config: Config): Record<string, string> {
+  const fields: Record<string, string> = {
+    command: config.command.map(shellQuote).join(" "),
+  };
+  if (config.watch.length) {
+    fields.watch = config.watch.join(",");
+    if (config.watch.length > 1) fields.watch_mode = config.watchMode;
+    fields.watch_method = config.watchMethod;
+    fields.poll_interval = config.pollIntervalMs
+      ? formatDuration(config.pollIntervalMs)
+      : "off";
+  }
+  if (config.watch.length || config.listen) {
+    // Only a trigger uses these.
+    Object.assign(fields, {
+      signal: config.signal.name,
+      grace_period: formatDuration(config.gracePeriodMs),
+      exit_code: String(config.exitCode),
+    });
+  }
+  if (config.successExitCodes.length) {
+    fields.success_exit_codes = config.successExitCodes.join(",");
+  }
+  if (config.notify) fields.notify = config.notify;
+  if (config.exitCodeFromFile) fields.exit_code_from_file = "true";
+  if (config.waitFor.length) {
+    fields.wait_for = config.waitFor.map((g) => g.text).join(",");
+    fields.wait_timeout = formatDuration(config.waitTimeoutMs);
+  }
+  if (config.listen) {
+    fields.listen = `${config.listen.hostname}:${config.listen.port}`;
+  }
+  return fields;
+}

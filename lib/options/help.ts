@@ -1,0 +1,117 @@
+/**
+ * The usage text of `--help` and the README's options table, both made from
+ * the option table, so neither can drift from what the parser accepts.
+ *
+ * @module
+ */
+
+import { ACTIONS, type AnyOption, OPTIONS } from "./table.ts";
+
+/** `--flag VALUE`, with the short form in front where there is one. */
+function usageOf(flag: string, placeholder: string | null, short?: string) {
+  return `${short ? `${short}, ` : ""}${flag}${
+    placeholder ? ` ${placeholder}` : ""
+  }`;
+}
+
+/** The default as `--help` and the README show it. */
+function defaultOf(option: AnyOption): string {
+  return (option.show as (value: unknown) => string)(option.fallback);
+}
+
+/** The variable, and its aliases, as the help shows them. */
+function variablesOf(option: AnyOption): string[] {
+  return [option.env, ...(option.envAliases ?? [])];
+}
+
+/**
+ * The usage text of `--help`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { helpText } from "./help.ts";
+ *
+ * assert.match(helpText(), /--grace-period DURATION .*\(default 30s\)/);
+ * assert.match(helpText(), /\[GUILLOTINE_GRACE_PERIOD\]/);
+ * ```
+ */
+export function helpText(): string {
+  const rows = [
+    ...OPTIONS.map((o) => ({
+      left: usageOf(o.flag, o.placeholder),
+      help: `${o.help} (default ${defaultOf(o)})`,
+      env: variablesOf(o).join(", "),
+    })),
+    ...ACTIONS.map((a) => ({
+      left: usageOf(a.flag, null, a.short),
+      help: a.help,
+      env: "",
+    })),
+  ];
+  const width = Math.max(...rows.map((r) => r.left.length));
+  const lines = rows.map((r) =>
+    `  ${r.left.padEnd(width)}  ${r.help}${
+      r.env ? `\n  ${"".padEnd(width)}  [${r.env}]` : ""
+    }`
+  );
+  return [
+    "Usage: guillotine [OPTIONS] [--] COMMAND [ARG...]",
+    "",
+    "Runs COMMAND as its child, as an init (PID 1) would: forwards signals, reaps",
+    "zombies. When the watched file appears, stops COMMAND gracefully and exits, so",
+    "that a sidecar ends when the main work of its pod is done.",
+    "",
+    "Options end at -- or at the first argument that is not an option. A flag beats",
+    "its environment variable (in brackets). Durations: 500ms, 10s, 2m, 1h; a bare",
+    "number is seconds.",
+    "",
+    ...lines,
+    "",
+    "Exit codes: the child's code; 128+n if it died of signal n; the --exit-code",
+    "after a trigger; 124 a --wait-for gate timed out; 125 guillotine's own error;",
+    "126 COMMAND not executable; 127 COMMAND not found.",
+  ].join("\n");
+}
+
+/**
+ * The README's options table, as rows of cells: option, variable, default,
+ * meaning. `tests/unit/readme_test.ts` checks the README against it.
+ */
+export function optionRows(): string[][] {
+  const code = (text: string) => `\`${text.replaceAll("|", "\\|")}\``;
+  return [
+    ...OPTIONS.map((o) => [
+      `${code(usageOf(o.flag, o.placeholder))}${o.list ? " (repeatable)" : ""}`,
+      variablesOf(o).map(code).join(", "),
+      code(defaultOf(o)),
+      o.help.replaceAll("|", "\\|"),
+    ]),
+    ...ACTIONS.map((a) => [
+      `${code(a.short)}, ${code(a.flag)}`,
+      "",
+      "",
+      a.help,
+    ]),
+  ];
+}
+
+/**
+ * The README's options table in Markdown (before `deno fmt` aligns it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optionsTable } from "./help.ts";
+ *
+ * assert.match(optionsTable(), /^\| Option \| Variable \| Default \| Meaning \|$/m);
+ * ```
+ */
+export function optionsTable(): string {
+  const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [
+    row(["Option", "Variable", "Default", "Meaning"]),
+    row(["---", "---", "---", "---"]),
+    ...optionRows().map(row),
+  ].join("\n");
+}

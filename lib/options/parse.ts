@@ -1,0 +1,173 @@
+/**
+ * The command line and its environment twins, turned into one validated
+ * configuration by a loop over the option table. Pure: it takes the
+ * arguments and the environment as values.
+ *
+ * @module
+ */
+
+import type { Config, Request, Settings } from "../config.ts";
+import { EXIT_USAGE, GuillotineError } from "../errors.ts";
+import { ACTIONS, type AnyOption, OPTIONS, WATCHED_FILE_ENV } from "./table.ts";
+
+function usage(message: string): GuillotineError {
+  return new GuillotineError(message, EXIT_USAGE);
+}
+
+const BY_FLAG: ReadonlyMap<string, AnyOption> = new Map(
+  OPTIONS.map((option) => [option.flag, option]),
+);
+const SHORT: Readonly<Record<string, string>> = Object.fromEntries(
+  ACTIONS.map((action) => [action.short, action.flag]),
+);
+const ACTION_FLAGS: ReadonlySet<string> = new Set(ACTIONS.map((a) => a.flag));
+
+/** Splits the arguments into option values and the command. */
+function splitArguments(
+  args: readonly string[],
+): { flags: Map<string, string[]>; command: string[] } {
+  const flags = new Map<string, string[]>();
+  let i = 0;
+  for (; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      i++;
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-") break;
+    const equals = arg.indexOf("=");
+    const rawName = arg.startsWith("--") && equals > 0
+      ? arg.slice(0, equals)
+      : arg;
+    const name = SHORT[rawName] ?? rawName;
+    const option = BY_FLAG.get(name);
+    if (!option && !ACTION_FLAGS.has(name)) {
+      throw usage(
+        `Unknown option "${rawName}": run guillotine --help for the options, or put -- before a command that starts with -`,
+      );
+    }
+    let value: string;
+    if (!option || option.placeholder === null) {
+      if (rawName !== arg) {
+        throw usage(`Option ${name} takes no value: write ${name} alone`);
+      }
+      value = "true";
+    } else if (rawName !== arg) {
+      value = arg.slice(equals + 1);
+    } else if (i + 1 < args.length) {
+      value = args[++i];
+    } else {
+      throw usage(
+        `Option ${name} needs a value: write ${name} ${option.placeholder}`,
+      );
+    }
+    const previous = flags.get(name);
+    if (previous && !option?.list) {
+      throw usage(`Option ${name} is given twice: give it once`);
+    }
+    flags.set(name, [...(previous ?? []), value]);
+  }
+  return { flags, command: args.slice(i) };
+}
+
+/** Where an option's texts come from: its flag, or one of its variables. */
+function given(
+  option: AnyOption,
+  flags: ReadonlyMap<string, string[]>,
+  env: Readonly<Record<string, string | undefined>>,
+): { source: string; texts: string[] } | null {
+  const values = flags.get(option.flag);
+  if (values) return { source: option.flag, texts: values };
+  for (const name of [option.env, ...(option.envAliases ?? [])]) {
+    const text = env[name];
+    if (text === undefined || text === "") continue;
+    const separator = option.list?.separator ?? null;
+    const texts = separator === null ? [text] : text.split(separator)
+      .map((item) => item.trim()).filter((item) => item !== "");
+    return { source: name, texts };
+  }
+  return null;
+}
+
+/** One option's value, parsed; a parser's RangeError names the source. */
+function valueOf<K extends keyof Settings>(
+  option: {
+    parse: (text: string) => unknown;
+    list?: unknown;
+    fallback: Settings[K];
+  },
+  found: { source: string; texts: string[] } | null,
+): Settings[K] {
+  if (!found) return option.fallback;
+  try {
+    const items = found.texts.map((text) => option.parse(text));
+    return (option.list ? items : items[0]) as Settings[K];
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw usage(`${error.message} (from ${found.source})`);
+    }
+    throw error;
+  }
+}
+
+/** Rules between options, checked once every value is parsed. */
+function checkTogether(config: Config): void {
+  if (config.command.length === 0) {
+    throw usage(
+      "No command given: put the command to run after the options, as in guillotine --watch /share/done -- /proxy --flag",
+    );
+  }
+  if (config.watchMethod === "poll" && config.pollIntervalMs === 0) {
+    throw usage(
+      "Watch method poll needs a poll interval: give --poll-interval a duration above 0, such as 1s",
+    );
+  }
+  if (config.notify !== null && config.watch.includes(config.notify)) {
+    throw usage(
+      `The file "${config.notify}" is both watched and written by --notify: guillotine would end on its own record; watch another path (is ${WATCHED_FILE_ENV} set in the main container too?)`,
+    );
+  }
+  if (config.exitCodeFromFile && config.watch.length === 0) {
+    throw usage(
+      `Option --exit-code-from-file needs a watched file: give --watch PATH or set ${WATCHED_FILE_ENV}`,
+    );
+  }
+}
+
+/**
+ * Reads the command line and the environment into a configuration. A flag
+ * beats its environment variable; an empty variable counts as unset.
+ *
+ * @param args The arguments after the program name.
+ * @param env The environment.
+ * @returns What to do: show help, show the version, or run.
+ * @throws {GuillotineError} With exit code 125 and a one-line message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseOptions } from "./parse.ts";
+ *
+ * const request = parseOptions(["/proxy", "-dir", "/share"], {
+ *   GUILLOTINE_WATCHED_FILE: "/share/done",
+ * });
+ * assert(request.kind === "run");
+ * assert.deepEqual(request.config.command, ["/proxy", "-dir", "/share"]);
+ * assert.deepEqual(request.config.watch, ["/share/done"]);
+ * ```
+ */
+export function parseOptions(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Request {
+  const { flags, command } = splitArguments(args);
+  if (flags.has("--help")) return { kind: "help" };
+  if (flags.has("--version")) return { kind: "version" };
+  const settings: Partial<Record<keyof Settings, unknown>> = {};
+  for (const option of OPTIONS) {
+    settings[option.key] = valueOf(option, given(option, flags, env));
+  }
+  const config = { command, ...settings } as Config;
+  checkTogether(config);
+  return { kind: "run", config };
+}

@@ -1,0 +1,84 @@
+/**
+ * The few libc calls that Deno does not offer, loaded once through FFI. The
+ * modules beside this one wrap them thinly and synchronously; the rules live
+ * in their callers.
+ *
+ * @module
+ */
+
+const SYMBOLS = {
+  posix_spawnp: {
+    parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "pointer"],
+    result: "i32",
+  },
+  posix_spawnattr_init: { parameters: ["buffer"], result: "i32" },
+  posix_spawnattr_destroy: { parameters: ["buffer"], result: "i32" },
+  posix_spawnattr_setflags: { parameters: ["buffer", "i16"], result: "i32" },
+  posix_spawnattr_setpgroup: { parameters: ["buffer", "i32"], result: "i32" },
+  posix_spawnattr_setsigmask: {
+    parameters: ["buffer", "buffer"],
+    result: "i32",
+  },
+  posix_spawnattr_setsigdefault: {
+    parameters: ["buffer", "buffer"],
+    result: "i32",
+  },
+  posix_spawn_file_actions_init: { parameters: ["buffer"], result: "i32" },
+  posix_spawn_file_actions_destroy: { parameters: ["buffer"], result: "i32" },
+  posix_spawn_file_actions_addtcsetpgrp_np: {
+    parameters: ["buffer", "i32"],
+    result: "i32",
+    optional: true,
+  },
+  waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
+  kill: { parameters: ["i32", "i32"], result: "i32" },
+  prctl: {
+    parameters: ["i32", "u64", "u64", "u64", "u64"],
+    result: "i32",
+  },
+  getpid: { parameters: [], result: "i32" },
+  getpgrp: { parameters: [], result: "i32" },
+  tcgetpgrp: { parameters: ["i32"], result: "i32" },
+  isatty: { parameters: ["i32"], result: "i32" },
+  signal: { parameters: ["i32", "pointer"], result: "pointer" },
+  __errno_location: { parameters: [], result: "pointer" },
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  access: { parameters: ["buffer", "i32"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  close: { parameters: ["i32"], result: "i32" },
+  environ: { type: "pointer" },
+} as const;
+
+/** The loaded symbols. */
+export type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+let loaded: Libc | undefined;
+
+/** libc's symbols, loaded on first use. */
+export function libc(): Libc {
+  loaded ??= Deno.dlopen("libc.so.6", SYMBOLS).symbols;
+  return loaded;
+}
+
+/** The calling thread's errno, right after a failed call. */
+export function errno(): number {
+  const where = libc().__errno_location();
+  return where === null ? 0 : new Deno.UnsafePointerView(where).getInt32();
+}
+
+/** Marks buffers as used, so they outlive the native call before it. */
+export function keep(..._buffers: unknown[]): void {}
+
+/**
+ * A string as a NUL-terminated UTF-8 buffer, for libc.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cString } from "./libc.ts";
+ *
+ * assert.deepEqual([...cString("ab")], [97, 98, 0]);
+ * ```
+ */
+export function cString(text: string): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode(`${text}\0`);
+}
