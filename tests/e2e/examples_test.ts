@@ -9,8 +9,7 @@
  */
 import assert from "node:assert/strict";
 // Pinned here rather than in deno.json's imports: only these tests use it.
-// deno-lint-ignore no-import-prefix
-import { parse } from "npm:yaml@2.9.1";
+import { parse } from "yaml";
 
 const EXAMPLES = new URL("../../examples/", import.meta.url).pathname;
 const WATCHED_FILE_ENV = "GUILLOTINE_WATCHED_FILE";

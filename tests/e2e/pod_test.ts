@@ -21,7 +21,7 @@
  *
  * Needs root, podman (with the ulimits in /etc/containers/containers.conf),
  * a PostgreSQL server and client, socat, dash and a static busybox, which
- * `scripts/setup-e2e.sh` installs. It fails, never skips, when one is missing.
+ * `scripts/setup.sh` installs. It fails, never skips, when one is missing.
  *
  * Run: deno test -A tests/e2e/
  *
@@ -30,15 +30,14 @@
  */
 import assert from "node:assert/strict";
 // Pinned here rather than in deno.json's imports: only these tests use it.
-// deno-lint-ignore no-import-prefix
-import { parse } from "npm:yaml@2.9.1";
+import { parse } from "yaml";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 const MANIFEST = `${REPO}examples/e2e-pod.yaml`;
 const BUILD_SCRIPT = `${REPO}scripts/build-local-image.sh`;
 const SMOKE_SCRIPT = `${REPO}scripts/smoke-test-image.sh`;
 const SIDECAR_IMAGE = "localhost/guillotine:local";
-const SETUP_HINT = "run scripts/setup-e2e.sh as root first";
+const SETUP_HINT = "run scripts/setup.sh as root first";
 const PROXY_EXECUTABLE = "/usr/bin/socat";
 const WATCHED_FILE_ENV = "GUILLOTINE_WATCHED_FILE";
 const MANIFEST_UPSTREAM = "TCP:127.0.0.1:5432";
