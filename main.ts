@@ -6,54 +6,148 @@
  * @module
  */
 
-import { EXIT_USAGE, GuillotineError } from "./lib/errors.ts";
+import { EXIT_USAGE, explainError } from "./lib/errors.ts";
+import { listenForSignals, type SignalInbox } from "./lib/forwarder.ts";
 import { createLogger, writeStderr } from "./lib/log/logger.ts";
 import { helpText } from "./lib/options/help.ts";
-import { parseOptions } from "./lib/options/parse.ts";
+import {
+  notifyPathOf,
+  type NotText,
+  parseOptions,
+} from "./lib/options/parse.ts";
+import type { Request } from "./lib/config.ts";
 import { run } from "./lib/supervisor.ts";
+import { rawArguments, rawEnvironment } from "./lib/sys/proc_self.ts";
+import type { Argument } from "./lib/sys/spawn.ts";
 import { VERSION } from "./lib/version.ts";
+
+/** What guillotine was given. */
+export interface Input {
+  args: readonly string[];
+  env: Readonly<Record<string, string>>;
+  /** Which arguments and variables were not valid UTF-8. */
+  notText: NotText;
+  /** The arguments byte for byte, when /proc could tell. */
+  rawArgs: readonly Argument[] | null;
+}
 
 /**
  * Runs guillotine.
  *
- * @param args The command line after the program name.
- * @param env The environment.
+ * @param input The command line and the environment.
+ * @param signals The signals received since start, and those to come.
  * @returns The exit code.
  */
 export async function main(
-  args: readonly string[],
-  env: Readonly<Record<string, string>>,
+  input: Input,
+  signals: SignalInbox,
 ): Promise<number> {
+  const { args, env } = input;
+  let request: Request;
   try {
-    const request = parseOptions(args, env);
-    if (request.kind === "help") {
-      console.log(helpText());
-      return 0;
-    }
-    if (request.kind === "version") {
-      console.log(`guillotine ${VERSION}`);
-      return 0;
-    }
-    const { config } = request;
-    const log = createLogger({
-      level: config.logLevel,
-      format: config.logFormat,
-    });
-    return await run(config, { log, cwd: Deno.cwd() });
+    request = parseOptions(args, env, input.notText);
   } catch (error) {
-    if (error instanceof GuillotineError) {
-      writeStderr(`guillotine: error: ${error.message}\n`);
-      return error.exitCode;
+    const { message, code } = explainError(error);
+    writeStderr(`guillotine: error: ${message}\n`);
+    // The other side must not wait for ever: when the command line names a
+    // usable record path, the error is recorded there.
+    const notify = notifyPathOf(args, env);
+    if (notify !== null) {
+      const log = createLogger({ level: "info", format: "text" });
+      const { notify: write } = await import("./lib/records.ts");
+      await write(notify, { exitCode: code, signal: null, reason: "error" }, [
+        ...args,
+      ], log);
     }
+    return code;
+  }
+  if (request.kind === "help") return writeStdout(`${helpText()}\n`);
+  if (request.kind === "version") return writeStdout(`guillotine ${VERSION}\n`);
+  const { config } = request;
+  const log = createLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+  });
+  const rawCommand =
+    input.rawArgs?.slice(args.length - config.command.length) ??
+      null;
+  try {
+    return await run(config, { log, cwd: Deno.cwd(), signals, rawCommand });
+  } catch (error) {
+    // run() has written the record, if one was asked for.
+    const { message, code } = explainError(error);
+    writeStderr(`guillotine: error: ${message}\n`);
+    return code;
+  }
+}
+
+function writeStdout(text: string): number {
+  const bytes = new TextEncoder().encode(text);
+  try {
+    for (let at = 0; at < bytes.length;) {
+      at += Deno.stdout.writeSync(bytes.subarray(at));
+    }
+    return 0;
+  } catch (error) {
     writeStderr(
-      `guillotine: error: internal error: ${
-        (error as Error)?.stack ?? error
-      }\n`,
+      `guillotine: error: cannot write to standard output (${
+        (error as Error).message
+      }): check where it is redirected\n`,
     );
     return EXIT_USAGE;
   }
 }
 
+/**
+ * Reads the arguments and the environment. Deno decodes them as UTF-8; the
+ * bytes that exec gave are read from /proc/self so that the child gets its
+ * command byte for byte, and so that an option or a variable that is not
+ * text is an error rather than a silent U+FFFD or a missing variable.
+ */
+function readInput(): Input {
+  const args = Deno.args;
+  const env = Deno.env.toObject();
+  const strict = new TextDecoder("utf-8", { fatal: true });
+  const lossy = new TextDecoder();
+  const isText = (bytes: Uint8Array) => {
+    try {
+      strict.decode(bytes);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let rawArgs = rawArguments(args.length);
+  // Trust the bytes only when they are what Deno decoded.
+  if (rawArgs?.some((bytes, i) => lossy.decode(bytes) !== args[i])) {
+    rawArgs = null;
+  }
+  const notTextArgs = new Set<number>();
+  rawArgs?.forEach((bytes, i) => isText(bytes) || notTextArgs.add(i));
+  const notTextEnv = new Set<string>();
+  for (const entry of rawEnvironment() ?? []) {
+    const equals = entry.indexOf(0x3d);
+    if (equals <= 0 || isText(entry)) continue;
+    notTextEnv.add(lossy.decode(entry.subarray(0, equals)));
+  }
+  return {
+    args,
+    env,
+    notText: { args: notTextArgs, env: notTextEnv },
+    rawArgs,
+  };
+}
+
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args, Deno.env.toObject()));
+  // First, before anything can take time: a signal that comes while no
+  // listener exists is dropped by the kernel when guillotine is PID 1.
+  const signals = listenForSignals();
+  let input: Input | null = null;
+  try {
+    input = readInput();
+  } catch (error) {
+    writeStderr(`guillotine: error: ${explainError(error).message}\n`);
+    Deno.exit(EXIT_USAGE);
+  }
+  Deno.exit(await main(input, signals));
 }

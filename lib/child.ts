@@ -15,7 +15,7 @@ import {
 import type { Logger } from "./log/logger.ts";
 import * as E from "./sys/errno.ts";
 import { kill } from "./sys/process.ts";
-import { canHandOverTerminal, spawn } from "./sys/spawn.ts";
+import { type Argument, canHandOverTerminal, spawn } from "./sys/spawn.ts";
 import { formatDuration } from "./values/duration.ts";
 import { type Signal, signalName } from "./values/signal.ts";
 
@@ -91,47 +91,95 @@ function isDirectory(path: string): boolean {
 }
 
 /**
+ * The child as guillotine knows it: its pid, which is also its process
+ * group's id, and whether it has been reaped. Once reaped, its pid may be
+ * given to an unrelated process, so signals go only to its group, and once the
+ * group is seen empty, nowhere.
+ */
+export class Child {
+  readonly pid: number;
+  #reaped = false;
+  #groupGone = false;
+
+  constructor(pid: number) {
+    this.pid = pid;
+  }
+
+  /** Called in the same turn as the waitpid that returned the child. */
+  markReaped(): void {
+    this.#reaped = true;
+    this.checkGroup();
+  }
+
+  /**
+   * Notes whether the reaped child's group is empty. Called after every
+   * reap: a group's number stays taken while any member (or its zombie) is
+   * there, and is free for reuse from the reap of its last member on.
+   */
+  checkGroup(): void {
+    if (this.#reaped && !this.#groupGone && kill(-this.pid, 0) === E.ESRCH) {
+      this.#groupGone = true;
+    }
+  }
+
+  /**
+   * Signals the child's process group. Before the child is reaped, a child
+   * that moved itself to another group still gets the signal itself (its
+   * zombie holds the pid, so it cannot be anyone else's).
+   *
+   * @returns 0, or the errno (ESRCH: nobody of ours is there).
+   */
+  signal(signal: number): number {
+    if (this.#groupGone) return E.ESRCH;
+    const error = kill(-this.pid, signal);
+    if (error !== E.ESRCH) return error;
+    if (this.#reaped) {
+      this.#groupGone = true;
+      return E.ESRCH;
+    }
+    return kill(this.pid, signal);
+  }
+}
+
+/**
  * Spawns the child in its own process group, holding the terminal when
  * guillotine has one.
  *
+ * @param command The program and its arguments, as text for messages.
+ * @param raw The same, byte for byte as guillotine was given them, when known.
  * @throws {GuillotineError} 126 or 127 when it cannot be started.
  */
-export function startChild(command: string[], log: Logger): { pid: number } {
+export function startChild(
+  command: readonly string[],
+  raw: readonly Argument[] | null,
+  log: Logger,
+): Child {
+  const argv = raw ?? command;
   const foreground = canHandOverTerminal();
-  let result = spawn(command, foreground);
+  let result = spawn(argv, foreground);
   if (result.errno === E.ENOTTY || (foreground && result.errno === E.EPERM)) {
     // The terminal could not be handed over; run the child without it.
     log.warn(
       "cannot hand the terminal to the child; it runs in the background",
     );
-    result = spawn(command, false);
+    result = spawn(argv, false);
   }
   if (result.errno !== 0) {
     throw spawnError(command[0], result.errno, isDirectory(command[0]));
   }
   log.info("child started", { pid: result.pid });
-  return { pid: result.pid };
-}
-
-/**
- * Signals the child's process group, whose id is the child's pid. A child
- * that moved itself to another group still gets the signal itself.
- *
- * @returns 0, or the errno (ESRCH: neither the group nor the child is there).
- */
-export function killGroup(pgid: number, signal: number): number {
-  const error = kill(-pgid, signal);
-  return error === E.ESRCH ? kill(pgid, signal) : error;
+  return new Child(result.pid);
 }
 
 /** Sends a signal to the child's process group; a gone group is a warning. */
 function signalGroup(
-  pgid: number,
+  child: Child,
   signal: number,
   log: Logger,
   why: string,
 ): void {
-  const error = killGroup(pgid, signal);
+  const pgid = child.pid;
+  const error = child.signal(signal);
   const name = signalName(signal);
   if (error === 0) {
     log.info(`sent ${name} to the child's process group${why}`, { pgid });
@@ -142,8 +190,8 @@ function signalGroup(
   }
 }
 
-function groupAlive(pgid: number): boolean {
-  return killGroup(pgid, 0) !== E.ESRCH;
+function groupAlive(child: Child): boolean {
+  return child.signal(0) !== E.ESRCH;
 }
 
 function delay(ms: number): { done: Promise<void>; cancel: () => void } {
@@ -153,9 +201,9 @@ function delay(ms: number): { done: Promise<void>; cancel: () => void } {
 }
 
 /** Polls until nobody is left in the group, or `limitMs` is over. */
-async function groupGone(pgid: number, limitMs: number): Promise<boolean> {
+async function groupGone(child: Child, limitMs: number): Promise<boolean> {
   const deadline = Date.now() + limitMs;
-  while (groupAlive(pgid)) {
+  while (groupAlive(child)) {
     if (Date.now() >= deadline) return false;
     await delay(GROUP_POLL_MS).done;
   }
@@ -171,12 +219,13 @@ async function groupGone(pgid: number, limitMs: number): Promise<boolean> {
  *   (a process stuck in the kernel), so that guillotine still exits.
  */
 export async function stopChild(
-  pgid: number,
+  child: Child,
   exited: Promise<ChildStatus>,
   how: { signal: Signal; gracePeriodMs: number },
   log: Logger,
 ): Promise<ChildStatus | null> {
-  signalGroup(pgid, how.signal.number, log, "");
+  const pgid = child.pid;
+  signalGroup(child, how.signal.number, log, "");
   const grace = delay(how.gracePeriodMs);
   let graceOver = false;
   grace.done.then(() => graceOver = true);
@@ -184,8 +233,8 @@ export async function stopChild(
     // Poll until the group is empty or the grace period is over (SIGKILL
     // takes over then). Only an empty group counts as gone: a second clock
     // here once let guillotine exit with a grandchild still alive.
-    while (!graceOver && groupAlive(pgid)) await delay(GROUP_POLL_MS).done;
-    return groupAlive(pgid) ? null : status;
+    while (!graceOver && groupAlive(child)) await delay(GROUP_POLL_MS).done;
+    return groupAlive(child) ? null : status;
   });
   const first = await Promise.race([gone, grace.done.then(() => null)]);
   grace.cancel();
@@ -197,7 +246,7 @@ export async function stopChild(
     return first;
   }
   signalGroup(
-    pgid,
+    child,
     SIGKILL,
     log,
     `: grace period of ${formatDuration(how.gracePeriodMs)} is over`,
@@ -205,7 +254,7 @@ export async function stopChild(
   const limit = delay(KILL_WAIT_MS);
   const status = await Promise.race([exited, limit.done.then(() => null)]);
   limit.cancel();
-  if (status === null || !(await groupGone(pgid, KILL_WAIT_MS))) {
+  if (status === null || !(await groupGone(child, KILL_WAIT_MS))) {
     log.error(
       `processes of the child's group outlived SIGKILL for ${
         formatDuration(KILL_WAIT_MS)
@@ -223,8 +272,8 @@ export async function stopChild(
  * After the child ended on its own, what it left in its group gets SIGTERM,
  * as dumb-init does, rather than the SIGKILL of the namespace's end.
  */
-export function endStragglers(pgid: number, log: Logger): void {
-  if (groupAlive(pgid)) {
-    signalGroup(pgid, SIGTERM, log, ": the child left processes behind");
+export function endStragglers(child: Child, log: Logger): void {
+  if (groupAlive(child)) {
+    signalGroup(child, SIGTERM, log, ": the child left processes behind");
   }
 }

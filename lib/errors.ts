@@ -4,6 +4,8 @@
  * @module
  */
 
+import { PERMISSIONS } from "./permissions.ts";
+
 /** guillotine's own errors: unknown option, bad value, no command, unusable watch path. */
 export const EXIT_USAGE = 125;
 /** The command exists but cannot be executed (mode, directory, bad format). */
@@ -38,4 +40,45 @@ export class GuillotineError extends Error {
     this.name = "GuillotineError";
     this.exitCode = exitCode;
   }
+}
+
+/**
+ * One line and an exit code for whatever ended guillotine: its own errors as
+ * they are, a missing Deno permission with the flags that are needed, and
+ * anything else as an internal error, without a stack trace.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { explainError, GuillotineError } from "./errors.ts";
+ * assert.deepEqual(explainError(new GuillotineError("bad", 126)), {
+ *   message: "bad",
+ *   code: 126,
+ * });
+ * assert.match(
+ *   explainError(new Deno.errors.NotCapable("Requires ffi access")).message,
+ *   /--allow-ffi/,
+ * );
+ * ```
+ */
+export function explainError(
+  error: unknown,
+): { message: string; code: number } {
+  if (error instanceof GuillotineError) {
+    return { message: error.message, code: error.exitCode };
+  }
+  if (error instanceof Deno.errors.NotCapable) {
+    const flags = PERMISSIONS.join(" ");
+    return {
+      message: `missing Deno permission (${
+        error.message.split("\n")[0]
+      }): build guillotine with deno compile ${flags}, or run it with deno run ${flags}`,
+      code: EXIT_USAGE,
+    };
+  }
+  const text = error instanceof Error ? error.message : String(error);
+  return {
+    message: `internal error (please report it): ${text.split("\n")[0]}`,
+    code: EXIT_USAGE,
+  };
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { killGroup } from "./child.ts";
+import type { Child } from "./child.ts";
 import type { Logger } from "./log/logger.ts";
 import { SIGNAL_NUMBERS } from "./values/signal.ts";
 
@@ -47,13 +47,43 @@ const TERMINATING: ReadonlySet<string> = new Set([
   "SIGQUIT",
 ]);
 
+/** The signals guillotine has received, from its first moment on. */
+export interface SignalInbox {
+  /** From now on, each signal goes to `handler`; those held so far first. */
+  deliverTo(handler: (name: Deno.Signal) => void): void;
+}
+
+/**
+ * Listens for every forwarded signal, for the rest of guillotine's life, and
+ * holds what comes until a handler is there. Called first thing, before the
+ * options are read: as PID 1, a signal that comes while no listener exists is
+ * dropped by the kernel, and a SIGTERM in the first milliseconds must not be
+ * lost.
+ */
+export function listenForSignals(): SignalInbox {
+  const held: Deno.Signal[] = [];
+  let deliver: ((name: Deno.Signal) => void) | null = null;
+  for (const name of FORWARDED_SIGNALS) {
+    Deno.addSignalListener(
+      name,
+      () => deliver ? deliver(name) : held.push(name),
+    );
+  }
+  return {
+    deliverTo(handler) {
+      deliver = handler;
+      for (const name of held.splice(0)) handler(name);
+    },
+  };
+}
+
 /**
  * Forwards every catchable signal to the child's process group. Before the
  * child exists, a terminating signal ends guillotine instead.
  */
 export class SignalForwarder {
   #log: Logger;
-  #pgid: number | null = null;
+  #child: Child | null = null;
   #interrupt: (signal: number) => void;
   /** Resolves with a terminating signal that came before the child. */
   readonly interrupted: Promise<number>;
@@ -67,21 +97,19 @@ export class SignalForwarder {
     this.#interrupt = resolve;
   }
 
-  /** Listens for every forwarded signal, for the rest of guillotine's life. */
-  start(): void {
-    for (const name of FORWARDED_SIGNALS) {
-      Deno.addSignalListener(name, () => this.#receive(name));
-    }
+  /** Takes the signals of `inbox`, those already held first. */
+  start(inbox: SignalInbox): void {
+    inbox.deliverTo((name) => this.#receive(name));
   }
 
-  /** From now on, signals go to this process group. */
-  forwardTo(pgid: number): void {
-    this.#pgid = pgid;
+  /** From now on, signals go to this child's process group. */
+  forwardTo(child: Child): void {
+    this.#child = child;
   }
 
   #receive(name: Deno.Signal): void {
     const number = SIGNAL_NUMBERS[name];
-    if (this.#pgid === null) {
+    if (this.#child === null) {
       if (TERMINATING.has(name)) {
         this.#log.info(`received ${name} before the child started: exiting`);
         this.interruptedBy ??= number;
@@ -91,14 +119,14 @@ export class SignalForwarder {
       }
       return;
     }
-    const error = killGroup(this.#pgid, number);
+    const error = this.#child.signal(number);
     if (error === 0) {
       this.#log.debug(`forwarded ${name} to the child's process group`, {
-        pgid: this.#pgid,
+        pgid: this.#child.pid,
       });
     } else {
       this.#log.warn(`child was already gone when forwarding ${name}`, {
-        pgid: this.#pgid,
+        pgid: this.#child.pid,
       });
     }
   }

@@ -1,6 +1,6 @@
 /**
  * The Deno permissions guillotine runs with, and no more: libc through FFI
- * (posix_spawnp, waitpid, kill, prctl), reading watched files, writing
+ * (posix_spawn, waitpid, kill, prctl), reading watched files, writing
  * completion records and Unix sockets, the environment, and the network for
  * gates and the quit endpoint. The compile tasks in deno.json, the release
  * workflow and Dockerfile.scratch grant the same; tests/workflows_test.ts

@@ -13,9 +13,13 @@ import type { Logger } from "./log/logger.ts";
 
 /** Reaps on SIGCHLD and hands out the statuses of awaited children. */
 export class Reaper {
-  #waiting = new Map<number, (status: ChildStatus) => void>();
+  #waiting = new Map<
+    number,
+    { resolve: (status: ChildStatus) => void; onReap?: () => void }
+  >();
   #orphans = 0;
   #log: Logger;
+  #afterReap: (() => void) | null = null;
 
   constructor(log: Logger) {
     this.#log = log;
@@ -34,9 +38,19 @@ export class Reaper {
    * Waits for a child's exit status. Call it in the same turn of the event
    * loop as the spawn: reaping runs only between turns, so the status cannot
    * be taken for an orphan's before the call.
+   *
+   * @param onReap Called in the same turn as the waitpid that reaped it,
+   *   before anything else can use the pid (which is then free for reuse).
    */
-  exitOf(pid: number): Promise<ChildStatus> {
-    return new Promise((resolve) => this.#waiting.set(pid, resolve));
+  exitOf(pid: number, onReap?: () => void): Promise<ChildStatus> {
+    return new Promise((resolve) =>
+      this.#waiting.set(pid, { resolve, onReap })
+    );
+  }
+
+  /** Calls `hook` in the same turn as every reap that freed a pid. */
+  afterReap(hook: () => void): void {
+    this.#afterReap = hook;
   }
 
   /** How many children that nobody awaited have been reaped. */
@@ -51,15 +65,17 @@ export class Reaper {
   reap(): void {
     const before = this.#orphans;
     for (let reaped = reapOne(); reaped; reaped = reapOne()) {
-      const resolve = this.#waiting.get(reaped.pid);
-      if (resolve) {
+      const waiter = this.#waiting.get(reaped.pid);
+      if (waiter) {
         this.#waiting.delete(reaped.pid);
-        resolve(decodeWaitStatus(reaped.status));
+        waiter.onReap?.();
+        waiter.resolve(decodeWaitStatus(reaped.status));
       } else {
         this.#orphans++;
       }
     }
     if (this.#orphans > before) {
+      this.#afterReap?.();
       this.#log.debug("reaped orphans", {
         count: this.#orphans - before,
         total: this.#orphans,

@@ -16,7 +16,8 @@
  * - `reason`: `exited`, `killed` (by a signal), `guillotined` (its own
  *   trigger ended it), `not-started` (its trigger came first),
  *   `wait-timeout` (a `--wait-for` gate was not ready), `interrupted` (a
- *   signal came before the child started), `spawn-failed` (126 or 127).
+ *   signal came before the child started), `spawn-failed` (126 or 127),
+ *   `error` (guillotine's own error, such as a wrong option: 125).
  * - `endedAt`: when, as an ISO 8601 time.
  * - `command`: the child's command.
  *
@@ -24,7 +25,40 @@
  */
 
 import type { Logger } from "./log/logger.ts";
-import { parentOf } from "./values/path.ts";
+import { absolutePath, parentOf } from "./values/path.ts";
+
+/** A record is one short line; a file larger than this is not one. */
+const MAX_RECORD_BYTES = 65536;
+
+/**
+ * Reads a file that should be a record without ever blocking: a FIFO (whose
+ * open would wait for a writer), a device or a directory is refused before it
+ * is opened, and at most {@linkcode MAX_RECORD_BYTES} are read.
+ *
+ * @throws {Error} Saying why the file cannot be a record.
+ */
+async function readRecordFile(file: string): Promise<string> {
+  const info = await Deno.stat(file);
+  if (!info.isFile) {
+    throw new Error("it is not a regular file (a directory, FIFO or device)");
+  }
+  const handle = await Deno.open(file, { read: true });
+  try {
+    const buffer = new Uint8Array(MAX_RECORD_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const n = await handle.read(buffer.subarray(length));
+      if (n === null) break;
+      length += n;
+      if (length > MAX_RECORD_BYTES) {
+        throw new Error(`it is larger than ${MAX_RECORD_BYTES} bytes`);
+      }
+    }
+    return new TextDecoder().decode(buffer.subarray(0, length));
+  } finally {
+    handle.close();
+  }
+}
 
 /** Why the record was written. */
 export type RecordReason =
@@ -34,7 +68,8 @@ export type RecordReason =
   | "not-started"
   | "wait-timeout"
   | "interrupted"
-  | "spawn-failed";
+  | "spawn-failed"
+  | "error";
 
 /** What the outcome tells the record. */
 export interface RecordFacts {
@@ -59,12 +94,16 @@ export interface CompletionRecord {
  * flushed to disk, then renamed into place, so a reader that sees the file
  * sees all of it.
  *
- * @param path Where the record goes; missing parent directories are made.
+ * @param path Where the record goes, from the working directory when
+ *   relative; missing parent directories are made.
  */
 export async function writeRecord(
   path: string,
   record: CompletionRecord,
 ): Promise<void> {
+  // The temporary file must be in the record's directory: a rename across
+  // file systems fails.
+  path = absolutePath(path, Deno.cwd());
   const dir = parentOf(path);
   await Deno.mkdir(dir, { recursive: true });
   const temporary = `${dir}/.${path.slice(dir.length + 1)}.${Deno.pid}.${
@@ -183,7 +222,7 @@ export async function exitCodeFromRecords(
   for (const file of files) {
     let text: string;
     try {
-      text = await Deno.readTextFile(file);
+      text = await readRecordFile(file);
     } catch (error) {
       log.warn(`cannot read completion record: using exit code ${fallback}`, {
         file,

@@ -10,13 +10,14 @@ import type { ChildStatus } from "./child_status.ts";
 import { describeStatus } from "./child_status.ts";
 import type { Config } from "./config.ts";
 import type { Endpoint } from "./endpoint.ts";
-import { EXIT_USAGE, GuillotineError } from "./errors.ts";
-import { SignalForwarder } from "./forwarder.ts";
+import { EXIT_USAGE, explainError } from "./errors.ts";
+import { SignalForwarder, type SignalInbox } from "./forwarder.ts";
 import { describeConfig } from "./log/describe_config.ts";
 import type { Logger } from "./log/logger.ts";
 import { exitCodeOf, type Outcome, recordOf } from "./outcome.ts";
 import { Reaper } from "./reaper.ts";
 import type { RecordFacts } from "./records.ts";
+import type { Argument } from "./sys/spawn.ts";
 import { becomeSubreaper, getpid, ignoreTerminalStops } from "./sys/process.ts";
 import { formatDuration } from "./values/duration.ts";
 import type { HostPort } from "./values/host_port.ts";
@@ -29,6 +30,10 @@ export interface SupervisorContext {
   log: Logger;
   /** For relative watch paths. */
   cwd: string;
+  /** The signals received since guillotine started, and those to come. */
+  signals: SignalInbox;
+  /** The command byte for byte as exec gave it, when known. */
+  rawCommand: readonly Argument[] | null;
 }
 
 /**
@@ -47,14 +52,13 @@ export async function run(
   try {
     outcome = await supervise(config, context);
   } catch (error) {
-    if (error instanceof GuillotineError && error.exitCode !== EXIT_USAGE) {
-      const facts: RecordFacts = {
-        exitCode: error.exitCode,
-        signal: null,
-        reason: "spawn-failed",
-      };
-      await writeRecord(config, facts, log);
-    }
+    const { code } = explainError(error);
+    const facts: RecordFacts = {
+      exitCode: code,
+      signal: null,
+      reason: code === EXIT_USAGE ? "error" : "spawn-failed",
+    };
+    await writeRecord(config, facts, log);
     throw error;
   }
   const code = exitCodeOf(outcome, config.successExitCodes);
@@ -71,7 +75,7 @@ export async function run(
  */
 export async function supervise(
   config: Config,
-  { log, cwd }: SupervisorContext,
+  { log, cwd, signals, rawCommand }: SupervisorContext,
 ): Promise<Outcome> {
   log.info("starting", describeConfig(config));
   registerAsSubreaper(log);
@@ -79,7 +83,7 @@ export async function supervise(
   const reaper = new Reaper(log);
   reaper.start();
   const forwarder = new SignalForwarder(log);
-  forwarder.start();
+  forwarder.start(signals);
   const trigger = Promise.withResolvers<Trigger>();
   let watch: FileWatch | null = null;
   let endpoint: Endpoint | null = null;
@@ -99,9 +103,10 @@ export async function supervise(
     const before = await awaitGates(config, log, trigger.promise, forwarder);
     if (before) return before;
 
-    const child = startChild(config.command, log);
-    const exited = reaper.exitOf(child.pid);
-    forwarder.forwardTo(child.pid);
+    const child = startChild(config.command, rawCommand, log);
+    const exited = reaper.exitOf(child.pid, () => child.markReaped());
+    reaper.afterReap(() => child.checkGroup());
+    forwarder.forwardTo(child);
     endpoint?.setHealthy(true);
     watch?.startPolling();
 
@@ -114,13 +119,13 @@ export async function supervise(
     if (first.kind === "exited") {
       const how = describeStatus(first.status, signalName);
       log.info(`child ${how}`, { pid: child.pid });
-      endStragglers(child.pid, log);
+      endStragglers(child, log);
       return { kind: "exited", status: first.status };
     }
     log.info(`guillotining the child: ${first.trigger.reason}`, {
       pid: child.pid,
     });
-    const status = await stopChild(child.pid, exited, config, log);
+    const status = await stopChild(child, exited, config, log);
     return await guillotined(config, first.trigger, status, true, log);
   } finally {
     // The signal listeners and the reaper stay until guillotine exits: a
@@ -139,7 +144,12 @@ async function writeRecord(
 ): Promise<void> {
   if (!config.notify) return;
   const { notify } = await import("./records.ts");
-  await notify(config.notify, facts, config.command, log);
+  await notify(
+    absolutePath(config.notify, Deno.cwd()),
+    facts,
+    config.command,
+    log,
+  );
 }
 
 /** The guillotined outcome, with its exit code: fixed, or from the records. */

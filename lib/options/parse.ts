@@ -8,6 +8,7 @@
 
 import type { Config, Request, Settings } from "../config.ts";
 import { EXIT_USAGE, GuillotineError } from "../errors.ts";
+import { absolutePath } from "../values/path.ts";
 import { ACTIONS, type AnyOption, OPTIONS, WATCHED_FILE_ENV } from "./table.ts";
 
 function usage(message: string): GuillotineError {
@@ -22,10 +23,29 @@ const SHORT: Readonly<Record<string, string>> = Object.fromEntries(
 );
 const ACTION_FLAGS: ReadonlySet<string> = new Set(ACTIONS.map((a) => a.flag));
 
+/**
+ * Which inputs were not valid UTF-8 (Deno decoded them with U+FFFD, or left
+ * the variable out): the indexes of arguments, and the names of variables.
+ */
+export interface NotText {
+  args: ReadonlySet<number>;
+  env: ReadonlySet<string>;
+}
+
+const ALL_TEXT: NotText = { args: new Set(), env: new Set() };
+
 /** Splits the arguments into option values and the command. */
 function splitArguments(
   args: readonly string[],
+  notText: NotText,
 ): { flags: Map<string, string[]>; command: string[] } {
+  const checkText = (index: number, what: string) => {
+    if (notText.args.has(index)) {
+      throw usage(
+        `${what} is not valid UTF-8: options and their values must be text (only the command after them passes byte for byte)`,
+      );
+    }
+  };
   const flags = new Map<string, string[]>();
   let i = 0;
   for (; i < args.length; i++) {
@@ -35,6 +55,7 @@ function splitArguments(
       break;
     }
     if (!arg.startsWith("-") || arg === "-") break;
+    checkText(i, `Argument ${i + 1}`);
     const equals = arg.indexOf("=");
     const rawName = arg.startsWith("--") && equals > 0
       ? arg.slice(0, equals)
@@ -56,6 +77,7 @@ function splitArguments(
       value = arg.slice(equals + 1);
     } else if (i + 1 < args.length) {
       value = args[++i];
+      checkText(i, `The value of ${name}`);
     } else {
       throw usage(
         `Option ${name} needs a value: write ${name} ${option.placeholder}`,
@@ -75,12 +97,25 @@ function given(
   option: AnyOption,
   flags: ReadonlyMap<string, string[]>,
   env: Readonly<Record<string, string | undefined>>,
+  notText: NotText,
 ): { source: string; texts: string[] } | null {
   const values = flags.get(option.flag);
   if (values) return { source: option.flag, texts: values };
   for (const name of [option.env, ...(option.envAliases ?? [])]) {
-    const text = env[name];
-    if (text === undefined || text === "") continue;
+    if (notText.env.has(name)) {
+      throw usage(
+        `Variable ${name} is not valid UTF-8: set it to text, or unset it`,
+      );
+    }
+    const raw = env[name];
+    if (raw === undefined || raw === "") continue;
+    // Values from manifests often carry a YAML block scalar's newline.
+    const text = raw.trim();
+    if (text === "") {
+      throw usage(
+        `Variable ${name} holds only white space: give it a value, or unset it`,
+      );
+    }
     const separator = option.list?.separator ?? null;
     const texts = separator === null ? [text] : text.split(separator)
       .map((item) => item.trim()).filter((item) => item !== "");
@@ -122,7 +157,10 @@ function checkTogether(config: Config): void {
       "Watch method poll needs a poll interval: give --poll-interval a duration above 0, such as 1s",
     );
   }
-  if (config.notify !== null && config.watch.includes(config.notify)) {
+  // Relative paths are compared as if from one working directory.
+  const same = (path: string) => absolutePath(path, "/.cwd");
+  const notify = config.notify;
+  if (notify !== null && config.watch.some((w) => same(w) === same(notify))) {
     throw usage(
       `The file "${config.notify}" is both watched and written by --notify: guillotine would end on its own record; watch another path (is ${WATCHED_FILE_ENV} set in the main container too?)`,
     );
@@ -140,6 +178,7 @@ function checkTogether(config: Config): void {
  *
  * @param args The arguments after the program name.
  * @param env The environment.
+ * @param notText Which of them were not valid UTF-8.
  * @returns What to do: show help, show the version, or run.
  * @throws {GuillotineError} With exit code 125 and a one-line message.
  *
@@ -159,15 +198,61 @@ function checkTogether(config: Config): void {
 export function parseOptions(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
+  notText: NotText = ALL_TEXT,
 ): Request {
-  const { flags, command } = splitArguments(args);
+  const { flags, command } = splitArguments(args, notText);
   if (flags.has("--help")) return { kind: "help" };
   if (flags.has("--version")) return { kind: "version" };
   const settings: Partial<Record<keyof Settings, unknown>> = {};
   for (const option of OPTIONS) {
-    settings[option.key] = valueOf(option, given(option, flags, env));
+    settings[option.key] = valueOf(
+      option,
+      given(option, flags, env, notText),
+    );
   }
   const config = { command, ...settings } as Config;
   checkTogether(config);
   return { kind: "run", config };
+}
+
+/**
+ * The completion record's path, when the command line or the environment
+ * gives a usable one, for guillotine's own errors: a record must be written
+ * even when another option is wrong, so that the sidecar does not wait for
+ * ever. Never throws.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { notifyPathOf } from "./parse.ts";
+ * assert.equal(notifyPathOf(["--notify", "/share/done", "--bad"], {}), "/share/done");
+ * assert.equal(notifyPathOf(["--notify="], {}), null);
+ * ```
+ */
+export function notifyPathOf(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): string | null {
+  const option = BY_FLAG.get("--notify");
+  if (!option) return null;
+  let text: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--" || !arg.startsWith("-")) break;
+    if (arg === "--notify") {
+      text = args[i + 1];
+      break;
+    }
+    if (arg.startsWith("--notify=")) {
+      text = arg.slice("--notify=".length);
+      break;
+    }
+  }
+  text ??= env[option.env];
+  if (text === undefined) return null;
+  try {
+    return option.parse(text) as string;
+  } catch {
+    return null;
+  }
 }

@@ -19,6 +19,7 @@ import { parseChoice, parseExitCode, parseSwitch } from "../values/choice.ts";
 import { formatDuration, parseDuration } from "../values/duration.ts";
 import { type GateSpec, parseGateSpec } from "../values/gate_spec.ts";
 import { type HostPort, parseListenAddress } from "../values/host_port.ts";
+import { parseFilePath } from "../values/path.ts";
 import { parseSignal } from "../values/signal.ts";
 
 /** One element of a list setting, or the setting itself. */
@@ -79,14 +80,7 @@ export const OPTIONS: readonly AnyOption[] = [
       "a file whose appearance means the main work is done; relative paths are taken from the working directory (repeatable; the variable holds one path)",
     fallback: [],
     show: list((path: string) => path),
-    parse: (text) => {
-      if (text.trim() === "") {
-        throw new RangeError(
-          "Watched file path is empty: give --watch a path such as /share/done",
-        );
-      }
-      return text;
-    },
+    parse: (text) => parseFilePath("watched file", "/share/done", text),
     list: { separator: null },
   },
   {
@@ -176,7 +170,7 @@ export const OPTIONS: readonly AnyOption[] = [
       "for the main container: when the child ends, for any reason, write the completion record to PATH",
     fallback: null,
     show: (path) => path ?? "none",
-    parse: (text) => text,
+    parse: (text) => parseFilePath("completion record", "/share/done", text),
   },
   {
     key: "exitCodeFromFile",

@@ -7,7 +7,7 @@
  */
 
 const SYMBOLS = {
-  posix_spawnp: {
+  posix_spawn: {
     parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "pointer"],
     result: "i32",
   },

@@ -1,17 +1,17 @@
 /**
- * Starting the child: `posix_spawnp` into a process group of its own (and the
+ * Starting the child: `posix_spawn` into a process group of its own (and the
  * terminal's foreground), with the environment guillotine was given.
  *
  * @module
  */
 
-import { cString, keep, libc } from "./libc.ts";
+import * as E from "./errno.ts";
+import { keep, libc } from "./libc.ts";
+import { rawEnvironment } from "./proc_self.ts";
 
 const POSIX_SPAWN_SETPGROUP = 0x02;
 const POSIX_SPAWN_SETSIGDEF = 0x04;
 const POSIX_SPAWN_SETSIGMASK = 0x08;
-const O_RDONLY = 0;
-const O_CLOEXEC = 0o2000000;
 
 // Larger than glibc's posix_spawnattr_t (336 bytes) and file_actions (80 bytes)
 // on every Linux target, so one size serves x86_64 and aarch64.
@@ -24,10 +24,39 @@ const NO_SIGNALS = new Uint8Array(128);
 /** The outcome of {@linkcode spawn}: a pid, or the errno of the failure. */
 export type SpawnResult = { pid: number; errno: 0 } | { pid: 0; errno: number };
 
+/** An argument: text, or the bytes exec gave guillotine. */
+export type Argument = string | Uint8Array<ArrayBuffer>;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function bytesOf(arg: Argument): Uint8Array<ArrayBuffer> {
+  return typeof arg === "string" ? encoder.encode(arg) : arg;
+}
+
+function withNul(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes);
+  return out;
+}
+
+/** A NULL-terminated array of pointers to NUL-terminated strings. */
+function pointerArray(
+  strings: Uint8Array<ArrayBuffer>[],
+): BigUint64Array<ArrayBuffer> {
+  const pointers = new BigUint64Array(strings.length + 1);
+  strings.forEach((s, i) => {
+    pointers[i] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(s)));
+  });
+  return pointers;
+}
+
 /**
  * Starts a program as a child in a process group of its own, with every signal
  * at its default action and none blocked, inheriting guillotine's standard
- * streams and environment. PATH is searched as `execvp` does; no shell is used.
+ * streams and the environment guillotine was given (byte for byte). A name
+ * without a slash is searched in that environment's PATH, as `execvp` does;
+ * no shell is used.
  *
  * @param argv The program and its arguments.
  * @param foreground Also make the child's group the foreground group of the
@@ -35,15 +64,16 @@ export type SpawnResult = { pid: number; errno: 0 } | { pid: 0; errno: number };
  * @returns The child's pid, or the errno that `exec` failed with.
  */
 export function spawn(
-  argv: readonly string[],
+  argv: readonly Argument[],
   foreground: boolean,
 ): SpawnResult {
   const c = libc();
-  const strings = argv.map(cString);
-  const pointers = new BigUint64Array(strings.length + 1);
-  strings.forEach((s, i) => {
-    pointers[i] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(s)));
-  });
+  const args = argv.map(bytesOf);
+  const environment = rawEnvironment();
+  const program = findProgram(args[0], environment);
+  if ("errno" in program) return { pid: 0, errno: program.errno };
+  const strings = args.map(withNul);
+  const pointers = pointerArray(strings);
   const attr = new Uint8Array(OPAQUE_SIZE);
   const actions = new Uint8Array(OPAQUE_SIZE);
   c.posix_spawnattr_init(attr);
@@ -60,13 +90,14 @@ export function spawn(
       c.posix_spawn_file_actions_addtcsetpgrp_np(actions, 0);
     }
     const pid = new Int32Array(1);
-    const original = originalEnvironment();
-    const environ = original
-      ? Deno.UnsafePointer.of(original.pointers)
+    const envStrings = environment?.map(withNul) ?? null;
+    const envPointers = envStrings ? pointerArray(envStrings) : null;
+    const environ = envPointers
+      ? Deno.UnsafePointer.of(envPointers)
       : new Deno.UnsafePointerView(c.environ!).getPointer(0);
-    const failure = c.posix_spawnp(
+    const failure = c.posix_spawn(
       pid,
-      strings[0],
+      program.path,
       actions,
       attr,
       new Uint8Array(pointers.buffer),
@@ -74,7 +105,7 @@ export function spawn(
     );
     // Native code read these buffers through raw pointers: keep them
     // reachable until the call has returned.
-    keep(original?.bytes, strings);
+    keep(envStrings, envPointers, strings, program);
     return failure === 0
       ? { pid: pid[0], errno: 0 }
       : { pid: 0, errno: failure };
@@ -84,50 +115,57 @@ export function spawn(
   }
 }
 
+const SLASH = 0x2f;
+const X_OK = 1;
+const F_OK = 0;
+/** glibc's execvp searches this when PATH is not set. */
+const DEFAULT_PATH = "/bin:/usr/bin";
+
 /**
- * The environment as guillotine received it, read from /proc/self/environ
- * (the bytes exec left on the stack, which setenv never rewrites), as a
- * NULL-terminated array of pointers into `bytes`. Deno changes its own
- * environment at start-up (where no `node` is on PATH it puts its
- * node_compat_bin shim in front of PATH); the child must not inherit that.
- * Read through libc because Deno wants --allow-all for /proc/self.
+ * The file to execute for `name`, searched as `execvp` does: a name with a
+ * slash is used as it is; otherwise each directory of the environment's PATH
+ * in turn (an empty entry is the working directory), skipping directories and
+ * files that cannot be executed. Searching guillotine's own PATH instead would
+ * find what Deno put there (its node shim), not what the user's PATH holds.
  *
- * @returns null when /proc is not there; then the live environment is used.
+ * @returns The path as a C string, or ENOENT (nothing there) or EACCES (only
+ *   files that cannot be executed).
  */
-function originalEnvironment():
-  | { bytes: Uint8Array<ArrayBuffer>; pointers: BigUint64Array<ArrayBuffer> }
-  | null {
+export function findProgram(
+  name: Uint8Array<ArrayBuffer>,
+  environment: readonly Uint8Array[] | null,
+): { path: Uint8Array<ArrayBuffer> } | { errno: number } {
+  if (name.length === 0) return { errno: E.ENOENT };
+  if (name.includes(SLASH)) return { path: withNul(name) };
   const c = libc();
-  const fd = c.open(cString("/proc/self/environ"), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return null;
-  const chunks: Uint8Array[] = [];
-  let total = 0;
+  let denied = false;
+  for (const dir of searchPath(environment).split(":")) {
+    const prefix = encoder.encode(dir === "" ? "" : `${dir}/`);
+    const full = new Uint8Array(prefix.length + name.length + 1);
+    full.set(prefix);
+    full.set(name, prefix.length);
+    if (c.access(full, F_OK) !== 0) continue;
+    if (c.access(full, X_OK) === 0 && !isDirectory(full)) return { path: full };
+    denied = true;
+  }
+  return { errno: denied ? E.EACCES : E.ENOENT };
+}
+
+function searchPath(environment: readonly Uint8Array[] | null): string {
+  if (environment === null) return Deno.env.get("PATH") ?? DEFAULT_PATH;
+  const prefix = encoder.encode("PATH=");
+  const entry = environment.find((e) =>
+    prefix.every((byte, i) => e[i] === byte)
+  );
+  return entry ? decoder.decode(entry.subarray(prefix.length)) : DEFAULT_PATH;
+}
+
+function isDirectory(path: Uint8Array): boolean {
   try {
-    for (;;) {
-      const chunk = new Uint8Array(65536);
-      const n = Number(c.read(fd, chunk, BigInt(chunk.length)));
-      if (n < 0) return null;
-      if (n === 0) break;
-      chunks.push(chunk.subarray(0, n));
-      total += n;
-    }
-  } finally {
-    c.close(fd);
+    return Deno.statSync(decoder.decode(path.subarray(0, -1))).isDirectory;
+  } catch {
+    return false;
   }
-  const bytes = new Uint8Array(total + 1);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  const starts: number[] = [];
-  for (let i = 0; i < total; i++) {
-    if ((i === 0 || bytes[i - 1] === 0) && bytes[i] !== 0) starts.push(i);
-  }
-  const base = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)));
-  const pointers = new BigUint64Array(starts.length + 1);
-  starts.forEach((start, i) => pointers[i] = base + BigInt(start));
-  return { bytes, pointers };
 }
 
 /** Whether {@linkcode spawn} can hand the terminal to the child here. */

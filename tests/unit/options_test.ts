@@ -213,7 +213,7 @@ Deno.test("usage errors name the problem and the way out", () => {
   usageError(["--signal", "INT", "--signal", "TERM", "x"], {}, /given twice/);
   usageError(["--help=yes"], {}, /takes no value/);
   usageError([], {}, /No command given/);
-  usageError(["--watch", "", "x"], {}, /Watched file path is empty/);
+  usageError(["--watch", "", "x"], {}, /watched file path is empty/);
   usageError(
     ["--watch-method", "poll", "--poll-interval", "0", "x"],
     {},

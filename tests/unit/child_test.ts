@@ -1,0 +1,70 @@
+// The child handle's rule against PID reuse, with real processes: once the
+// child is reaped and its group is empty, its pid may belong to anyone, so
+// guillotine never signals it again.
+import assert from "node:assert/strict";
+import { Child } from "../../lib/child.ts";
+import { ESRCH } from "../../lib/sys/errno.ts";
+import { reapOne } from "../../lib/sys/process.ts";
+import { spawn } from "../../lib/sys/spawn.ts";
+
+/** Waits (polling waitpid) until `pid` is reaped. */
+async function reap(pid: number): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    for (let r = reapOne(); r; r = reapOne()) if (r.pid === pid) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`pid ${pid} was not reaped`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    return !Deno.readTextFileSync(`/proc/${pid}/stat`).includes(") Z");
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("child: after it is reaped, a signal never reaches another process that got its pid", async () => {
+  // Once the child is reaped its group is empty, and the old rule fell back
+  // to kill(pid) on ESRCH.
+  const result = spawn(["sleep", "0.05"], false);
+  assert.equal(result.errno, 0);
+  const child = new Child(result.pid);
+  await reap(result.pid);
+  child.markReaped();
+  // Another process gets the same pid: ns_last_pid makes the kernel hand
+  // it out next (retried: other processes on the machine may take it).
+  let other: number | null = null;
+  for (let attempt = 0; attempt < 200 && other === null; attempt++) {
+    Deno.writeTextFileSync(
+      "/proc/sys/kernel/ns_last_pid",
+      String(result.pid - 1),
+    );
+    const candidate = spawn(["sleep", "30"], false);
+    if (candidate.pid === result.pid) other = candidate.pid;
+    else if (candidate.pid > 0) {
+      Deno.kill(candidate.pid, "SIGKILL");
+      await reap(candidate.pid);
+    }
+  }
+  assert.ok(other, "could not get the reaped child's pid for another process");
+  try {
+    assert.equal(child.signal(15), ESRCH);
+    assert.equal(child.signal(15), ESRCH);
+    assert.ok(alive(other), "the unrelated process was signalled");
+  } finally {
+    Deno.kill(other, "SIGKILL");
+    await reap(other);
+  }
+});
+
+Deno.test("child: before it is reaped, a child outside its group still gets the signal", async () => {
+  const result = spawn(["sh", "-c", "exec sleep 30"], false);
+  assert.equal(result.errno, 0);
+  const child = new Child(result.pid);
+  assert.equal(child.signal(0), 0);
+  assert.equal(child.signal(9), 0);
+  await reap(result.pid);
+  child.markReaped();
+  assert.equal(child.signal(0), ESRCH);
+});
