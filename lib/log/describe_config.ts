@@ -5,7 +5,9 @@
  * @module
  */
 
+import { isDeepStrictEqual } from "node:util";
 import type { Config } from "../config.ts";
+import { OPTIONS } from "../options/table.ts";
 import { formatDuration } from "../values/duration.ts";
 
 /**
@@ -75,4 +77,43 @@ export function describeConfig(config: Config): Record<string, string> {
     fields.listen = `${config.listen.hostname}:${config.listen.port}`;
   }
   return fields;
+}
+
+/**
+ * The configuration as a command line that gives it back: each setting that
+ * differs from its default, as guillotine shows it, then `--` and the
+ * command. What `--help` and the log show is therefore what the parser reads.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseOptions } from "../options/parse.ts";
+ * import { configArguments } from "./describe_config.ts";
+ *
+ * const request = parseOptions(["--grace-period", "1500ms", "/proxy"], {});
+ * assert(request.kind === "run");
+ * assert.deepEqual(configArguments(request.config), [
+ *   "--grace-period=1.5s",
+ *   "--",
+ *   "/proxy",
+ * ]);
+ * ```
+ */
+export function configArguments(config: Config): string[] {
+  const args: string[] = [];
+  for (const option of OPTIONS) {
+    const value: unknown = config[option.key];
+    if (isDeepStrictEqual(value, option.fallback)) continue;
+    if (option.placeholder === null) {
+      args.push(option.flag);
+      continue;
+    }
+    // deno-lint-ignore no-explicit-any
+    const show = option.show as (value: any) => string;
+    const items = option.list ? value as unknown[] : [value];
+    for (const item of items) {
+      args.push(`${option.flag}=${show(option.list ? [item] : item)}`);
+    }
+  }
+  return [...args, "--", ...config.command];
 }

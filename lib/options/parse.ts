@@ -11,8 +11,17 @@ import { EXIT_USAGE, GuillotineError } from "../errors.ts";
 import { absolutePath } from "../values/path.ts";
 import { ACTIONS, type AnyOption, OPTIONS, WATCHED_FILE_ENV } from "./table.ts";
 
+/**
+ * A usage error. Values are quoted in messages as given, so control
+ * characters (a newline from a manifest) are escaped: the message stays one
+ * line.
+ */
 function usage(message: string): GuillotineError {
-  return new GuillotineError(message, EXIT_USAGE);
+  const oneLine = message.replace(
+    /[\u0000-\u001f\u007f]/g,
+    (c) => JSON.stringify(c).slice(1, -1),
+  );
+  return new GuillotineError(oneLine, EXIT_USAGE);
 }
 
 const BY_FLAG: ReadonlyMap<string, AnyOption> = new Map(

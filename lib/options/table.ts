@@ -215,7 +215,13 @@ export const OPTIONS: readonly AnyOption[] = [
       "serve POST /quitquitquit (fires the trigger) and GET /healthz (200 while the child runs); a bare port means 127.0.0.1",
     fallback: null,
     show: (address: HostPort | null) =>
-      address ? `${address.hostname}:${address.port}` : "off",
+      address
+        ? `${
+          address.hostname.includes(":")
+            ? `[${address.hostname}]`
+            : address.hostname
+        }:${address.port}`
+        : "off",
     parse: parseListenAddress,
   },
   {
