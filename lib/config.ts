@@ -33,6 +33,15 @@ export interface Settings {
   /** Gates to pass before the child starts. */
   waitFor: GateSpec[];
   waitTimeoutMs: number;
+  /**
+   * The lease: with --notify, hold RECORD.lock while the child runs; with
+   * --watch, end when a main's lease is free without a record.
+   */
+  lease: boolean;
+  /** How long a lost main container has to come back. */
+  lostMainGraceMs: number;
+  /** guillotine's exit code when a main container was lost. */
+  lostMainExitCode: number;
   /** The quit endpoint's address, or null when off. */
   listen: HostPort | null;
   logLevel: LogLevel;

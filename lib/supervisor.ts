@@ -15,6 +15,7 @@ import { SignalForwarder, type SignalInbox } from "./forwarder.ts";
 import { describeConfig } from "./log/describe_config.ts";
 import type { Logger } from "./log/logger.ts";
 import { exitCodeOf, type Outcome, recordOf } from "./outcome.ts";
+import { holdLease, LeaseWatch } from "./lease.ts";
 import { Reaper } from "./reaper.ts";
 import type { RecordFacts } from "./records.ts";
 import type { Argument } from "./sys/spawn.ts";
@@ -24,6 +25,9 @@ import type { HostPort } from "./values/host_port.ts";
 import { absolutePath } from "./values/path.ts";
 import { signalName } from "./values/signal.ts";
 import { FileWatch, type Trigger } from "./watcher.ts";
+
+/** How often the sidecar looks at the main containers' leases. */
+const LEASE_CHECK_MS = 250;
 
 /** What the supervisor takes from its caller, besides the configuration. */
 export interface SupervisorContext {
@@ -48,6 +52,9 @@ export async function run(
   context: SupervisorContext,
 ): Promise<number> {
   const { log } = context;
+  const lease = config.notify && config.lease
+    ? await holdLease(absolutePath(config.notify, context.cwd), log)
+    : null;
   let outcome: Outcome;
   try {
     outcome = await supervise(config, context);
@@ -59,10 +66,13 @@ export async function run(
       reason: code === EXIT_USAGE ? "error" : "spawn-failed",
     };
     await writeRecord(config, facts, log);
+    lease?.release();
     throw error;
   }
   const code = exitCodeOf(outcome, config.successExitCodes);
   await writeRecord(config, recordOf(outcome, code), log);
+  // After the record: a sidecar that sees the lease free sees the record too.
+  lease?.release();
   log.info("exiting", { code });
   return code;
 }
@@ -87,6 +97,7 @@ export async function supervise(
   const trigger = Promise.withResolvers<Trigger>();
   let watch: FileWatch | null = null;
   let endpoint: Endpoint | null = null;
+  let leases: LeaseWatch | null = null;
   try {
     watch = config.watch.length ? armWatch(config, cwd, log) : null;
     const early = watch?.arm() ?? null;
@@ -95,6 +106,8 @@ export async function supervise(
       return await guillotined(config, early, null, false, log);
     }
     watch?.triggered.then(trigger.resolve);
+    leases = watchLeases(config, cwd, log);
+    leases?.lost.then(trigger.resolve);
     if (config.listen) {
       endpoint = await openQuitEndpoint(config.listen, trigger.resolve, log);
     }
@@ -132,6 +145,7 @@ export async function supervise(
     // SIGTERM that comes while the record is written must not take the
     // default action, and late orphans are still reaped.
     watch?.close();
+    leases?.close();
     await endpoint?.close();
   }
 }
@@ -160,8 +174,11 @@ async function guillotined(
   started: boolean,
   log: Logger,
 ): Promise<Outcome> {
-  let exitCode = config.exitCode;
-  if (config.exitCodeFromFile && trigger.files.length) {
+  let exitCode = trigger.exitCode ?? config.exitCode;
+  if (
+    trigger.exitCode === undefined && config.exitCodeFromFile &&
+    trigger.files.length
+  ) {
     const { exitCodeFromRecords } = await import("./records.ts");
     exitCode = await exitCodeFromRecords(trigger.files, config.exitCode, log);
   }
@@ -242,6 +259,24 @@ function registerAsSubreaper(log: Logger): void {
       { pid },
     );
   }
+}
+
+/** The sidecar's watch on the main containers' leases, when it applies. */
+function watchLeases(
+  config: Config,
+  cwd: string,
+  log: Logger,
+): LeaseWatch | null {
+  if (!config.lease || !config.watch.length) return null;
+  const leases = new LeaseWatch({
+    records: config.watch.map((p) => absolutePath(p, cwd)),
+    graceMs: config.lostMainGraceMs,
+    exitCode: config.lostMainExitCode,
+    checkEveryMs: LEASE_CHECK_MS,
+    log,
+  });
+  leases.start();
+  return leases;
 }
 
 function armWatch(config: Config, cwd: string, log: Logger): FileWatch {

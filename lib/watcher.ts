@@ -21,6 +21,8 @@ export interface Trigger {
   reason: string;
   /** The watched files that exist (empty for the quit endpoint). */
   files: string[];
+  /** The exit code this trigger decides, if it decides one. */
+  exitCode?: number;
 }
 
 /** What {@linkcode FileWatch} watches and how. */

@@ -184,6 +184,38 @@ export const OPTIONS: readonly AnyOption[] = [
     parse: (text) => parseSwitch("exit-code-from-file", text),
   },
   {
+    key: "lease",
+    flag: "--lease",
+    env: "GUILLOTINE_LEASE",
+    placeholder: "on|off",
+    help:
+      "with --notify, hold a lock on PATH.lock while the child runs; with --watch, a free lock with no record means the main container died without a word (OOM kill, eviction): after --lost-main-grace, guillotine the child",
+    fallback: true,
+    show: switchOf,
+    parse: (text) => parseSwitch("lease", text),
+  },
+  {
+    key: "lostMainGraceMs",
+    flag: "--lost-main-grace",
+    env: "GUILLOTINE_LOST_MAIN_GRACE",
+    placeholder: "DURATION",
+    help:
+      "how long a main container whose lease is free without a record has to take it back (a restart) before the child is guillotined",
+    fallback: 10_000,
+    show: duration,
+    parse: parseDuration,
+  },
+  {
+    key: "lostMainExitCode",
+    flag: "--lost-main-exit-code",
+    env: "GUILLOTINE_LOST_MAIN_EXIT_CODE",
+    placeholder: "N",
+    help: "guillotine's exit code when a main container was lost",
+    fallback: 1,
+    show: String,
+    parse: parseExitCode,
+  },
+  {
     key: "waitFor",
     flag: "--wait-for",
     env: "GUILLOTINE_WAIT_FOR",

@@ -43,6 +43,13 @@ const SYMBOLS = {
   signal: { parameters: ["i32", "pointer"], result: "pointer" },
   __errno_location: { parameters: [], result: "pointer" },
   open: { parameters: ["buffer", "i32"], result: "i32" },
+  // open(2) with its third argument, the mode of a file it creates.
+  open_mode: {
+    name: "open",
+    parameters: ["buffer", "i32", "u32"],
+    result: "i32",
+  },
+  flock: { parameters: ["i32", "i32"], result: "i32" },
   access: { parameters: ["buffer", "i32"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },

@@ -1,0 +1,152 @@
+// The lease between the two sides (issue #10): each side is PID 1 of its own
+// PID namespace, and they share a directory, as containers share an emptyDir.
+import assert from "node:assert/strict";
+import { leasePath } from "../../lib/lease.ts";
+import { lockState } from "../../lib/sys/flock.ts";
+import { cString } from "../../lib/sys/libc.ts";
+import { type Guillotine, pollUntil, start, tempDir } from "../helpers.ts";
+
+/** A main container: guillotine --notify over a long piece of work. */
+async function startMain(record: string): Promise<Guillotine> {
+  const main = start(["--notify", record, "sleep", "100"]);
+  await main.childPid();
+  await pollUntil(
+    () => lockState(cString(leasePath(record))) === "held",
+    "the main side to hold its lease",
+  );
+  return main;
+}
+
+/** Kills a main container's guillotine as an OOM group kill would. */
+async function killMain(main: Guillotine): Promise<void> {
+  await main.kill("SIGKILL");
+  await main.status();
+}
+
+/** A sidecar: guillotine --watch over a stand-in proxy. */
+async function startSidecar(
+  records: string[],
+  extra: string[] = [],
+): Promise<Guillotine> {
+  const grace = extra.includes("--lost-main-grace")
+    ? []
+    : ["--lost-main-grace", "1s"];
+  const sidecar = start([
+    ...records.flatMap((r) => ["--watch", r]),
+    ...grace,
+    ...extra,
+    "sleep",
+    "100",
+  ]);
+  await sidecar.childPid();
+  return sidecar;
+}
+
+Deno.test("lease: a main side killed mid-work ends the sidecar with the lost-main code within the grace period plus 1 s", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/done`;
+  await using sidecar = await startSidecar([record]);
+  await using main = await startMain(record);
+  const killed = Date.now();
+  await killMain(main);
+  const status = await sidecar.status(10_000);
+  const elapsed = Date.now() - killed;
+  assert.equal(status.code, 1, sidecar.stderr);
+  assert.ok(elapsed <= 2_000, `ended ${elapsed} ms after the kill`);
+  assert.match(sidecar.stderr, /main container ended without a record/);
+  assert.match(sidecar.stderr, /sent SIGTERM to the child's process group/);
+  await assert.rejects(Deno.stat(record), Deno.errors.NotFound);
+});
+
+Deno.test("lease: a main that comes back within the grace period keeps the sidecar running until its record", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/done`;
+  await using sidecar = await startSidecar([record], [
+    "--lost-main-grace",
+    "3s",
+  ]);
+  await using first = await startMain(record);
+  await killMain(first);
+  await sidecar.waitForStderr(/main container ended without a record/);
+  // The restarted main takes the lease back and finishes its work.
+  await using second = start(["--notify", record, "sh", "-c", "exit 0"]);
+  assert.equal((await second.status()).code, 0, second.stderr);
+  const status = await sidecar.status(10_000);
+  assert.equal(status.code, 0, sidecar.stderr);
+  assert.match(sidecar.stderr, /guillotining the child: .*done/);
+  assert.doesNotMatch(sidecar.stderr, /main container lost/);
+});
+
+Deno.test("lease: a main that ends normally wins with its record, without a lost-main message", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/done`;
+  await using sidecar = await startSidecar([record], ["--exit-code-from-file"]);
+  await using main = start(["--notify", record, "sh", "-c", "exit 3"]);
+  assert.equal((await main.status()).code, 3);
+  assert.equal((await sidecar.status(10_000)).code, 3, sidecar.stderr);
+  assert.doesNotMatch(sidecar.stderr, /without a record|lost/);
+});
+
+for (const mode of ["all", "any"]) {
+  Deno.test(`lease: two mains, one killed, in ${mode} mode: the sidecar ends with the lost-main code`, async () => {
+    await using dir = await tempDir();
+    const [a, b] = [`${dir.path}/a`, `${dir.path}/b`];
+    await using sidecar = await startSidecar([a, b], [
+      "--watch-mode",
+      mode,
+      "--lost-main-exit-code",
+      "42",
+    ]);
+    await using mainA = await startMain(a);
+    await using mainB = await startMain(b);
+    await killMain(mainA);
+    assert.equal((await sidecar.status(10_000)).code, 42, sidecar.stderr);
+    assert.match(sidecar.stderr, new RegExp(`no record at ${a}`));
+    assert.ok(
+      lockState(cString(leasePath(b))) === "held",
+      "main B still runs",
+    );
+    mainB.destroy();
+  });
+}
+
+Deno.test("lease: --lease off on the main side takes no lease, and a sidecar with --lease off ignores a free one", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/done`;
+  await using main = start([
+    "--lease",
+    "off",
+    "--notify",
+    record,
+    "sh",
+    "-c",
+    "exit 0",
+  ]);
+  assert.equal((await main.status()).code, 0);
+  await assert.rejects(Deno.stat(leasePath(record)), Deno.errors.NotFound);
+  await Deno.remove(record);
+
+  // A free lease with no record: a sidecar with the lease on ends at once
+  // (grace 0); one with it off keeps its child until the record comes.
+  await Deno.writeTextFile(leasePath(record), "");
+  await using on = start([
+    "--watch",
+    record,
+    "--lost-main-grace",
+    "0",
+    "sleep",
+    "100",
+  ]);
+  assert.equal((await on.status(10_000)).code, 1, on.stderr);
+  await using off = await startSidecar([record], [
+    "--lost-main-grace",
+    "0",
+    "--lease",
+    "off",
+  ]);
+  // As long as the sidecar with the lease on took, three times over.
+  await new Promise((r) => setTimeout(r, 1_000));
+  assert.doesNotMatch(off.stderr, /without a record/);
+  await Deno.writeTextFile(record, "");
+  assert.equal((await off.status(10_000)).code, 0, off.stderr);
+});
