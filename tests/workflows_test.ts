@@ -1326,3 +1326,14 @@ Deno.test("workflows: LICENSE is MIT and credits the original guillotine", async
   assert.match(license, /https:\/\/github\.com\/aktsk\/guillotine/);
   assert.match(license, /Copyright \(c\) 2017 apstndb/);
 });
+
+Deno.test("workflows: the README's verify commands are the release's, as docs/releasing.md checks them", async () => {
+  const readme = await _read("README.md");
+  const release = await _read(".github/workflows/release.yml");
+  const version = JSON.parse(await _read("deno.json")).version;
+  // The README also links the original tool, github.com/aktsk/guillotine.
+  const problems = _docsProblems(readme, release, version).filter((p) =>
+    !p.includes('"aktsk"')
+  );
+  assert.deepEqual(problems, []);
+});

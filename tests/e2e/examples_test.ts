@@ -144,3 +144,46 @@ Deno.test("examples/docker-compose.yaml keeps guillotine's contract", async () =
   assert.equal(proxy.restart, "no");
   assert.match(job.command.join("\n"), /touch "\$\$GUILLOTINE_WATCHED_FILE"/);
 });
+
+/** A Cloud SQL Auth Proxy's command line in a container, or null. */
+function _proxyArgv(container: Yaml): string[] | null {
+  const argv = [
+    ...(container.command ?? []),
+    ...(container.args ?? []),
+  ].map(String);
+  const at = argv.findIndex((a) => /cloud[-_]sql[-_]proxy$/.test(a));
+  if (at >= 0) return argv.slice(at);
+  // The proxy's own image, run through its entrypoint with only `args`.
+  if (!container.command && /cloud-sql-proxy:/.test(container.image ?? "")) {
+    return ["/cloud-sql-proxy", ...argv];
+  }
+  return null;
+}
+
+Deno.test("examples run Cloud SQL Auth Proxy v2, never v1's binary or flags", async () => {
+  const proxies: [string, string[]][] = [];
+  for (
+    const file of ["job.yaml", "helm-hook-job.yaml", "native-sidecar.yaml"]
+  ) {
+    const pod = (await _load(file)).spec.template.spec;
+    for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+      const argv = _proxyArgv(c);
+      if (argv) proxies.push([`${file}: ${c.name}`, argv]);
+    }
+  }
+  const compose = await _load("docker-compose.yaml");
+  for (const [name, service] of Object.entries<Yaml>(compose.services)) {
+    const argv = _proxyArgv({ ...service, args: service.command, command: [] });
+    if (argv) proxies.push([`docker-compose.yaml: ${name}`, argv]);
+  }
+  assert.equal(proxies.length, 4, "one proxy in each of the four examples");
+  for (const [where, argv] of proxies) {
+    assert.equal(argv[0], "/cloud-sql-proxy", `${where}: v2's binary`);
+    assert.ok(
+      argv.some((a) => a === "--unix-socket" || a.startsWith("--unix-socket=")),
+      `${where}: v2 serves sockets with --unix-socket DIR`,
+    );
+    const v1 = argv.filter((a) => /^-(dir|projects|instances)\b/.test(a));
+    assert.deepEqual(v1, [], `${where}: v1 flags`);
+  }
+});
