@@ -15,7 +15,7 @@ import {
 import type { Logger } from "./log/logger.ts";
 import * as E from "./sys/errno.ts";
 import { kill } from "./sys/process.ts";
-import { type Argument, canHandOverTerminal, spawn } from "./sys/spawn.ts";
+import { type Argument, spawn, terminalHandOver } from "./sys/spawn.ts";
 import { formatDuration } from "./values/duration.ts";
 import { type Signal, signalName } from "./values/signal.ts";
 
@@ -155,7 +155,13 @@ export function startChild(
   log: Logger,
 ): Child {
   const argv = raw ?? command;
-  const foreground = canHandOverTerminal();
+  const terminal = terminalHandOver();
+  if (terminal === "old-glibc") {
+    log.warn(
+      "glibc is older than 2.35 and cannot hand the terminal to the child; it runs in the background (Ctrl-C is still forwarded)",
+    );
+  }
+  const foreground = terminal === "yes";
   let result = spawn(argv, foreground);
   if (result.errno === E.ENOTTY || (foreground && result.errno === E.EPERM)) {
     // The terminal could not be handed over; run the child without it.

@@ -168,9 +168,15 @@ function isDirectory(path: Uint8Array): boolean {
   }
 }
 
-/** Whether {@linkcode spawn} can hand the terminal to the child here. */
-export function canHandOverTerminal(): boolean {
+/**
+ * Whether {@linkcode spawn} can hand the terminal to the child here: "no"
+ * when guillotine does not hold a terminal, "old-glibc" when it does but
+ * glibc is older than 2.35 (no posix_spawn_file_actions_addtcsetpgrp_np).
+ */
+export function terminalHandOver(): "yes" | "no" | "old-glibc" {
   const c = libc();
-  return c.posix_spawn_file_actions_addtcsetpgrp_np !== null &&
-    c.isatty(0) === 1 && c.tcgetpgrp(0) === c.getpgrp();
+  if (c.isatty(0) !== 1 || c.tcgetpgrp(0) !== c.getpgrp()) return "no";
+  return c.posix_spawn_file_actions_addtcsetpgrp_np === null
+    ? "old-glibc"
+    : "yes";
 }
