@@ -7,9 +7,9 @@
  */
 
 import { EXIT_USAGE, GuillotineError } from "./lib/errors.ts";
+import { parseOrSayLastWords } from "./lib/last_words.ts";
 import { createLogger, writeStderr } from "./lib/log/logger.ts";
 import { helpText } from "./lib/options/help.ts";
-import { parseOptions } from "./lib/options/parse.ts";
 import { run } from "./lib/supervisor.ts";
 import { VERSION } from "./lib/version.ts";
 
@@ -25,7 +25,7 @@ export async function main(
   env: Readonly<Record<string, string>>,
 ): Promise<number> {
   try {
-    const request = parseOptions(args, env);
+    const request = await parseOrSayLastWords(args, env);
     if (request.kind === "help") {
       console.log(helpText());
       return 0;

@@ -12,6 +12,7 @@ import type { Config } from "./config.ts";
 import type { Endpoint } from "./endpoint.ts";
 import { EXIT_USAGE, GuillotineError } from "./errors.ts";
 import { SignalForwarder } from "./forwarder.ts";
+import { endOfError, sayLastWords } from "./last_words.ts";
 import { describeConfig } from "./log/describe_config.ts";
 import type { Logger } from "./log/logger.ts";
 import { exitCodeOf, type Outcome, recordOf } from "./outcome.ts";
@@ -33,7 +34,8 @@ export interface SupervisorContext {
 
 /**
  * Runs guillotine: supervises, then writes the completion record when
- * `--notify` asks for one, whatever the end.
+ * `--notify` asks for one, whatever the end, then says its last words (the
+ * termination message, the quit requests).
  *
  * @returns guillotine's exit code.
  * @throws {GuillotineError} As {@linkcode supervise}, after the record.
@@ -55,10 +57,12 @@ export async function run(
       };
       await writeRecord(config, facts, log);
     }
+    await sayLastWords(config, endOfError(error), log);
     throw error;
   }
   const code = exitCodeOf(outcome, config.successExitCodes);
   await writeRecord(config, recordOf(outcome, code), log);
+  await sayLastWords(config, { outcome, exitCode: code }, log);
   log.info("exiting", { code });
   return code;
 }
@@ -120,8 +124,10 @@ export async function supervise(
     log.info(`guillotining the child: ${first.trigger.reason}`, {
       pid: child.pid,
     });
+    const stopping = performance.now();
     const status = await stopChild(child.pid, exited, config, log);
-    return await guillotined(config, first.trigger, status, true, log);
+    const outcome = await guillotined(config, first.trigger, status, true, log);
+    return { ...outcome, stopMs: performance.now() - stopping };
   } finally {
     // The signal listeners and the reaper stay until guillotine exits: a
     // SIGTERM that comes while the record is written must not take the
@@ -149,7 +155,7 @@ async function guillotined(
   status: ChildStatus | null,
   started: boolean,
   log: Logger,
-): Promise<Outcome> {
+): Promise<Extract<Outcome, { kind: "guillotined" }>> {
   let exitCode = config.exitCode;
   if (config.exitCodeFromFile && trigger.files.length) {
     const { exitCodeFromRecords } = await import("./records.ts");
