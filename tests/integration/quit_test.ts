@@ -78,6 +78,8 @@ interface Kind {
   name: string;
   /** guillotine's arguments after the common ones (quit URLs, files). */
   args: (dir: string) => string[];
+  /** Arguments before the common ones. */
+  before?: string[];
   code: number;
   /** Whether --notify is given and its record must exist before the quit. */
   record: boolean;
@@ -176,14 +178,9 @@ const KINDS: Kind[] = [
   },
   {
     name: "another option does not parse",
-    args: (dir) => [
-      "--bogus",
-      "--termination-log",
-      `${dir}/termination-log`,
-      "sh",
-      "-c",
-      "exit 0",
-    ],
+    // First, so that the quit URLs and the termination log are read past it.
+    before: ["--bogus"],
+    args: () => ["sh", "-c", "exit 0"],
     code: 125,
     record: false,
     message: /^guillotine error: Unknown option "--bogus": .*; exit 125$/,
@@ -201,6 +198,7 @@ async function endOf(kind: Kind): Promise<void> {
   using hang = hanging();
   const refused = `http://127.0.0.1:${freePort()}/quitquitquit`;
   await using g = start([
+    ...kind.before ?? [],
     ...[ok.url, failing.url, refused, hang.url].flatMap((url) => [
       "--quit-url",
       url,
@@ -301,4 +299,13 @@ Deno.test("presets reach each proxy's path by its method; the variable holds sev
       `quit request answered url=http://127.0.0.1:${sql.port}/quitquitquit method=POST status=200 attempts=1`,
     ),
   );
+});
+
+Deno.test("--help and --version end nothing: no quit request", async () => {
+  await using ok = endpoint(200);
+  for (const action of ["--help", "--version"]) {
+    await using g = start(["--quit-url", ok.url, action]);
+    assert.equal((await g.status()).code, 0, g.stderr);
+  }
+  assert.deepEqual(ok.seen, []);
 });

@@ -113,14 +113,15 @@ Deno.test("5xx is tried again, up to the limit; a later 2xx ends the tries", asy
   assert.equal(lines.length, 2, lines.join("\n"));
 });
 
-Deno.test("refused and hanging endpoints: every try made, all within the bound", async () => {
+Deno.test("refused and hanging endpoints: every try made, all at once, within the bound", async () => {
   using hang = hanging();
+  using hang2 = hanging();
   await using ok = server([200]);
   const refused = refusedUrl();
   const { lines, log } = recorder();
   const started = performance.now();
   const results = await sendQuitRequests(
-    [parseQuitUrl(hang.url), parseQuitUrl(refused), parseQuitUrl(ok.url)],
+    [hang.url, refused, ok.url, hang2.url].map(parseQuitUrl),
     log,
     POLICY,
   );
@@ -128,6 +129,7 @@ Deno.test("refused and hanging endpoints: every try made, all within the bound",
   assert(took >= 3 * POLICY.timeoutMs, `${took} ms: each try waited`);
   assert(took < quitBoundMs(POLICY) + 300, `${took} ms: in parallel, bounded`);
   assert.equal(hang.conns.length, 3);
+  assert.equal(hang2.conns.length, 3);
   assert.deepEqual(ok.seen, ["POST /quitquitquit"]);
   assert.deepEqual(
     results.map((r) => [r.status, r.error, r.attempts]),
@@ -135,9 +137,10 @@ Deno.test("refused and hanging endpoints: every try made, all within the bound",
       [null, "no answer within 200ms", 3],
       [null, "tcp connect error: Connection refused (os error 111)", 3],
       [200, null, 1],
+      [null, "no answer within 200ms", 3],
     ],
   );
-  assert.equal(lines.length, 3, lines.join("\n"));
+  assert.equal(lines.length, 4, lines.join("\n"));
   assert(lines.some((l) =>
     l ===
       `guillotine: warn: quit request failed url=${refused} method=POST error="tcp connect error: Connection refused (os error 111)" attempts=3`
