@@ -10,11 +10,8 @@ import { EXIT_USAGE, explainError } from "./lib/errors.ts";
 import { listenForSignals, type SignalInbox } from "./lib/forwarder.ts";
 import { createLogger, writeStderr } from "./lib/log/logger.ts";
 import { helpText } from "./lib/options/help.ts";
-import {
-  notifyPathOf,
-  type NotText,
-  parseOptions,
-} from "./lib/options/parse.ts";
+import { afterUsageError } from "./lib/last_words.ts";
+import { type NotText, parseOptions } from "./lib/options/parse.ts";
 import type { Request } from "./lib/config.ts";
 import { run } from "./lib/supervisor.ts";
 import { rawArguments, rawEnvironment } from "./lib/sys/proc_self.ts";
@@ -49,16 +46,9 @@ export async function main(
   } catch (error) {
     const { message, code } = explainError(error);
     writeStderr(`guillotine: error: ${message}\n`);
-    // The other side must not wait for ever: when the command line names a
-    // usable record path, the error is recorded there.
-    const notify = notifyPathOf(args, env);
-    if (notify !== null) {
-      const log = createLogger({ level: "info", format: "text" });
-      const { notify: write } = await import("./lib/records.ts");
-      await write(notify, { exitCode: code, signal: null, reason: "error" }, [
-        ...args,
-      ], log);
-    }
+    // The other side must not wait for ever: the record, the termination
+    // message and the quit requests, as far as the command line allows.
+    await afterUsageError(args, env, error);
     return code;
   }
   if (request.kind === "help") return writeStdout(`${helpText()}\n`);

@@ -8,6 +8,7 @@
 import type { LogFormat, LogLevel } from "./log/logger.ts";
 import type { GateSpec } from "./values/gate_spec.ts";
 import type { HostPort } from "./values/host_port.ts";
+import type { QuitTarget } from "./values/quit_url.ts";
 import type { Signal } from "./values/signal.ts";
 
 /** The settings that options and their environment twins give. */
@@ -46,6 +47,10 @@ export interface Settings {
   listen: HostPort | null;
   logLevel: LogLevel;
   logFormat: LogFormat;
+  /** Requests sent when guillotine ends, after the completion record. */
+  quitUrls: QuitTarget[];
+  /** Where the termination message goes, if that file exists; null: off. */
+  terminationLog: string | null;
 }
 
 /** Everything guillotine needs to know to run. */

@@ -26,6 +26,8 @@ export type Outcome =
     status: ChildStatus | null;
     started: boolean;
     exitCode: number;
+    /** From the signal to an empty process group, when the child started. */
+    stopMs?: number;
   }
   /** A terminating signal came before the child started. */
   | { kind: "interrupted"; signal: number }

@@ -12,6 +12,7 @@ import type { Config } from "./config.ts";
 import type { Endpoint } from "./endpoint.ts";
 import { EXIT_USAGE, explainError } from "./errors.ts";
 import { SignalForwarder, type SignalInbox } from "./forwarder.ts";
+import { endOfError, sayLastWords } from "./last_words.ts";
 import { describeConfig } from "./log/describe_config.ts";
 import type { Logger } from "./log/logger.ts";
 import { exitCodeOf, type Outcome, recordOf } from "./outcome.ts";
@@ -42,7 +43,8 @@ export interface SupervisorContext {
 
 /**
  * Runs guillotine: supervises, then writes the completion record when
- * `--notify` asks for one, whatever the end.
+ * `--notify` asks for one, whatever the end, then says its last words (the
+ * termination message, the quit requests).
  *
  * @returns guillotine's exit code.
  * @throws {GuillotineError} As {@linkcode supervise}, after the record.
@@ -67,12 +69,14 @@ export async function run(
     };
     await writeRecord(config, facts, log);
     lease?.release();
+    await sayLastWords(config, endOfError(error), log);
     throw error;
   }
   const code = exitCodeOf(outcome, config.successExitCodes);
   await writeRecord(config, recordOf(outcome, code), log);
   // After the record: a sidecar that sees the lease free sees the record too.
   lease?.release();
+  await sayLastWords(config, { outcome, exitCode: code }, log);
   log.info("exiting", { code });
   return code;
 }
@@ -138,8 +142,10 @@ export async function supervise(
     log.info(`guillotining the child: ${first.trigger.reason}`, {
       pid: child.pid,
     });
+    const stopping = performance.now();
     const status = await stopChild(child, exited, config, log);
-    return await guillotined(config, first.trigger, status, true, log);
+    const outcome = await guillotined(config, first.trigger, status, true, log);
+    return { ...outcome, stopMs: performance.now() - stopping };
   } finally {
     // The signal listeners and the reaper stay until guillotine exits: a
     // SIGTERM that comes while the record is written must not take the
@@ -173,7 +179,7 @@ async function guillotined(
   status: ChildStatus | null,
   started: boolean,
   log: Logger,
-): Promise<Outcome> {
+): Promise<Extract<Outcome, { kind: "guillotined" }>> {
   let exitCode = trigger.exitCode ?? config.exitCode;
   if (
     trigger.exitCode === undefined && config.exitCodeFromFile &&

@@ -76,6 +76,9 @@ export function describeConfig(config: Config): Record<string, string> {
   if (config.listen) {
     fields.listen = `${config.listen.hostname}:${config.listen.port}`;
   }
+  if (config.quitUrls.length) {
+    fields.quit_url = config.quitUrls.map((t) => t.url).join(",");
+  }
   return fields;
 }
 

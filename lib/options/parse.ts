@@ -18,6 +18,7 @@ import { ACTIONS, type AnyOption, OPTIONS, WATCHED_FILE_ENV } from "./table.ts";
  */
 function usage(message: string): GuillotineError {
   const oneLine = message.replace(
+    // deno-lint-ignore no-control-regex
     /[\u0000-\u001f\u007f]/g,
     (c) => JSON.stringify(c).slice(1, -1),
   );
@@ -222,46 +223,4 @@ export function parseOptions(
   const config = { command, ...settings } as Config;
   checkTogether(config);
   return { kind: "run", config };
-}
-
-/**
- * The completion record's path, when the command line or the environment
- * gives a usable one, for guillotine's own errors: a record must be written
- * even when another option is wrong, so that the sidecar does not wait for
- * ever. Never throws.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { notifyPathOf } from "./parse.ts";
- * assert.equal(notifyPathOf(["--notify", "/share/done", "--bad"], {}), "/share/done");
- * assert.equal(notifyPathOf(["--notify="], {}), null);
- * ```
- */
-export function notifyPathOf(
-  args: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): string | null {
-  const option = BY_FLAG.get("--notify");
-  if (!option) return null;
-  let text: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "--" || !arg.startsWith("-")) break;
-    if (arg === "--notify") {
-      text = args[i + 1];
-      break;
-    }
-    if (arg.startsWith("--notify=")) {
-      text = arg.slice("--notify=".length);
-      break;
-    }
-  }
-  text ??= env[option.env];
-  if (text === undefined) return null;
-  try {
-    return option.parse(text) as string;
-  } catch {
-    return null;
-  }
 }

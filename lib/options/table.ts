@@ -20,6 +20,7 @@ import { formatDuration, parseDuration } from "../values/duration.ts";
 import { type GateSpec, parseGateSpec } from "../values/gate_spec.ts";
 import { type HostPort, parseListenAddress } from "../values/host_port.ts";
 import { parseFilePath } from "../values/path.ts";
+import { parseQuitUrl, type QuitTarget } from "../values/quit_url.ts";
 import { parseSignal } from "../values/signal.ts";
 
 /** One element of a list setting, or the setting itself. */
@@ -46,7 +47,7 @@ export interface OptionSpec<K extends keyof Settings> {
    * For a list: the flag repeats, and the variable holds items split by
    * `separator` (or one item when null).
    */
-  list?: { separator: string | null };
+  list?: { separator: string | RegExp | null };
 }
 
 /** Any entry of the table. */
@@ -276,5 +277,35 @@ export const OPTIONS: readonly AnyOption[] = [
     fallback: "text",
     show: word<LogFormat>,
     parse: (text) => parseChoice("log format", text, LOG_FORMATS),
+  },
+  {
+    key: "quitUrls",
+    flag: "--quit-url",
+    env: "GUILLOTINE_QUIT_URL",
+    placeholder: "URL|PRESET",
+    help:
+      "when guillotine ends, however it ends, after the completion record: POST to URL, or to a proxy's own quit endpoint on 127.0.0.1 by PRESET: istio, envoy, linkerd or cloud-sql-proxy (NAME:PORT for another port); all at once, 1s a try, up to 3 tries on no answer or 5xx, each result logged (repeatable; the variable holds several, separated by spaces or newlines, which a URL cannot contain)",
+    fallback: [],
+    show: list((target: QuitTarget) => target.text),
+    parse: parseQuitUrl,
+    list: { separator: /\s+/ },
+  },
+  {
+    key: "terminationLog",
+    flag: "--termination-log",
+    env: "GUILLOTINE_TERMINATION_LOG",
+    placeholder: "PATH|off",
+    help:
+      "when guillotine ends, append one line saying why and with which exit code, for kubectl describe pod; only if PATH is already a regular file that guillotine may write (never created)",
+    fallback: "/dev/termination-log",
+    show: (path) => path ?? "off",
+    parse: (text) => {
+      if (text.trim() === "") {
+        throw new RangeError(
+          "Termination log path is empty: give --termination-log a path, or off",
+        );
+      }
+      return text.trim() === "off" ? null : text;
+    },
   },
 ];

@@ -49,6 +49,17 @@ const GOOD: Readonly<Record<string, readonly string[]>> = {
   "--listen": ["9091", "127.0.0.1:9091", "[::1]:8080", "0.0.0.0:1"],
   "--log-level": ["error", "warn", "info", "debug"],
   "--log-format": ["text", "json"],
+  "--lease": ["on", "off", "true", "no"],
+  "--lost-main-grace": ["0", "10s", "500ms"],
+  "--lost-main-exit-code": ["1", "0", "42"],
+  "--quit-url": [
+    "istio",
+    "cloud-sql-proxy:9092",
+    "http://127.0.0.1:15020/quitquitquit",
+    "https://[::1]:8443/x?y=1",
+    "linkerd",
+  ],
+  "--termination-log": ["/dev/termination-log", "off", "/tmp/term"],
 };
 
 /** Values that are wrong for most options. */
@@ -123,7 +134,11 @@ Deno.test(`options: ${CASES} random command lines and environments parse or fail
       env[name] = option.placeholder === null
         ? pick(["true", "false", "1", "0", "yes", "maybe", "", " "])
         : option.list?.separator
-        ? [value(option.flag), value(option.flag)].join(option.list.separator)
+        ? [value(option.flag), value(option.flag)].join(
+          typeof option.list.separator === "string"
+            ? option.list.separator
+            : " ",
+        )
         : value(option.flag);
       if (random() < 0.03) notTextEnv.add(name);
     }
