@@ -190,7 +190,7 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_LEASE",
     placeholder: "on|off",
     help:
-      "with --notify, hold a lock on PATH.lock while the child runs; with --watch, a free lock with no record means the main container died without a word (OOM kill, eviction): after --lost-main-grace, guillotine the child",
+      "with --notify, hold a lock on PATH.lock while the child runs; with --watch, a free lock without a record means the main container died (OOM kill, eviction): guillotine the child after --lost-main-grace",
     fallback: true,
     show: switchOf,
     parse: (text) => parseSwitch("lease", text),
@@ -200,8 +200,7 @@ export const OPTIONS: readonly AnyOption[] = [
     flag: "--lost-main-grace",
     env: "GUILLOTINE_LOST_MAIN_GRACE",
     placeholder: "DURATION",
-    help:
-      "how long a main container whose lease is free without a record has to take it back (a restart) before the child is guillotined",
+    help: "time for a lost main container to take its lease back (a restart)",
     fallback: 10_000,
     show: duration,
     parse: parseDuration,
@@ -284,7 +283,7 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_QUIT_URL",
     placeholder: "URL|PRESET",
     help:
-      "when guillotine ends, however it ends, after the completion record: POST to URL, or to a proxy's own quit endpoint on 127.0.0.1 by PRESET: istio, envoy, linkerd or cloud-sql-proxy (NAME:PORT for another port); all at once, 1s a try, up to 3 tries on no answer or 5xx, each result logged (repeatable; the variable holds several, separated by spaces or newlines, which a URL cannot contain)",
+      "however guillotine ends, after the record: POST to URL, or to a proxy's quit endpoint on 127.0.0.1 by PRESET: istio, envoy, linkerd, cloud-sql-proxy (NAME:PORT for another port); 1s a try, 3 tries (repeatable; the variable is space-separated)",
     fallback: [],
     show: list((target: QuitTarget) => target.text),
     parse: parseQuitUrl,
@@ -296,16 +295,12 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_TERMINATION_LOG",
     placeholder: "PATH|off",
     help:
-      "when guillotine ends, append one line saying why and with which exit code, for kubectl describe pod; only if PATH is already a regular file that guillotine may write (never created)",
+      "when guillotine ends, append why and with which code, for kubectl describe pod; only to a writable regular file (never created)",
     fallback: "/dev/termination-log",
     show: (path) => path ?? "off",
-    parse: (text) => {
-      if (text.trim() === "") {
-        throw new RangeError(
-          "Termination log path is empty: give --termination-log a path, or off",
-        );
-      }
-      return text.trim() === "off" ? null : text;
-    },
+    parse: (text) =>
+      text.trim() === "off"
+        ? null
+        : parseFilePath("termination log", "/dev/termination-log or off", text),
   },
 ];

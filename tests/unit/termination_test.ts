@@ -205,7 +205,7 @@ Deno.test("--termination-log: default /dev/termination-log, a path, or off", () 
   assert.equal(value([], { GUILLOTINE_TERMINATION_LOG: "/x" }), "/x");
   assert.throws(
     () => parseOptions(["--termination-log", " ", "x"], {}),
-    /Termination log path is empty: give --termination-log a path, or off \(from --termination-log\)/,
+    /termination log path is empty: give a path such as \/dev\/termination-log or off \(from --termination-log\)/,
   );
 });
 
