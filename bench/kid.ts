@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ROOT } from "./wrappers.ts";
+import { ROOT } from "../tests/harness/mod.ts";
 
 /**
  * Compiles `kid` into `dir`.
