@@ -27,7 +27,7 @@ import { benchSignal } from "./signal.ts";
 import { benchStartup } from "./startup.ts";
 import { benchTrigger } from "./trigger.ts";
 import { useMain, type Workspace } from "./wrappers.ts";
-import { closeAll, DENO, ROOT, which } from "../tests/harness/mod.ts";
+import { closeAll, DENO, mustExec, ROOT, which } from "../tests/harness/mod.ts";
 
 const SUITES = [
   "startup",
@@ -104,9 +104,12 @@ async function writeDocs(results: Results, machine: Machine): Promise<void> {
     renderReport(results, machine),
   );
   // As `deno fmt --check` (in CI) wants them: it formats markdown and SVG.
-  await new Deno.Command(DENO, {
-    args: ["fmt", "--quiet", `${docs}/benchmarks.md`, `${docs}/benchmarks.svg`],
-  }).output();
+  await mustExec(DENO, [
+    "fmt",
+    "--quiet",
+    `${docs}/benchmarks.md`,
+    `${docs}/benchmarks.svg`,
+  ]);
   progress("wrote docs/benchmarks.md and docs/benchmarks.svg");
 }
 
