@@ -130,7 +130,7 @@ export class Pid1Process {
       onLine && ((line) => onLine(line, "stderr")),
     );
     const status = process.status.finally(() => this.#exited = true);
-    // Its output is complete once its status is known.
+    // Done once its status is known and its output is read to the end.
     this.#done = Promise.all([this.lines.done, this.#stderr.done, status])
       .then(() => status)
       .finally(() => live.delete(this));
