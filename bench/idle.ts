@@ -13,12 +13,14 @@
  * @module
  */
 
-import { Namespace, sleep } from "./namespace.ts";
 import {
+  type Pid1Process,
   type ProcessSample,
   sampleProcess,
+  sleep,
+  spawn,
   type ThreadSample,
-} from "./procfs.ts";
+} from "../tests/harness/mod.ts";
 import type { Results, ThreadWakeups } from "./results.ts";
 import { type ConfigId, type Workspace, wrap } from "./wrappers.ts";
 
@@ -86,24 +88,23 @@ export async function benchIdle(
 ): Promise<void> {
   results.facts.idleSeconds = seconds;
   results.facts.idleWindows = WINDOWS;
-  const running = new Map<ConfigId, { ns: Namespace; pid1: number }>();
+  const running = new Map<ConfigId, { ns: Pid1Process; pid1: number }>();
   try {
     for (const id of CONFIGS) {
-      const ns = Namespace.start(
-        wrap(id, [work.kid, "pause"], work),
-        `idle ${id}`,
-      );
+      const ns = spawn(wrap(id, [work.kid, "pause"], work), {
+        what: `idle ${id}`,
+      });
       running.set(id, { ns, pid1: 0 });
     }
     for (const [id, entry] of running) {
       try {
-        await entry.ns.lines.expect("ready", TIMEOUT_MS);
+        await entry.ns.lines.expectLine("ready", TIMEOUT_MS);
       } catch (error) {
         throw new Error(
           `${id}: ${(error as Error).message}; stderr: ${entry.ns.stderr}`,
         );
       }
-      entry.pid1 = await entry.ns.pid1();
+      entry.pid1 = await entry.ns.pid();
     }
     await sleep(settleSeconds * 1000);
     const samples = new Map<ConfigId, Timed[]>(CONFIGS.map((id) => [id, []]));

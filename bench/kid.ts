@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ROOT } from "./wrappers.ts";
+import { type CommandResult, exec, ROOT } from "../tests/harness/mod.ts";
 
 /**
  * Compiles `kid` into `dir`.
@@ -20,22 +20,25 @@ export async function buildKid(dir: string): Promise<string> {
   const compiler = Deno.env.get("CC") ?? "cc";
   let lastError = "";
   for (const extra of [["-static"], []]) {
-    let result: Deno.CommandOutput;
+    let result: CommandResult;
     try {
-      result = await new Deno.Command(compiler, {
-        args: ["-O2", "-Wall", ...extra, "-o", output, source],
-        stdout: "null",
-        stderr: "piped",
-      }).output();
+      result = await exec(compiler, [
+        "-O2",
+        "-Wall",
+        ...extra,
+        "-o",
+        output,
+        source,
+      ]);
     } catch (error) {
       throw new Error(
-        `Cannot run the C compiler "${compiler}" (${
+        `${
           (error as Error).message
-        }): install gcc (apt-get install gcc) or set CC`,
+        }: install gcc (apt-get install gcc) or set CC`,
       );
     }
-    if (result.success) return output;
-    lastError = new TextDecoder().decode(result.stderr);
+    if (result.code === 0) return output;
+    lastError = result.stderr;
   }
   throw new Error(`Cannot compile ${source}: ${lastError}`);
 }

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { DENO, MAIN, PERMISSIONS, ROOT } from "./wrappers.ts";
+import { exec, guillotineArgv, ROOT } from "../tests/harness/mod.ts";
+import { MAIN } from "./wrappers.ts";
 
 /** What the report states about where it ran. */
 export interface Machine {
@@ -21,16 +22,10 @@ export interface Machine {
   date: string;
 }
 
-async function firstLine(command: string, args: string[]): Promise<string> {
+async function firstLine([command, ...args]: string[]): Promise<string> {
   try {
-    const out = await new Deno.Command(command, {
-      args,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(out.stdout) ||
-      new TextDecoder().decode(out.stderr);
-    return text.split("\n")[0].trim() || "unknown";
+    const out = await exec(command, args);
+    return (out.stdout || out.stderr).split("\n")[0].trim() || "unknown";
   } catch {
     return "not installed";
   }
@@ -52,7 +47,8 @@ export function loadAverage(): string {
 export async function describeMachine(): Promise<Machine> {
   const meminfo = Deno.readTextFileSync("/proc/meminfo");
   const memKiB = Number(meminfo.match(/^MemTotal:\s+(\d+)/m)?.[1] ?? 0);
-  const commit = await firstLine("git", [
+  const commit = await firstLine([
+    "git",
     "-C",
     ROOT,
     "describe",
@@ -66,16 +62,12 @@ export async function describeMachine(): Promise<Machine> {
     memoryGiB: Math.round(memKiB / 1024 / 1024),
     loadBefore: loadAverage(),
     deno: Deno.version.deno,
-    tini: (await firstLine("tini", ["--version"]))
+    tini: (await firstLine(["tini", "--version"]))
       .replace(/^tini version /, "").replace(/ - git.*$/, ""),
-    dumbInit: (await firstLine("dumb-init", ["--version"]))
+    dumbInit: (await firstLine(["dumb-init", "--version"]))
       .replace(/^dumb-init v/, ""),
-    guillotine: (await firstLine(DENO, [
-      "run",
-      ...PERMISSIONS,
-      MAIN,
-      "--version",
-    ])).replace(/^guillotine /, ""),
+    guillotine: (await firstLine(guillotineArgv(["--version"], MAIN)))
+      .replace(/^guillotine /, ""),
     commit,
     date: new Date().toISOString().slice(0, 10),
   };

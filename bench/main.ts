@@ -19,7 +19,6 @@ import { renderChart } from "./chart.ts";
 import { benchIdle } from "./idle.ts";
 import { buildKid } from "./kid.ts";
 import { describeMachine, loadAverage, type Machine } from "./machine.ts";
-import { closeAll } from "./namespace.ts";
 import { benchReaping } from "./reaping.ts";
 import { renderReport, renderTable } from "./report.ts";
 import { fromRaw, Results, toRaw } from "./results.ts";
@@ -27,7 +26,8 @@ import { benchRuntime } from "./runtime.ts";
 import { benchSignal } from "./signal.ts";
 import { benchStartup } from "./startup.ts";
 import { benchTrigger } from "./trigger.ts";
-import { DENO, ROOT, useMain, type Workspace } from "./wrappers.ts";
+import { useMain, type Workspace } from "./wrappers.ts";
+import { closeAll, DENO, mustExec, ROOT, which } from "../tests/harness/mod.ts";
 
 const SUITES = [
   "startup",
@@ -86,14 +86,7 @@ function checkTools(): void {
     throw new Error("The benchmark needs root: PID namespaces (unshare --pid)");
   }
   for (const tool of ["unshare", "setpriv", "tini", "dumb-init"]) {
-    const found = Deno.env.get("PATH")!.split(":").some((dir) => {
-      try {
-        return Deno.statSync(`${dir}/${tool}`).isFile;
-      } catch {
-        return false;
-      }
-    });
-    if (!found) {
+    if (which(tool) === null) {
       throw new Error(
         `"${tool}" is not installed: apt-get install util-linux tini dumb-init`,
       );
@@ -111,9 +104,12 @@ async function writeDocs(results: Results, machine: Machine): Promise<void> {
     renderReport(results, machine),
   );
   // As `deno fmt --check` (in CI) wants them: it formats markdown and SVG.
-  await new Deno.Command(DENO, {
-    args: ["fmt", "--quiet", `${docs}/benchmarks.md`, `${docs}/benchmarks.svg`],
-  }).output();
+  await mustExec(DENO, [
+    "fmt",
+    "--quiet",
+    `${docs}/benchmarks.md`,
+    `${docs}/benchmarks.svg`,
+  ]);
   progress("wrote docs/benchmarks.md and docs/benchmarks.svg");
 }
 

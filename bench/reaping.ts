@@ -22,8 +22,16 @@
  */
 
 import { elapsedMs, groupExists, monotonicNs, stampAndKill } from "./clock.ts";
-import { Namespace, sleep } from "./namespace.ts";
-import { childrenOf, cpuNsOf, statOf, taskCount } from "./procfs.ts";
+import {
+  childrenOf,
+  cpuNsOf,
+  type Pid1Process,
+  pollUntil,
+  procInfo,
+  sleep,
+  spawn,
+  taskCount,
+} from "../tests/harness/mod.ts";
 import type { MetricId, Results } from "./results.ts";
 import { type ConfigId, rotate, type Workspace, wrap } from "./wrappers.ts";
 
@@ -35,7 +43,7 @@ const MAKE_TIMEOUT_MS = 120_000;
 const REAP_TIMEOUT_MS = 60_000;
 
 interface Burst {
-  ns: Namespace;
+  ns: Pid1Process;
   pid1: number;
   group: number;
   maker: number;
@@ -47,17 +55,16 @@ async function setUp(
   count: number,
   work: Workspace,
 ): Promise<Burst> {
-  const ns = Namespace.start(
-    wrap(id, [work.kid, "orphans", String(count)], work),
-    `reaping under ${id}`,
-  );
+  const ns = spawn(wrap(id, [work.kid, "orphans", String(count)], work), {
+    what: `reaping under ${id}`,
+  });
   try {
-    await ns.lines.expect("ready", MAKE_TIMEOUT_MS);
-    const pid1 = await ns.pid1();
+    await ns.lines.expectLine("ready", MAKE_TIMEOUT_MS);
+    const pid1 = await ns.pid();
     const children = childrenOf(pid1);
     const orphans = children.filter((pid) => {
-      const stat = statOf(pid);
-      return stat !== null && stat.pgrp !== pid;
+      const info = procInfo(pid);
+      return info !== null && info.pgid !== pid;
     });
     const maker = id === "none"
       ? pid1
@@ -67,32 +74,29 @@ async function setUp(
         `Expected ${count} orphans under PID 1, found ${orphans.length}`,
       );
     }
-    return { ns, pid1, group: statOf(orphans[0])!.pgrp, maker };
+    return { ns, pid1, group: procInfo(orphans[0])!.pgid, maker };
   } catch (error) {
     await ns.close();
     throw new Error(`${(error as Error).message}; stderr: ${ns.stderr}`);
   }
 }
 
+/** Polls every millisecond: the figures are in milliseconds. */
 async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + REAP_TIMEOUT_MS;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out: ${what}`);
-    await sleep(1);
-  }
+  await pollUntil(condition, what, REAP_TIMEOUT_MS, 1);
 }
 
 /** Kills the orphans while PID 1 is stopped, until all are zombies. */
 async function killWhileStopped(burst: Burst): Promise<void> {
   const { pid1, group, maker } = burst;
   stampAndKill(pid1, SIGSTOP);
-  await until(() => statOf(pid1)?.state === "T", "PID 1 to stop");
+  await until(() => procInfo(pid1)?.state === "T", "PID 1 to stop");
   const orphans = childrenOf(pid1).filter((pid) => pid !== maker);
   stampAndKill(-group, SIGKILL);
   // A zombie stays one while its parent is stopped: check each once.
   let next = 0;
   await until(() => {
-    while (next < orphans.length && statOf(orphans[next])?.state === "Z") {
+    while (next < orphans.length && procInfo(orphans[next])?.state === "Z") {
       next++;
     }
     return next === orphans.length;
@@ -145,7 +149,7 @@ async function withoutReaper(
     const waitMs = 1000;
     await sleep(waitMs);
     const zombies = childrenOf(burst.pid1)
-      .filter((pid) => statOf(pid)?.state === "Z").length;
+      .filter((pid) => procInfo(pid)?.state === "Z").length;
     results.note(
       `reap-${count}` as MetricId,
       "none",

@@ -8,33 +8,32 @@
  */
 
 import { elapsedMs } from "./clock.ts";
-import { Namespace } from "./namespace.ts";
+import { DENO, type Pid1Process, ROOT, spawn } from "../tests/harness/mod.ts";
 import type { Results } from "./results.ts";
-import { DENO, ROOT, type Workspace } from "./wrappers.ts";
+import type { Workspace } from "./wrappers.ts";
 
 const TIMEOUT_MS = 20_000;
 
 async function once(work: Workspace, results: Results): Promise<void> {
-  const probe = Namespace.outside(
+  const probe = spawn(
     [DENO, "run", "--allow-all", `${ROOT}bench/fixtures/costs.ts`],
-    "runtime costs",
-    "piped",
+    { pid1: false, what: "runtime costs", stdin: "piped" },
   );
-  let watcher: Namespace | null = null;
+  let watcher: Pid1Process | null = null;
   try {
-    const costs = JSON.parse((await probe.lines.next(TIMEOUT_MS)) ?? "{}");
+    const costs = JSON.parse((await probe.lines.nextLine(TIMEOUT_MS)) ?? "{}");
     for (const [name, ms] of Object.entries(costs)) {
       (results.costs[name] ??= []).push(ms as number);
     }
-    watcher = Namespace.outside(
-      [work.kid, "exitwatch", String(probe.process.pid)],
-      "exit watcher",
-    );
-    await watcher.lines.expect("ready", TIMEOUT_MS);
+    watcher = spawn([work.kid, "exitwatch", String(probe.process.pid)], {
+      pid1: false,
+      what: "exit watcher",
+    });
+    await watcher.lines.expectLine("ready", TIMEOUT_MS);
     const writer = probe.process.stdin.getWriter();
     await writer.write(new Uint8Array([10]));
-    const [exiting] = await probe.lines.expect("exiting", TIMEOUT_MS);
-    const [exited] = await watcher.lines.expect("exit", TIMEOUT_MS);
+    const [exiting] = await probe.lines.expectLine("exiting", TIMEOUT_MS);
+    const [exited] = await watcher.lines.expectLine("exit", TIMEOUT_MS);
     (results.costs.denoExit ??= []).push(
       elapsedMs(BigInt(exiting), BigInt(exited)),
     );

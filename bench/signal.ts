@@ -10,8 +10,7 @@
  */
 
 import { elapsedMs, stampAndKill } from "./clock.ts";
-import { Namespace } from "./namespace.ts";
-import { settled } from "./procfs.ts";
+import { spawn, untilIdle } from "../tests/harness/mod.ts";
 import type { Results } from "./results.ts";
 import { type ConfigId, rotate, type Workspace, wrap } from "./wrappers.ts";
 
@@ -20,16 +19,15 @@ const SIGTERM = 15;
 const TIMEOUT_MS = 20_000;
 
 async function once(id: ConfigId, work: Workspace): Promise<number> {
-  const ns = Namespace.start(
-    wrap(id, [work.kid, "trap"], work),
-    `signal forwarding of ${id}`,
-  );
+  const ns = spawn(wrap(id, [work.kid, "trap"], work), {
+    what: `signal forwarding of ${id}`,
+  });
   try {
-    await ns.lines.expect("ready", TIMEOUT_MS);
-    const pid1 = await ns.pid1();
-    await settled(pid1);
+    await ns.lines.expectLine("ready", TIMEOUT_MS);
+    const pid1 = await ns.pid();
+    await untilIdle(pid1);
     const sent = stampAndKill(pid1, SIGTERM);
-    const [handled] = await ns.lines.expect("term", TIMEOUT_MS);
+    const [handled] = await ns.lines.expectLine("term", TIMEOUT_MS);
     return elapsedMs(sent, BigInt(handled));
   } catch (error) {
     throw new Error(`${(error as Error).message}; stderr: ${ns.stderr}`);

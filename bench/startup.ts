@@ -16,7 +16,7 @@
  */
 
 import { elapsedMs } from "./clock.ts";
-import { Namespace } from "./namespace.ts";
+import { spawn } from "../tests/harness/mod.ts";
 import type { Results } from "./results.ts";
 import {
   type ConfigId,
@@ -44,14 +44,14 @@ async function once(
   const toExit = timedToExit(id, work);
   const argv = toExit ??
     [work.kid, "exec-stamp", ...wrap(id, [work.kid, "stamp"], work)];
-  const ns = Namespace.start(argv, `start-up of ${id}`);
+  const ns = spawn(argv, { what: `start-up of ${id}` });
   try {
     if (toExit) {
-      const [nanos, kib] = await ns.lines.find("run", TIMEOUT_MS);
+      const [nanos, kib] = await ns.lines.skipToLine("run", TIMEOUT_MS);
       return { ms: Number(nanos) / 1e6, maxRssKiB: Number(kib) };
     }
-    const [exec] = await ns.lines.expect("exec", TIMEOUT_MS);
-    const [start] = await ns.lines.expect("start", TIMEOUT_MS);
+    const [exec] = await ns.lines.expectLine("exec", TIMEOUT_MS);
+    const [start] = await ns.lines.expectLine("start", TIMEOUT_MS);
     return { ms: elapsedMs(BigInt(exec), BigInt(start)) };
   } catch (error) {
     throw new Error(`${(error as Error).message}; stderr: ${ns.stderr}`);

@@ -14,8 +14,12 @@
  */
 
 import { elapsedMs, monotonicNs } from "./clock.ts";
-import { Namespace, sleep } from "./namespace.ts";
-import { settled } from "./procfs.ts";
+import {
+  type Pid1Process,
+  sleep,
+  spawn,
+  untilIdle,
+} from "../tests/harness/mod.ts";
 import type { MetricId, Results } from "./results.ts";
 import { guillotine, rotate, type Workspace } from "./wrappers.ts";
 
@@ -39,31 +43,31 @@ async function once(
   const dir = `${work.dir}/trigger-${method}-${rep}`;
   Deno.mkdirSync(dir);
   const file = `${dir}/done`;
-  const ns = Namespace.start(
+  const ns = spawn(
     [
       ...guillotine(file, [...OPTIONS[method], "--grace-period", "10s"]),
       work.kid,
       "trap",
     ],
-    `trigger (${method})`,
+    { what: `trigger (${method})` },
   );
-  let watcher: Namespace | null = null;
+  let watcher: Pid1Process | null = null;
   try {
-    await ns.lines.expect("ready", TIMEOUT_MS);
-    const pid1 = await ns.pid1();
-    await settled(pid1);
-    watcher = Namespace.outside(
-      [work.kid, "exitwatch", String(pid1)],
-      "exit watcher",
-    );
-    await watcher.lines.expect("ready", TIMEOUT_MS);
+    await ns.lines.expectLine("ready", TIMEOUT_MS);
+    const pid1 = await ns.pid();
+    await untilIdle(pid1);
+    watcher = spawn([work.kid, "exitwatch", String(pid1)], {
+      pid1: false,
+      what: "exit watcher",
+    });
+    await watcher.lines.expectLine("ready", TIMEOUT_MS);
     // A random phase against the poll's timer, else every run would create
     // the file at the same point of the poll's cycle.
     await sleep(Math.random() * PHASE_MS);
     const created = monotonicNs();
     Deno.writeFileSync(file, new Uint8Array());
-    const [handled] = await ns.lines.expect("term", TIMEOUT_MS);
-    const [exited] = await watcher.lines.expect("exit", TIMEOUT_MS);
+    const [handled] = await ns.lines.expectLine("term", TIMEOUT_MS);
+    const [exited] = await watcher.lines.expectLine("exit", TIMEOUT_MS);
     const status = await ns.finish(TIMEOUT_MS);
     if (status?.code !== 0) {
       throw new Error(`guillotine exited with ${JSON.stringify(status)}`);

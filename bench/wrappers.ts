@@ -5,22 +5,22 @@
  * @module
  */
 
-import { PERMISSIONS } from "../lib/permissions.ts";
+import {
+  DENO,
+  guillotineArgv,
+  MAIN as THIS_MAIN,
+  PERMISSIONS,
+  ROOT,
+} from "../tests/harness/mod.ts";
 
-/** The repository's root. */
-export const ROOT = new URL("../", import.meta.url).pathname;
 /** guillotine's entry point: this checkout's, unless `--main` names another. */
-export let MAIN = `${ROOT}main.ts`;
+export let MAIN = THIS_MAIN;
 
 /** Benchmarks the guillotine at `path` (another checkout's main.ts). */
 export function useMain(path: string): void {
   MAIN = path;
 }
 const FIXTURES = `${ROOT}bench/fixtures/`;
-/** The Deno running the benchmark runs guillotine too. */
-export const DENO = Deno.execPath();
-/** Exactly the permissions the compiled binary gets. */
-export { PERMISSIONS };
 
 /** Who is measured. */
 export type ConfigId =
@@ -70,16 +70,7 @@ export interface Workspace {
 
 /** guillotine's command line up to (and with) `--`, before the child's. */
 export function guillotine(watched: string, options: string[] = []): string[] {
-  return [
-    DENO,
-    "run",
-    ...PERMISSIONS,
-    MAIN,
-    "--watch",
-    watched,
-    ...options,
-    "--",
-  ];
+  return guillotineArgv(["--watch", watched, ...options, "--"], MAIN);
 }
 
 /**
@@ -115,7 +106,7 @@ export function wrap(
       ];
     case "guillotine-version":
       // No child: loading guillotine's code, printing a line, exiting.
-      return [DENO, "run", ...PERMISSIONS, MAIN, "--version"];
+      return guillotineArgv(["--version"], MAIN);
     case "deno-floor":
       // No child: the floor is the runtime alone.
       return [DENO, "run", ...PERMISSIONS, `${FIXTURES}idle.ts`];

@@ -12,24 +12,15 @@
 //
 // Usage: deno task demo [--fail]   (--fail: the main's work exits 3)
 
-import { PERMISSIONS } from "../lib/permissions.ts";
+import {
+  canUsePidNamespaces,
+  DENO,
+  ROOT,
+  start,
+} from "../tests/harness/mod.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
 const fail = Deno.args.includes("--fail");
-
-function canUnshare(): boolean {
-  try {
-    return new Deno.Command("unshare", {
-      args: ["--pid", "--fork", "--mount-proc", "true"],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
-
-const pid1 = canUnshare();
+const pid1 = canUsePidNamespaces();
 const share = await Deno.makeTempDir({ prefix: "guillotine-demo-share-" });
 const encoder = new TextEncoder();
 
@@ -38,38 +29,13 @@ function say(text: string) {
 }
 
 /** Runs one "container": guillotine over a command, its lines prefixed. */
-function container(name: string, args: string[]) {
-  const guillotine = [
-    Deno.execPath(),
-    "run",
-    ...PERMISSIONS,
-    `${ROOT}main.ts`,
-    ...args,
-  ];
-  const argv = pid1
-    ? ["unshare", "--pid", "--fork", "--mount-proc", ...guillotine]
-    : guillotine;
-  const child = new Deno.Command(argv[0], {
-    args: argv.slice(1),
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const pipe = async (stream: ReadableStream<Uint8Array>) => {
-    let rest = "";
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      rest += decoder.decode(chunk, { stream: true });
-      const lines = rest.split("\n");
-      rest = lines.pop()!;
-      for (const line of lines) say(`[${name.padEnd(7)}] ${line}`);
-    }
-    if (rest) say(`[${name.padEnd(7)}] ${rest}`);
-  };
-  return Promise.all([pipe(child.stdout), pipe(child.stderr)]).then(() =>
-    child.status
-  );
+async function container(name: string, args: string[]) {
+  await using guillotine = start(args, {
+    pid1,
+    what: name,
+    onLine: (line) => say(`[${name.padEnd(7)}] ${line}`),
+  });
+  return await guillotine.status(60_000);
 }
 
 say(`shared volume (the emptyDir): ${share}`);
@@ -80,7 +46,7 @@ say(
 );
 
 const deno = [
-  Deno.execPath(),
+  DENO,
   "run",
   "--allow-read",
   "--allow-write",

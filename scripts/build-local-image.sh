@@ -17,10 +17,22 @@
 # program under /app and a DENO_DIR filled beforehand by `deno cache`, and its
 # entrypoint runs the same code on the same runtime with the same permissions:
 #   /deno run --allow-ffi --allow-read --allow-write --allow-env --allow-net
-#             --cached-only /app/main.ts
+#             --cached-only --no-code-cache /app/main.ts
 # A scratch image has no shell, so /guillotine cannot be a wrapper script; pod
 # manifests give the sidecar's command as `args`, which follow the entrypoint
 # in both images alike.
+#
+# The sidecar image runs with a read-only root file system and as UID 65532
+# (tests/e2e/hardened-pod.yaml), so it needs no writable path of its own:
+# - Deno reads /deno-dir but writes nothing it needs there. On every start it
+#   tries to (transpiled modules in gen/, SQLite caches of its module
+#   analysis, a node_compat_bin/node link, and the V8 code cache); where it
+#   cannot (a read-only root, or a DENO_DIR it does not own) it keeps them in
+#   memory and says nothing. --no-code-cache drops the V8 code cache, as for
+#   the compiled binary: a one-shot container never reuses it.
+# - /etc/passwd and /etc/group name UID 65532 "nonroot", as distroless images
+#   do; without them podman writes an entry for the user into the container's
+#   root file system.
 #
 # Usage: scripts/build-local-image.sh
 # Environment:
@@ -84,8 +96,10 @@ trap 'rm -rf "$work"' EXIT
 # --- sidecar: guillotine on the Deno runtime, socat, and psql ----------------
 sidecar=$work/sidecar
 root=$sidecar/rootfs
-mkdir -p "$root/app" "$root/deno-dir" "$root/tmp"
+mkdir -p "$root/app" "$root/deno-dir" "$root/tmp" "$root/etc"
 chmod 1777 "$root/tmp"
+printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$root/etc/passwd"
+printf 'root:x:0:\nnonroot:x:65532:\n' >"$root/etc/group"
 copy_program "$root" "$(command -v deno)" /deno
 copy_program "$root" "$(command -v socat)" /usr/bin/socat
 # So this image also serves as a job image with guillotine on both sides
@@ -104,7 +118,7 @@ cat >"$sidecar/Containerfile" <<'CONTAINERFILE'
 FROM scratch
 COPY rootfs/ /
 ENV DENO_DIR=/deno-dir DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
-ENTRYPOINT ["/deno", "run", "--allow-ffi", "--allow-read", "--allow-write", "--allow-env", "--allow-net", "--cached-only", "/app/main.ts"]
+ENTRYPOINT ["/deno", "run", "--allow-ffi", "--allow-read", "--allow-write", "--allow-env", "--allow-net", "--cached-only", "--no-code-cache", "/app/main.ts"]
 CONTAINERFILE
 
 # --- job: a shell and a PostgreSQL client ------------------------------------

@@ -1,14 +1,7 @@
 // The quit endpoint: POST /quitquitquit fires the trigger; everything else is
 // refused; malformed requests leave the supervisor working.
-import { assertEquals, assertMatch } from "../assert.ts";
-import { pollUntil, start } from "../helpers.ts";
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
+import assert from "node:assert/strict";
+import { freePort, pollUntil, start } from "../harness/mod.ts";
 
 async function request(
   port: number,
@@ -47,13 +40,13 @@ Deno.test("the quit endpoint refuses what it does not serve and fires on POST /q
   ]);
   await g.waitForStdout(/ready/);
   await g.waitForStderr(/quit endpoint listening address=127.0.0.1:/);
-  assertEquals(await request(port, "GET", "/healthz"), 200);
-  assertEquals(await request(port, "HEAD", "/healthz"), 200);
-  assertEquals(await request(port, "GET", "/quitquitquit"), 405);
-  assertEquals(await request(port, "PUT", "/quitquitquit"), 405);
-  assertEquals(await request(port, "POST", "/healthz"), 405);
-  assertEquals(await request(port, "GET", "/"), 404);
-  assertEquals(await request(port, "POST", "/quit"), 404);
+  assert.deepEqual(await request(port, "GET", "/healthz"), 200);
+  assert.deepEqual(await request(port, "HEAD", "/healthz"), 200);
+  assert.deepEqual(await request(port, "GET", "/quitquitquit"), 405);
+  assert.deepEqual(await request(port, "PUT", "/quitquitquit"), 405);
+  assert.deepEqual(await request(port, "POST", "/healthz"), 405);
+  assert.deepEqual(await request(port, "GET", "/"), 404);
+  assert.deepEqual(await request(port, "POST", "/quit"), 404);
 
   const garbage = [
     "GARBAGE\r\n\r\n",
@@ -68,13 +61,16 @@ Deno.test("the quit endpoint refuses what it does not serve and fires on POST /q
   for (let i = 0; i < 200; i++) {
     await raw(port, new TextEncoder().encode(garbage[i % garbage.length]));
   }
-  assertEquals(await request(port, "GET", "/healthz"), 200);
-  assertEquals((await pollUntil(() => g.childPid(), "the child")) > 0, true);
+  assert.deepEqual(await request(port, "GET", "/healthz"), 200);
+  assert.deepEqual(
+    (await pollUntil(() => g.childPid(), "the child")) > 0,
+    true,
+  );
 
-  assertEquals(await request(port, "POST", "/quitquitquit"), 200);
-  assertEquals((await g.status()).code, 0, g.stderr);
-  assertMatch(g.stderr, /guillotining the child: POST \/quitquitquit/);
-  assertMatch(g.stderr, /sent SIGTERM to the child's process group/);
+  assert.deepEqual(await request(port, "POST", "/quitquitquit"), 200);
+  assert.deepEqual((await g.status()).code, 0, g.stderr);
+  assert.match(g.stderr, /guillotining the child: POST \/quitquitquit/);
+  assert.match(g.stderr, /sent SIGTERM to the child's process group/);
 });
 
 Deno.test("a busy --listen port is a 125 error with one line", async () => {
@@ -82,8 +78,8 @@ Deno.test("a busy --listen port is a 125 error with one line", async () => {
   const { port } = listener.addr as Deno.NetAddr;
   try {
     await using g = start(["--listen", `127.0.0.1:${port}`, "true"]);
-    assertEquals((await g.status()).code, 125);
-    assertMatch(
+    assert.deepEqual((await g.status()).code, 125);
+    assert.match(
       g.stderr,
       /guillotine: error: Cannot listen on 127.0.0.1:\d+: .*: choose another --listen/,
     );

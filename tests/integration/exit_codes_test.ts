@@ -1,6 +1,6 @@
 // Exit codes swept over a table, and guillotine's own errors.
-import { assertEquals, assertMatch } from "../assert.ts";
-import { run, tempDir } from "../helpers.ts";
+import assert from "node:assert/strict";
+import { run, tempDir } from "../harness/mod.ts";
 
 const CODES = [0, 1, 2, 3, 64, 127, 254, 255];
 const DEATHS: [string, number][] = [
@@ -15,29 +15,29 @@ const DEATHS: [string, number][] = [
 for (const code of CODES) {
   Deno.test(`a child that exits ${code} gives ${code}`, async () => {
     const result = await run(["sh", "-c", `exit ${code}`]);
-    assertEquals(result.code, code, result.stderr);
+    assert.deepEqual(result.code, code, result.stderr);
   });
 }
 
 for (const [signal, code] of DEATHS) {
   Deno.test(`a child killed by SIG${signal} gives ${code}`, async () => {
     const result = await run(["sh", "-c", `kill -${signal} $$`]);
-    assertEquals(result.code, code, result.stderr);
+    assert.deepEqual(result.code, code, result.stderr);
   });
 }
 
 Deno.test("--success-exit-code and its variable map listed codes to 0", async () => {
-  assertEquals(
+  assert.deepEqual(
     (await run(["--success-exit-code", "3", "sh", "-c", "exit 3"])).code,
     0,
   );
-  assertEquals(
+  assert.deepEqual(
     (await run(["sh", "-c", "exit 4"], {
       env: { GUILLOTINE_SUCCESS_EXIT_CODES: "3, 4" },
     })).code,
     0,
   );
-  assertEquals(
+  assert.deepEqual(
     (await run(["--success-exit-code", "3", "sh", "-c", "exit 4"])).code,
     4,
   );
@@ -48,7 +48,7 @@ function errorLine(stderr: string): string {
   const lines = stderr.split("\n").filter((l) =>
     l.startsWith("guillotine: error:")
   );
-  assertEquals(lines.length, 1, `one error line expected in: ${stderr}`);
+  assert.deepEqual(lines.length, 1, `one error line expected in: ${stderr}`);
   return lines[0];
 }
 
@@ -64,8 +64,8 @@ Deno.test("errors: 127 for a command not found", async () => {
     ]
   ) {
     const result = await run([command]);
-    assertEquals(result.code, 127, command);
-    assertMatch(errorLine(result.stderr), /Command ".*" not found.*: check/);
+    assert.deepEqual(result.code, 127, command);
+    assert.match(errorLine(result.stderr), /Command ".*" not found.*: check/);
   }
 });
 
@@ -79,8 +79,8 @@ Deno.test("errors: 126 for a command that cannot be executed", async () => {
   ];
   for (const [command, pattern] of cases) {
     const result = await run([command]);
-    assertEquals(result.code, 126, command);
-    assertMatch(errorLine(result.stderr), pattern);
+    assert.deepEqual(result.code, 126, command);
+    assert.match(errorLine(result.stderr), pattern);
   }
 });
 
@@ -114,17 +114,17 @@ Deno.test("errors: 125 for guillotine's own errors, one line each", async () => 
   ];
   for (const [args, env, pattern] of cases) {
     const result = await run(args, { env });
-    assertEquals(result.code, 125, `${args.join(" ")}: ${result.stderr}`);
-    assertMatch(errorLine(result.stderr), pattern);
+    assert.deepEqual(result.code, 125, `${args.join(" ")}: ${result.stderr}`);
+    assert.match(errorLine(result.stderr), pattern);
   }
 });
 
 Deno.test("--help and --version exit 0", async () => {
   const help = await run(["--help"]);
-  assertEquals(help.code, 0);
-  assertMatch(help.stdout, /Usage: guillotine \[OPTIONS\] \[--\] COMMAND/);
-  assertMatch(help.stdout, /GUILLOTINE_WATCHED_FILE/);
+  assert.deepEqual(help.code, 0);
+  assert.match(help.stdout, /Usage: guillotine \[OPTIONS\] \[--\] COMMAND/);
+  assert.match(help.stdout, /GUILLOTINE_WATCHED_FILE/);
   const version = await run(["--version"]);
-  assertEquals(version.code, 0);
-  assertMatch(version.stdout, /^guillotine \d+\.\d+\.\d+\n$/);
+  assert.deepEqual(version.code, 0);
+  assert.match(version.stdout, /^guillotine \d+\.\d+\.\d+\n$/);
 });

@@ -1,7 +1,7 @@
 // Each kind of readiness gate passes when ready and times out when not,
 // against real files, sockets and servers.
-import { assertEquals, assertMatch } from "../assert.ts";
-import { start, tempDir } from "../helpers.ts";
+import assert from "node:assert/strict";
+import { freePort, start, tempDir } from "../harness/mod.ts";
 
 async function gate(spec: string): Promise<{ code: number; stderr: string }> {
   await using g = start([
@@ -16,20 +16,13 @@ async function gate(spec: string): Promise<{ code: number; stderr: string }> {
   return { code: status.code, stderr: g.stderr };
 }
 
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
 Deno.test("file: passes when the file exists, times out when not", async () => {
   await using dir = await tempDir();
   await Deno.writeTextFile(`${dir.path}/ready`, "");
-  assertEquals((await gate(`file:${dir.path}/ready`)).code, 0);
+  assert.deepEqual((await gate(`file:${dir.path}/ready`)).code, 0);
   const late = await gate(`file:${dir.path}/missing`);
-  assertEquals(late.code, 124);
-  assertMatch(late.stderr, /not ready after 800ms: file:/);
+  assert.deepEqual(late.code, 124);
+  assert.match(late.stderr, /not ready after 800ms: file:/);
 });
 
 Deno.test("unix: passes when a stream socket accepts, times out when not", async () => {
@@ -40,13 +33,13 @@ Deno.test("unix: passes when a stream socket accepts, times out when not", async
     for await (const conn of listener) conn.close();
   })();
   try {
-    assertEquals((await gate(`unix:${path}`)).code, 0);
+    assert.deepEqual((await gate(`unix:${path}`)).code, 0);
   } finally {
     listener.close();
     await accepting.catch(() => {});
   }
   // The socket file is left behind, but nothing accepts.
-  assertEquals((await gate(`unix:${path}`)).code, 124);
+  assert.deepEqual((await gate(`unix:${path}`)).code, 124);
 });
 
 Deno.test("tcp: passes when a port accepts, times out when not", async () => {
@@ -56,12 +49,12 @@ Deno.test("tcp: passes when a port accepts, times out when not", async () => {
     for await (const conn of listener) conn.close();
   })();
   try {
-    assertEquals((await gate(`tcp:127.0.0.1:${port}`)).code, 0);
+    assert.deepEqual((await gate(`tcp:127.0.0.1:${port}`)).code, 0);
   } finally {
     listener.close();
     await accepting.catch(() => {});
   }
-  assertEquals((await gate(`tcp:127.0.0.1:${freePort()}`)).code, 124);
+  assert.deepEqual((await gate(`tcp:127.0.0.1:${freePort()}`)).code, 124);
 });
 
 Deno.test("http: passes on 2xx, times out on 503 and on no server", async () => {
@@ -80,13 +73,19 @@ Deno.test("http: passes on 2xx, times out on 503 and on no server", async () => 
   );
   const { port } = server.addr;
   try {
-    assertEquals((await gate(`http://127.0.0.1:${port}/ready`)).code, 0);
-    assertEquals((await gate(`http://127.0.0.1:${port}/not-yet`)).code, 124);
+    assert.deepEqual((await gate(`http://127.0.0.1:${port}/ready`)).code, 0);
+    assert.deepEqual(
+      (await gate(`http://127.0.0.1:${port}/not-yet`)).code,
+      124,
+    );
   } finally {
     controller.abort();
     await server.finished;
   }
-  assertEquals((await gate(`http://127.0.0.1:${freePort()}/ready`)).code, 124);
+  assert.deepEqual(
+    (await gate(`http://127.0.0.1:${freePort()}/ready`)).code,
+    124,
+  );
 });
 
 Deno.test("a gate that becomes ready during the wait lets the child start", async () => {
@@ -104,6 +103,6 @@ Deno.test("a gate that becomes ready during the wait lets the child start", asyn
   await Deno.writeTextFile(`${dir.path}/sooner`, "");
   await g.waitForStderr(/ready: file:\S*sooner/);
   await Deno.writeTextFile(`${dir.path}/later`, "");
-  assertEquals((await g.status()).code, 0, g.stderr);
-  assertEquals(g.stdout, "started\n");
+  assert.deepEqual((await g.status()).code, 0, g.stderr);
+  assert.deepEqual(g.stdout, "started\n");
 });

@@ -1,15 +1,15 @@
 // Both sides of the pod: each guillotine PID 1 of its own PID namespace, the
 // two sharing a directory as an emptyDir does.
 import { parseRecord } from "../../lib/records.ts";
-import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { ROOT, start, tempDir } from "../helpers.ts";
+import assert from "node:assert/strict";
+import { ROOT, start, tempDir } from "../harness/mod.ts";
 
 const SERVER = ["deno", "run", "-A", `${ROOT}demo/proxy.ts`];
 const CLIENT = ["deno", "run", "-A", `${ROOT}demo/job.ts`];
 
 function readRecord(path: string) {
   const parsed = parseRecord(Deno.readTextFileSync(path));
-  assert("record" in parsed, `not a record: ${Deno.readTextFileSync(path)}`);
+  assert.ok("record" in parsed, `not a record: ${Deno.readTextFileSync(path)}`);
   return parsed.record;
 }
 
@@ -52,29 +52,29 @@ Deno.test("the pair completes: main waits for the proxy, works, notifies; the si
     share.path,
     0,
   );
-  assertEquals(mainStatus.code, 0, main.stderr);
-  assertEquals(sidecarStatus.code, 0, sidecar.stderr);
-  assertMatch(main.stderr, /ready: unix:/);
-  assertMatch(main.stdout, /job: the proxy answered OK/);
-  assertEquals(Deno.readTextFileSync(table), "row-1\n");
+  assert.deepEqual(mainStatus.code, 0, main.stderr);
+  assert.deepEqual(sidecarStatus.code, 0, sidecar.stderr);
+  assert.match(main.stderr, /ready: unix:/);
+  assert.match(main.stdout, /job: the proxy answered OK/);
+  assert.deepEqual(Deno.readTextFileSync(table), "row-1\n");
   const record = readRecord(done);
-  assertEquals(record.exitCode, 0);
-  assertEquals(record.reason, "exited");
-  assertMatch(sidecar.stdout, /proxy received SIGTERM/);
+  assert.deepEqual(record.exitCode, 0);
+  assert.deepEqual(record.reason, "exited");
+  assert.match(sidecar.stdout, /proxy received SIGTERM/);
 });
 
 Deno.test("the failure path: the record says 3, the sidecar ends and can exit 3", async () => {
   await using share = await tempDir();
   const plain = await pair(share.path, 3);
-  assertEquals(plain.mainStatus.code, 3, plain.main.stderr);
-  assertEquals(readRecord(plain.done).exitCode, 3);
-  assertEquals(plain.sidecarStatus.code, 0, plain.sidecar.stderr);
+  assert.deepEqual(plain.mainStatus.code, 3, plain.main.stderr);
+  assert.deepEqual(readRecord(plain.done).exitCode, 3);
+  assert.deepEqual(plain.sidecarStatus.code, 0, plain.sidecar.stderr);
 
   await using again = await tempDir();
   const mirrored = await pair(again.path, 3, ["--exit-code-from-file"]);
-  assertEquals(mirrored.mainStatus.code, 3);
-  assertEquals(mirrored.sidecarStatus.code, 3, mirrored.sidecar.stderr);
-  assertMatch(mirrored.sidecar.stderr, /read completion record .*exit_code=3/);
+  assert.deepEqual(mirrored.mainStatus.code, 3);
+  assert.deepEqual(mirrored.sidecarStatus.code, 3, mirrored.sidecar.stderr);
+  assert.match(mirrored.sidecar.stderr, /read completion record .*exit_code=3/);
 });
 
 Deno.test("a record that cannot be parsed is a warning, and --exit-code applies", async () => {
@@ -89,8 +89,8 @@ Deno.test("a record that cannot be parsed is a warning, and --exit-code applies"
     "9",
     "true",
   ]);
-  assertEquals((await g.status()).code, 9);
-  assertMatch(
+  assert.deepEqual((await g.status()).code, 9);
+  assert.match(
     g.stderr,
     /warn: not a completion record \(it is not JSON\): using exit code 9/,
   );
@@ -111,15 +111,15 @@ Deno.test("a gate that never becomes ready times out with 124, and the record is
     "-c",
     `touch ${share.path}/started`,
   ]);
-  assertEquals((await g.status()).code, 124, g.stderr);
-  assertMatch(
+  assert.deepEqual((await g.status()).code, 124, g.stderr);
+  assert.match(
     g.stderr,
     /error: not ready after 1s: unix:\S*never.sock; not starting the child/,
   );
   const record = readRecord(done);
-  assertEquals(record.exitCode, 124);
-  assertEquals(record.reason, "wait-timeout");
-  assert(
+  assert.deepEqual(record.exitCode, 124);
+  assert.deepEqual(record.reason, "wait-timeout");
+  assert.ok(
     !(await Deno.stat(`${share.path}/started`).then(() => true, () => false)),
   );
 });
@@ -132,8 +132,8 @@ Deno.test("the waiting says every few seconds what it still waits for", async ()
     "6s",
     "true",
   ]);
-  assertEquals((await g.status()).code, 124);
-  assertMatch(
+  assert.deepEqual((await g.status()).code, 124);
+  assert.match(
     g.stderr,
     /info: still waiting for tcp:127.0.0.1:1 waited=5s timeout=6s/,
   );
@@ -150,9 +150,9 @@ Deno.test("SIGTERM while waiting ends guillotine with 143 and a record", async (
   ]);
   await g.waitForStderr(/waiting for gates/);
   await g.kill("SIGTERM");
-  assertEquals((await g.status()).code, 143, g.stderr);
+  assert.deepEqual((await g.status()).code, 143, g.stderr);
   const record = readRecord(`${share.path}/done`);
-  assertEquals([record.exitCode, record.signal, record.reason], [
+  assert.deepEqual([record.exitCode, record.signal, record.reason], [
     143,
     "SIGTERM",
     "interrupted",
@@ -166,8 +166,8 @@ Deno.test("a command that is not found still writes the record (127)", async () 
     `${share.path}/done`,
     "no-such-command-here",
   ]);
-  assertEquals((await g.status()).code, 127);
-  assertEquals(readRecord(`${share.path}/done`).exitCode, 127);
+  assert.deepEqual((await g.status()).code, 127);
+  assert.deepEqual(readRecord(`${share.path}/done`).exitCode, 127);
 });
 
 Deno.test("a torn record is impossible: a reader racing the writer always sees a whole one", async () => {
@@ -186,7 +186,7 @@ Deno.test("a torn record is impossible: a reader racing the writer always sees a
           break;
         }
         const parsed = parseRecord(text);
-        assert(
+        assert.ok(
           "record" in parsed,
           `round ${i}: torn record ${JSON.stringify(text)}`,
         );
@@ -204,11 +204,11 @@ Deno.test("a torn record is impossible: a reader racing the writer always sees a
         "-c",
         `exit ${i % 7}`,
       ]);
-      assertEquals((await g.status()).code, i % 7);
+      assert.deepEqual((await g.status()).code, i % 7);
     }
     await reading;
   } finally {
     watcher.close();
   }
-  assertEquals(seen, Array.from({ length: rounds }, (_, i) => i % 7));
+  assert.deepEqual(seen, Array.from({ length: rounds }, (_, i) => i % 7));
 });

@@ -1,7 +1,7 @@
 // A start-up race: the file appears at varied moments during start-up. It is
 // never missed and guillotine never hangs.
-import { assertEquals } from "../assert.ts";
-import { start, tempDir } from "../helpers.ts";
+import assert from "node:assert/strict";
+import { sleep, start, tempDir } from "../harness/mod.ts";
 
 const ROUNDS = 200;
 
@@ -20,7 +20,7 @@ Deno.test(`the file appearing during start-up is never missed (${ROUNDS} rounds)
       "sleep",
       "1000",
     ]);
-    await new Promise((r) => setTimeout(r, delayMs));
+    await sleep(delayMs);
     if (round % 2) {
       await Deno.writeTextFile(`${file}.tmp`, "");
       await Deno.rename(`${file}.tmp`, file);
@@ -28,7 +28,7 @@ Deno.test(`the file appearing during start-up is never missed (${ROUNDS} rounds)
       await Deno.writeTextFile(file, "");
     }
     const status = await g.status(15_000);
-    assertEquals(
+    assert.deepEqual(
       status.code,
       0,
       `round ${round}, file after ${delayMs} ms: ${g.stderr}`,

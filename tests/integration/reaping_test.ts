@@ -1,7 +1,7 @@
 // PID 1's duty: orphans are reaped, and the direct child's status is never
 // taken by the reaper.
-import { assert, assertEquals } from "../assert.ts";
-import { descendants, pollUntil, start } from "../helpers.ts";
+import assert from "node:assert/strict";
+import { descendants, pollUntil, start } from "../harness/mod.ts";
 
 /** A shell loop that makes `n` orphans: each `( : & )` leaves one behind. */
 function orphans(n: number): string {
@@ -31,9 +31,9 @@ Deno.test("1,000 orphans leave no zombie", async () => {
     () => descendants(root).every((p) => p.state !== "Z"),
     "no zombie in the namespace",
   );
-  assertEquals(orphansReaped(g.stderr), 1000);
+  assert.deepEqual(orphansReaped(g.stderr), 1000);
   await g.kill("SIGTERM");
-  assertEquals((await g.status()).code, 143);
+  assert.deepEqual((await g.status()).code, 143);
 });
 
 Deno.test("the direct child's exit code survives orphans reaped meanwhile (25 rounds)", async () => {
@@ -49,8 +49,8 @@ Deno.test("the direct child's exit code survives orphans reaped meanwhile (25 ro
       `(${orphans(200)}) & ${orphans(50)}; exit ${code}`,
     ]);
     const status = await g.status(30_000);
-    assertEquals(status.code, code, `round ${round}: ${g.stderr}`);
-    assert(/child exit code/.test(g.stderr), g.stderr);
+    assert.deepEqual(status.code, code, `round ${round}: ${g.stderr}`);
+    assert.ok(/child exit code/.test(g.stderr), g.stderr);
   }
 });
 
@@ -74,5 +74,5 @@ Deno.test("not PID 1: guillotine registers as subreaper and reaps orphans", asyn
     "no zombie under guillotine",
   );
   await g.kill("SIGTERM");
-  assertEquals((await g.status()).code, 143);
+  assert.deepEqual((await g.status()).code, 143);
 });

@@ -1,7 +1,15 @@
 // Every forwarded signal arrives at a child that records what it receives.
 import { FORWARDED_SIGNALS } from "../../lib/forwarder.ts";
-import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { FIXTURES, PERMISSIONS, requireCommand, start } from "../helpers.ts";
+import assert from "node:assert/strict";
+import { shellQuote } from "../../lib/log/describe_config.ts";
+import {
+  exec,
+  FIXTURES,
+  guillotineArgv,
+  pid1Argv,
+  requireCommand,
+  start,
+} from "../harness/mod.ts";
 
 Deno.test("every catchable signal sent to guillotine reaches the child", async () => {
   await using g = start(["--", "deno", "run", "-A", `${FIXTURES}recorder.ts`]);
@@ -13,17 +21,17 @@ Deno.test("every catchable signal sent to guillotine reaches the child", async (
   }
   await g.kill("SIGTERM");
   const status = await g.status();
-  assertEquals(status.code, 0, g.stderr);
+  assert.deepEqual(status.code, 0, g.stderr);
   const received = g.stdout.split("\n").filter((l) => l.startsWith("SIG"));
-  assertEquals(received, [...others, "SIGTERM"]);
+  assert.deepEqual(received, [...others, "SIGTERM"]);
 });
 
 Deno.test("a forwarded SIGTERM that kills the child gives 143", async () => {
   await using g = start(["sh", "-c", "echo ready; exec sleep 1000"]);
   await g.waitForStdout(/ready/);
   await g.kill("SIGTERM");
-  assertEquals((await g.status()).code, 143);
-  assertMatch(g.stderr, /child killed by SIGTERM/);
+  assert.deepEqual((await g.status()).code, 143);
+  assert.match(g.stderr, /child killed by SIGTERM/);
 });
 
 Deno.test("--success-exit-code turns the proxy's 143 into 0", async () => {
@@ -36,34 +44,26 @@ Deno.test("--success-exit-code turns the proxy's 143 into 0", async () => {
   ]);
   await g.waitForStdout(/ready/);
   await g.kill("SIGTERM");
-  assertEquals((await g.status()).code, 0);
+  assert.deepEqual((await g.status()).code, 0);
 });
 
 Deno.test("with a terminal on stdin, the child is the terminal's foreground", async () => {
   // script(1) gives guillotine a pseudo-terminal as its controlling terminal.
-  const inner = [
-    "unshare --pid --fork --mount-proc",
-    Deno.execPath(),
-    "run",
-    ...PERMISSIONS,
-    new URL("../../main.ts", import.meta.url).pathname,
-    "sh -c 'read -r s < /proc/$$/stat; echo STAT $s'",
-  ].join(" ");
-  const output = await new Deno.Command("script", {
-    args: ["-qec", inner, "/dev/null"],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(output.stdout);
-  assertEquals(output.code, 0, text);
+  const inner = pid1Argv(guillotineArgv([
+    "sh",
+    "-c",
+    "read -r s < /proc/$$/stat; echo STAT $s",
+  ])).map(shellQuote).join(" ");
+  const output = await exec("script", ["-qec", inner, "/dev/null"]);
+  const text = output.stdout;
+  assert.deepEqual(output.code, 0, text);
   const stat = text.match(
     /STAT (\d+) \(sh\) \S+ (\d+) (\d+) (\d+) (\d+) (-?\d+)/,
   );
-  assert(stat, `no stat line in ${JSON.stringify(text)}`);
+  assert.ok(stat, `no stat line in ${JSON.stringify(text)}`);
   const [, pid, , pgrp, , , tpgid] = stat;
-  assertEquals(pgrp, pid, "the child leads its own process group");
-  assertEquals(tpgid, pgrp, "the child's group holds the terminal");
+  assert.deepEqual(pgrp, pid, "the child leads its own process group");
+  assert.deepEqual(tpgid, pgrp, "the child's group holds the terminal");
 });
 
 Deno.test("a child that moved to another process group still gets forwarded signals", async () => {
@@ -89,5 +89,5 @@ Deno.test("a child that moved to another process group still gets forwarded sign
   await g.waitForStdout(/ready True/);
   await g.kill("SIGUSR1");
   await g.waitForStdout(/got SIGUSR1/);
-  assertEquals((await g.status()).code, 0, g.stderr);
+  assert.deepEqual((await g.status()).code, 0, g.stderr);
 });

@@ -1,7 +1,7 @@
 // The graceful stop: the signal to the whole group, SIGKILL after the grace
 // period, and no grandchild left behind.
-import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { alive, FIXTURES, pollUntil, start, tempDir } from "../helpers.ts";
+import assert from "node:assert/strict";
+import { alive, FIXTURES, pollUntil, start, tempDir } from "../harness/mod.ts";
 
 const RECORDER = `deno run -A ${FIXTURES}recorder.ts`;
 
@@ -21,15 +21,15 @@ Deno.test("a child that ignores SIGTERM is SIGKILLed after the grace period", as
   await Deno.writeTextFile(`${dir.path}/done`, "");
   const status = await g.status();
   const elapsed = Date.now() - sent;
-  assertEquals(status.code, 0, g.stderr);
-  assertMatch(g.stderr, /sent SIGTERM to the child's process group/);
-  assertMatch(
+  assert.deepEqual(status.code, 0, g.stderr);
+  assert.match(g.stderr, /sent SIGTERM to the child's process group/);
+  assert.match(
     g.stderr,
     /sent SIGKILL to the child's process group: grace period of 500ms is over/,
   );
-  assertMatch(g.stderr, /child killed by SIGKILL/);
+  assert.match(g.stderr, /child killed by SIGKILL/);
   // A lower bound only: SIGKILL must not come before the grace period.
-  assert(
+  assert.ok(
     elapsed >= 500,
     `SIGKILL came after ${elapsed} ms, before the grace period`,
   );
@@ -63,12 +63,12 @@ Deno.test("the trigger's signal reaches the grandchildren, which are gone after"
     20_000,
   );
   await Deno.writeTextFile(`${dir.path}/done`, "");
-  assertEquals((await g.status()).code, 0, g.stderr);
-  assertMatch(Deno.readTextFileSync(a), /SIGTERM/);
-  assertMatch(Deno.readTextFileSync(b), /SIGTERM/);
-  assertMatch(g.stderr, /sent SIGKILL/);
+  assert.deepEqual((await g.status()).code, 0, g.stderr);
+  assert.match(Deno.readTextFileSync(a), /SIGTERM/);
+  assert.match(Deno.readTextFileSync(b), /SIGTERM/);
+  assert.match(g.stderr, /sent SIGKILL/);
   for (const pid of pids) {
-    assert(!alive(pid), `grandchild ${pid} outlived guillotine`);
+    assert.ok(!alive(pid), `grandchild ${pid} outlived guillotine`);
   }
 });
 
@@ -91,11 +91,11 @@ Deno.test("--signal chooses the signal; the recorder sees it before SIGKILL", as
   ], { env: { GUILLOTINE_SIGNAL: "SIGUSR1" } });
   await g.waitForStdout(/ready/);
   await Deno.writeTextFile(`${dir.path}/done`, "");
-  assertEquals((await g.status()).code, 0, g.stderr);
-  assertEquals(Deno.readTextFileSync(out).split("\n").slice(1, -1), [
+  assert.deepEqual((await g.status()).code, 0, g.stderr);
+  assert.deepEqual(Deno.readTextFileSync(out).split("\n").slice(1, -1), [
     "SIGINT",
   ]);
-  assertMatch(g.stderr, /sent SIGINT/);
+  assert.match(g.stderr, /sent SIGINT/);
 });
 
 Deno.test("a child that ends on SIGTERM within the grace period gets no SIGKILL", async () => {
@@ -111,7 +111,7 @@ Deno.test("a child that ends on SIGTERM within the grace period gets no SIGKILL"
   ]);
   await g.waitForStdout(/ready/);
   await Deno.writeTextFile(`${dir.path}/done`, "");
-  assertEquals((await g.status()).code, 0, g.stderr);
-  assertMatch(g.stderr, /child killed by SIGTERM after SIGTERM/);
-  assert(!/SIGKILL/.test(g.stderr), g.stderr);
+  assert.deepEqual((await g.status()).code, 0, g.stderr);
+  assert.match(g.stderr, /child killed by SIGTERM after SIGTERM/);
+  assert.ok(!/SIGKILL/.test(g.stderr), g.stderr);
 });

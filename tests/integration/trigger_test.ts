@@ -1,7 +1,7 @@
 // The trigger, for real: guillotine as PID 1 of a new PID namespace, a real
 // child, real files made the ways a main container makes them.
-import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { alive, FIXTURES, pollUntil, start, tempDir } from "../helpers.ts";
+import assert from "node:assert/strict";
+import { alive, FIXTURES, pollUntil, start, tempDir } from "../harness/mod.ts";
 
 const RECORDER = ["deno", "run", "-A", `${FIXTURES}recorder.ts`];
 
@@ -27,9 +27,9 @@ async function expectGuillotined(
   code = 0,
 ): Promise<void> {
   const status = await g.status();
-  assertEquals(status.code, code, g.stderr);
-  assertMatch(g.stderr, /guillotining the child: watched file .* exists/);
-  assertMatch(Deno.readTextFileSync(out), /SIGTERM/);
+  assert.deepEqual(status.code, code, g.stderr);
+  assert.match(g.stderr, /guillotining the child: watched file .* exists/);
+  assert.match(Deno.readTextFileSync(out), /SIGTERM/);
 }
 
 Deno.test("a touched file ends the child with SIGTERM and guillotine exits 0", async () => {
@@ -49,7 +49,7 @@ Deno.test("GUILLOTINE_WATCHED_FILE works as in the original manifests", async ()
   });
   await Deno.writeTextFile(`${dir.path}/completed`, "");
   await expectGuillotined(g, out);
-  assertMatch(g.stderr, /poll_interval=1s/);
+  assert.match(g.stderr, /poll_interval=1s/);
 });
 
 Deno.test("a file renamed into place fires the trigger", async () => {
@@ -74,10 +74,10 @@ Deno.test("a file that already exists: the child never starts", async () => {
     `touch ${dir.path}/started`,
   ]);
   const status = await g.status();
-  assertEquals(status.code, 7);
-  assertMatch(g.stderr, /already exists|at start-up: not starting the child/);
-  assert(!(await exists(`${dir.path}/started`)), "the child ran");
-  assert(!/child started/.test(g.stderr));
+  assert.deepEqual(status.code, 7);
+  assert.match(g.stderr, /already exists|at start-up: not starting the child/);
+  assert.ok(!(await exists(`${dir.path}/started`)), "the child ran");
+  assert.ok(!/child started/.test(g.stderr));
 });
 
 Deno.test("the parent directories may be made after start-up", async () => {
@@ -103,7 +103,7 @@ Deno.test("a directory removed and made again is still watched", async () => {
     "debug",
   ], out);
   const armed = () => g.stderr.match(/watching for file events/g)?.length ?? 0;
-  assertEquals(armed(), 1);
+  assert.deepEqual(armed(), 1);
   await Deno.remove(`${dir.path}/sub`);
   await pollUntil(() => armed() === 2, "the watch to move up to the parent");
   await Deno.mkdir(`${dir.path}/sub`);
@@ -150,8 +150,8 @@ Deno.test("the poll alone fires the trigger (file systems without events)", asyn
   ], out);
   await Deno.writeTextFile(`${dir.path}/done`, "");
   await expectGuillotined(g, out);
-  assertMatch(g.stderr, /seen_by=poll/);
-  assert(!/watching for file events/.test(g.stderr));
+  assert.match(g.stderr, /seen_by=poll/);
+  assert.ok(!/watching for file events/.test(g.stderr));
 });
 
 Deno.test("with several files, the trigger waits for all of them", async () => {
@@ -168,11 +168,11 @@ Deno.test("with several files, the trigger waits for all of them", async () => {
   await Deno.writeTextFile(`${dir.path}/one`, "");
   await g.waitForStderr(/watched file exists file=\S*\/one/);
   const child = await g.childPid();
-  assert(alive(child), "the child ended on the first of two files");
-  assert(!/guillotining/.test(g.stderr));
+  assert.ok(alive(child), "the child ended on the first of two files");
+  assert.ok(!/guillotining/.test(g.stderr));
   await Deno.writeTextFile(`${dir.path}/two`, "");
   await expectGuillotined(g, out);
-  assertMatch(g.stderr, /\(all of 2\)/);
+  assert.match(g.stderr, /\(all of 2\)/);
 });
 
 Deno.test("--watch-mode any fires on the first file", async () => {
@@ -201,8 +201,8 @@ Deno.test("--exit-code sets the code after a trigger, whatever the child returne
   ], { env: { GUILLOTINE_EXIT_CODE: "5" } });
   await g.waitForStdout(/ready/);
   await Deno.writeTextFile(`${dir.path}/done`, "");
-  assertEquals((await g.status()).code, 5);
-  assertMatch(g.stderr, /child exit code 9 after SIGTERM/);
+  assert.deepEqual((await g.status()).code, 5);
+  assert.match(g.stderr, /child exit code 9 after SIGTERM/);
 });
 
 async function exists(path: string): Promise<boolean> {
@@ -221,6 +221,6 @@ Deno.test("a trigger during a long start-up of the child is not lost", async () 
   ]);
   await g.waitForStderr(/child started/);
   await Deno.writeTextFile(`${dir.path}/done`, "");
-  assertEquals((await g.status()).code, 0);
+  assert.deepEqual((await g.status()).code, 0);
   await pollUntil(() => /exiting code=0/.test(g.stderr), "the exit log line");
 });

@@ -1,5 +1,5 @@
 import { formatDuration, parseDuration } from "../../lib/values/duration.ts";
-import { assertEquals, assertThrows } from "../assert.ts";
+import assert from "node:assert/strict";
 
 Deno.test("parseDuration reads units and bare seconds", () => {
   const table: [string, number][] = [
@@ -13,19 +13,26 @@ Deno.test("parseDuration reads units and bare seconds", () => {
     ["0.25", 250],
     [" 5S ", 5000],
   ];
-  for (const [text, ms] of table) assertEquals(parseDuration(text), ms, text);
+  for (const [text, ms] of table) {
+    assert.deepEqual(parseDuration(text), ms, text);
+  }
 });
 
 Deno.test("parseDuration refuses what is not a duration", () => {
-  assertThrows(() => parseDuration("10x"), RangeError, /unknown unit "x"/);
+  assert.throws(() => parseDuration("10x"), {
+    name: "RangeError",
+    message: /unknown unit "x"/,
+  });
   for (const text of ["", "-1s", "s", "1 2", "abc", "1e3"]) {
-    assertThrows(
-      () => parseDuration(text),
-      RangeError,
-      /Cannot parse duration/,
-    );
+    assert.throws(() => parseDuration(text), {
+      name: "RangeError",
+      message: /Cannot parse duration/,
+    });
   }
-  assertThrows(() => parseDuration("100000000h"), RangeError, /too long/);
+  assert.throws(() => parseDuration("100000000h"), {
+    name: "RangeError",
+    message: /too long/,
+  });
 });
 
 Deno.test("formatDuration gives the shortest exact form", () => {
@@ -37,5 +44,5 @@ Deno.test("formatDuration gives the shortest exact form", () => {
     [120_000, "2m"],
     [7_200_000, "2h"],
   ];
-  for (const [ms, text] of table) assertEquals(formatDuration(ms), text);
+  for (const [ms, text] of table) assert.deepEqual(formatDuration(ms), text);
 });

@@ -4,15 +4,15 @@ import {
   shellCode,
 } from "../../lib/child_status.ts";
 import { exitCodeOf } from "../../lib/outcome.ts";
-import { assertEquals } from "../assert.ts";
+import assert from "node:assert/strict";
 
 Deno.test("decodeWaitStatus reads exits and signal deaths", () => {
-  assertEquals(decodeWaitStatus(0), { code: 0, signal: null });
-  assertEquals(decodeWaitStatus(3 << 8), { code: 3, signal: null });
-  assertEquals(decodeWaitStatus(255 << 8), { code: 255, signal: null });
-  assertEquals(decodeWaitStatus(15), { code: null, signal: 15 });
+  assert.deepEqual(decodeWaitStatus(0), { code: 0, signal: null });
+  assert.deepEqual(decodeWaitStatus(3 << 8), { code: 3, signal: null });
+  assert.deepEqual(decodeWaitStatus(255 << 8), { code: 255, signal: null });
+  assert.deepEqual(decodeWaitStatus(15), { code: null, signal: 15 });
   // A core dump sets bit 7; the signal is still 11.
-  assertEquals(decodeWaitStatus(0x80 | 11), { code: null, signal: 11 });
+  assert.deepEqual(decodeWaitStatus(0x80 | 11), { code: null, signal: 11 });
 });
 
 Deno.test("shellCode and exitCodeFor follow the shell's table", () => {
@@ -27,19 +27,19 @@ Deno.test("shellCode and exitCodeFor follow the shell's table", () => {
     [2, null, [143], 2],
   ];
   for (const [code, signal, success, expected] of table) {
-    assertEquals(
+    assert.deepEqual(
       exitCodeFor({ code, signal }, success),
       expected,
       `${code} ${signal}`,
     );
   }
-  assertEquals(shellCode({ code: null, signal: 2 }), 130);
+  assert.deepEqual(shellCode({ code: null, signal: 2 }), 130);
 });
 
 Deno.test("exitCodeOf: a trigger's code beats the child's", () => {
   const trigger = { reason: "test", files: [] };
   const status = { code: 143, signal: null };
-  assertEquals(
+  assert.deepEqual(
     exitCodeOf({
       kind: "guillotined",
       trigger,
@@ -49,7 +49,7 @@ Deno.test("exitCodeOf: a trigger's code beats the child's", () => {
     }, []),
     0,
   );
-  assertEquals(
+  assert.deepEqual(
     exitCodeOf({
       kind: "guillotined",
       trigger,
@@ -59,16 +59,16 @@ Deno.test("exitCodeOf: a trigger's code beats the child's", () => {
     }, []),
     7,
   );
-  assertEquals(
+  assert.deepEqual(
     exitCodeOf({ kind: "exited", status: { code: 3, signal: null } }, []),
     3,
   );
-  assertEquals(
+  assert.deepEqual(
     exitCodeOf({ kind: "exited", status: { code: 3, signal: null } }, [3]),
     0,
   );
-  assertEquals(exitCodeOf({ kind: "interrupted", signal: 15 }, []), 143);
-  assertEquals(
+  assert.deepEqual(exitCodeOf({ kind: "interrupted", signal: 15 }, []), 143);
+  assert.deepEqual(
     exitCodeOf({ kind: "wait-timeout", notReady: ["tcp:x:1"] }, []),
     124,
   );

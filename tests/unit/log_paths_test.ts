@@ -3,15 +3,15 @@ import { absolutePath, parentOf } from "../../lib/values/path.ts";
 import { isSatisfied } from "../../lib/watcher.ts";
 import { parseGateSpec } from "../../lib/values/gate_spec.ts";
 import { parseHostPort } from "../../lib/values/host_port.ts";
-import { assertEquals, assertThrows } from "../assert.ts";
+import assert from "node:assert/strict";
 
 Deno.test("text lines quote values with spaces; json lines are objects", () => {
   const time = new Date(0);
-  assertEquals(
+  assert.deepEqual(
     formatLine("text", "warn", "grace over", { pgid: 7, why: "a b" }, time),
     'guillotine: warn: grace over pgid=7 why="a b"',
   );
-  assertEquals(
+  assert.deepEqual(
     JSON.parse(formatLine("json", "info", "child started", { pid: 7 }, time)),
     {
       time: "1970-01-01T00:00:00.000Z",
@@ -32,49 +32,52 @@ Deno.test("the logger drops lines below its level", () => {
   log.debug("no");
   log.info("yes");
   log.error("yes");
-  assertEquals(lines, ["guillotine: info: yes", "guillotine: error: yes"]);
+  assert.deepEqual(lines, ["guillotine: info: yes", "guillotine: error: yes"]);
 });
 
 Deno.test("paths", () => {
-  assertEquals(absolutePath("done", "/share"), "/share/done");
-  assertEquals(absolutePath("/a//b/./c/../d", "/x"), "/a/b/d");
-  assertEquals(absolutePath("../..", "/a"), "/");
-  assertEquals(parentOf("/a/b"), "/a");
-  assertEquals(parentOf("/a"), "/");
-  assertEquals(parentOf("/"), "/");
+  assert.deepEqual(absolutePath("done", "/share"), "/share/done");
+  assert.deepEqual(absolutePath("/a//b/./c/../d", "/x"), "/a/b/d");
+  assert.deepEqual(absolutePath("../..", "/a"), "/");
+  assert.deepEqual(parentOf("/a/b"), "/a");
+  assert.deepEqual(parentOf("/a"), "/");
+  assert.deepEqual(parentOf("/"), "/");
 });
 
 Deno.test("watch modes", () => {
-  assertEquals(isSatisfied(0, 1, "all"), false);
-  assertEquals(isSatisfied(1, 1, "all"), true);
-  assertEquals(isSatisfied(1, 3, "all"), false);
-  assertEquals(isSatisfied(3, 3, "all"), true);
-  assertEquals(isSatisfied(1, 3, "any"), true);
-  assertEquals(isSatisfied(0, 3, "any"), false);
+  assert.deepEqual(isSatisfied(0, 1, "all"), false);
+  assert.deepEqual(isSatisfied(1, 1, "all"), true);
+  assert.deepEqual(isSatisfied(1, 3, "all"), false);
+  assert.deepEqual(isSatisfied(3, 3, "all"), true);
+  assert.deepEqual(isSatisfied(1, 3, "any"), true);
+  assert.deepEqual(isSatisfied(0, 3, "any"), false);
 });
 
 Deno.test("gate specs", () => {
-  assertEquals(parseGateSpec("file:/share/x"), {
+  assert.deepEqual(parseGateSpec("file:/share/x"), {
     kind: "file",
     path: "/share/x",
     text: "file:/share/x",
   });
-  assertEquals(parseGateSpec("unix:/share/s").kind, "unix");
-  assertEquals(parseGateSpec("tcp:[::1]:80"), {
+  assert.deepEqual(parseGateSpec("unix:/share/s").kind, "unix");
+  assert.deepEqual(parseGateSpec("tcp:[::1]:80"), {
     kind: "tcp",
     hostname: "::1",
     port: 80,
     text: "tcp:[::1]:80",
   });
-  assertEquals(parseGateSpec("http://127.0.0.1:8080/ready").kind, "http");
-  assertEquals(parseGateSpec("HTTPS://example.test/").kind, "http");
+  assert.deepEqual(parseGateSpec("http://127.0.0.1:8080/ready").kind, "http");
+  assert.deepEqual(parseGateSpec("HTTPS://example.test/").kind, "http");
   for (const bad of ["tcp:host", "tcp:host:0", "file:", "x", "udp:a:1"]) {
-    assertThrows(() => parseGateSpec(bad), RangeError, /Cannot parse wait-for/);
+    assert.throws(() => parseGateSpec(bad), {
+      name: "RangeError",
+      message: /Cannot parse wait-for/,
+    });
   }
-  assertEquals(parseHostPort("8080", "127.0.0.1"), {
+  assert.deepEqual(parseHostPort("8080", "127.0.0.1"), {
     hostname: "127.0.0.1",
     port: 8080,
   });
-  assertEquals(parseHostPort("8080", null), null);
-  assertEquals(parseHostPort("a:b", null), null);
+  assert.deepEqual(parseHostPort("8080", null), null);
+  assert.deepEqual(parseHostPort("a:b", null), null);
 });

@@ -4,11 +4,11 @@ import { describeConfig } from "../../lib/log/describe_config.ts";
 import { helpText } from "../../lib/options/help.ts";
 import { parseOptions } from "../../lib/options/parse.ts";
 import { VERSION } from "../../lib/version.ts";
-import { assert, assertEquals, assertMatch, assertThrows } from "../assert.ts";
+import assert from "node:assert/strict";
 
 function config(args: string[], env: Record<string, string> = {}): Config {
   const request = parseOptions(args, env);
-  assert(request.kind === "run");
+  assert.ok(request.kind === "run");
   return request.config;
 }
 
@@ -17,45 +17,45 @@ function usageError(
   env: Record<string, string>,
   pattern: RegExp,
 ) {
-  const error = assertThrows(
-    () => parseOptions(args, env),
-    GuillotineError,
-    pattern,
-  );
-  assertEquals((error as GuillotineError).exitCode, 125);
-  assert(!error.message.includes("\n"), "one line");
+  assert.throws(() => parseOptions(args, env), (error) => {
+    assert.ok(error instanceof GuillotineError, String(error));
+    assert.match(error.message, pattern);
+    assert.equal(error.exitCode, 125);
+    assert.ok(!error.message.includes("\n"), "one line");
+    return true;
+  });
 }
 
 Deno.test("defaults", () => {
   const c = config(["/proxy"]);
-  assertEquals(c.command, ["/proxy"]);
-  assertEquals(c.watch, []);
-  assertEquals(c.watchMode, "all");
-  assertEquals(c.watchMethod, "events");
-  assertEquals(c.signal, { name: "SIGTERM", number: 15 });
-  assertEquals(c.gracePeriodMs, 30_000);
-  assertEquals(c.exitCode, 0);
-  assertEquals(c.successExitCodes, []);
-  assertEquals(c.pollIntervalMs, 1000);
-  assertEquals(c.logLevel, "info");
-  assertEquals(c.logFormat, "text");
-  assertEquals(c.notify, null);
-  assertEquals(c.listen, null);
-  assertEquals(c.waitTimeoutMs, 60_000);
+  assert.deepEqual(c.command, ["/proxy"]);
+  assert.deepEqual(c.watch, []);
+  assert.deepEqual(c.watchMode, "all");
+  assert.deepEqual(c.watchMethod, "events");
+  assert.deepEqual(c.signal, { name: "SIGTERM", number: 15 });
+  assert.deepEqual(c.gracePeriodMs, 30_000);
+  assert.deepEqual(c.exitCode, 0);
+  assert.deepEqual(c.successExitCodes, []);
+  assert.deepEqual(c.pollIntervalMs, 1000);
+  assert.deepEqual(c.logLevel, "info");
+  assert.deepEqual(c.logFormat, "text");
+  assert.deepEqual(c.notify, null);
+  assert.deepEqual(c.listen, null);
+  assert.deepEqual(c.waitTimeoutMs, 60_000);
 });
 
 Deno.test("options end at the first non-option or at --", () => {
-  assertEquals(config(["/cloud_sql_proxy", "-dir", "/share"]).command, [
+  assert.deepEqual(config(["/cloud_sql_proxy", "-dir", "/share"]).command, [
     "/cloud_sql_proxy",
     "-dir",
     "/share",
   ]);
-  assertEquals(config(["--", "--weird"]).command, ["--weird"]);
-  assertEquals(config(["--signal", "INT", "--", "x", "--signal"]).command, [
+  assert.deepEqual(config(["--", "--weird"]).command, ["--weird"]);
+  assert.deepEqual(config(["--signal", "INT", "--", "x", "--signal"]).command, [
     "x",
     "--signal",
   ]);
-  assertEquals(config(["-", "a"]).command, ["-", "a"]);
+  assert.deepEqual(config(["-", "a"]).command, ["-", "a"]);
 });
 
 Deno.test("each option has --flag VALUE and --flag=VALUE forms", () => {
@@ -87,19 +87,19 @@ Deno.test("each option has --flag VALUE and --flag=VALUE forms", () => {
     "5s",
     "cmd",
   ]);
-  assertEquals(c.watch, ["/a", "/b"]);
-  assertEquals(c.watchMode, "any");
-  assertEquals(c.signal.name, "SIGQUIT");
-  assertEquals(c.gracePeriodMs, 500);
-  assertEquals(c.exitCode, 3);
-  assertEquals(c.successExitCodes, [143, 1]);
-  assertEquals(c.pollIntervalMs, 0);
-  assertEquals(c.logLevel, "debug");
-  assertEquals(c.logFormat, "json");
-  assertEquals(c.listen, { hostname: "127.0.0.1", port: 9000 });
-  assertEquals(c.notify, "/share/done");
-  assertEquals(c.waitFor.map((g) => g.kind), ["tcp", "unix"]);
-  assertEquals(c.waitTimeoutMs, 5000);
+  assert.deepEqual(c.watch, ["/a", "/b"]);
+  assert.deepEqual(c.watchMode, "any");
+  assert.deepEqual(c.signal.name, "SIGQUIT");
+  assert.deepEqual(c.gracePeriodMs, 500);
+  assert.deepEqual(c.exitCode, 3);
+  assert.deepEqual(c.successExitCodes, [143, 1]);
+  assert.deepEqual(c.pollIntervalMs, 0);
+  assert.deepEqual(c.logLevel, "debug");
+  assert.deepEqual(c.logFormat, "json");
+  assert.deepEqual(c.listen, { hostname: "127.0.0.1", port: 9000 });
+  assert.deepEqual(c.notify, "/share/done");
+  assert.deepEqual(c.waitFor.map((g) => g.kind), ["tcp", "unix"]);
+  assert.deepEqual(c.waitTimeoutMs, 5000);
 });
 
 Deno.test("environment twins, and a flag beats its variable", () => {
@@ -118,18 +118,18 @@ Deno.test("environment twins, and a flag beats its variable", () => {
     GUILLOTINE_EXIT_CODE_FROM_FILE: "true",
   };
   const c = config(["x"], env);
-  assertEquals(c.watch, ["/share/completed"]);
-  assertEquals(c.signal.name, "SIGINT");
-  assertEquals(c.gracePeriodMs, 10_000);
-  assertEquals(c.exitCode, 4);
-  assertEquals(c.successExitCodes, [143, 130]);
-  assertEquals(c.pollIntervalMs, 250);
-  assertEquals(c.logLevel, "warn");
-  assertEquals(c.logFormat, "json");
-  assertEquals(c.watchMode, "any");
-  assertEquals(c.waitFor.length, 2);
-  assertEquals(c.listen, { hostname: "0.0.0.0", port: 8080 });
-  assertEquals(c.exitCodeFromFile, true);
+  assert.deepEqual(c.watch, ["/share/completed"]);
+  assert.deepEqual(c.signal.name, "SIGINT");
+  assert.deepEqual(c.gracePeriodMs, 10_000);
+  assert.deepEqual(c.exitCode, 4);
+  assert.deepEqual(c.successExitCodes, [143, 130]);
+  assert.deepEqual(c.pollIntervalMs, 250);
+  assert.deepEqual(c.logLevel, "warn");
+  assert.deepEqual(c.logFormat, "json");
+  assert.deepEqual(c.watchMode, "any");
+  assert.deepEqual(c.waitFor.length, 2);
+  assert.deepEqual(c.listen, { hostname: "0.0.0.0", port: 8080 });
+  assert.deepEqual(c.exitCodeFromFile, true);
   const f = config([
     "--watch",
     "/flag",
@@ -139,22 +139,22 @@ Deno.test("environment twins, and a flag beats its variable", () => {
     "1s",
     "x",
   ], env);
-  assertEquals(f.watch, ["/flag"]);
-  assertEquals(f.signal.name, "SIGHUP");
-  assertEquals(f.gracePeriodMs, 1000);
+  assert.deepEqual(f.watch, ["/flag"]);
+  assert.deepEqual(f.signal.name, "SIGHUP");
+  assert.deepEqual(f.gracePeriodMs, 1000);
 });
 
 Deno.test("GUILLOTINE_INTERVAL is the original's alias, in seconds", () => {
-  assertEquals(
+  assert.deepEqual(
     config(["x"], { GUILLOTINE_INTERVAL: "3" }).pollIntervalMs,
     3000,
   );
-  assertEquals(
+  assert.deepEqual(
     config(["x"], { GUILLOTINE_INTERVAL: "3", GUILLOTINE_POLL_INTERVAL: "1s" })
       .pollIntervalMs,
     1000,
   );
-  assertEquals(
+  assert.deepEqual(
     config(["--poll-interval", "2s", "x"], { GUILLOTINE_INTERVAL: "3" })
       .pollIntervalMs,
     2000,
@@ -162,7 +162,7 @@ Deno.test("GUILLOTINE_INTERVAL is the original's alias, in seconds", () => {
 });
 
 Deno.test("an empty variable counts as unset", () => {
-  assertEquals(
+  assert.deepEqual(
     config(["x"], { GUILLOTINE_WATCHED_FILE: "", GUILLOTINE_SIGNAL: "" }).watch,
     [],
   );
@@ -223,9 +223,9 @@ Deno.test("usage errors name the problem and the way out", () => {
 });
 
 Deno.test("--help and --version win over everything else", () => {
-  assertEquals(parseOptions(["--help"], {}).kind, "help");
-  assertEquals(parseOptions(["-h", "x"], {}).kind, "help");
-  assertEquals(parseOptions(["--version"], {}).kind, "version");
+  assert.deepEqual(parseOptions(["--help"], {}).kind, "help");
+  assert.deepEqual(parseOptions(["-h", "x"], {}).kind, "help");
+  assert.deepEqual(parseOptions(["--version"], {}).kind, "version");
 });
 
 Deno.test("the help names every environment twin", () => {
@@ -242,22 +242,22 @@ Deno.test("the help names every environment twin", () => {
       "GUILLOTINE_LOG_LEVEL",
       "GUILLOTINE_LOG_FORMAT",
     ]
-  ) assertMatch(help, new RegExp(name));
+  ) assert.match(help, new RegExp(name));
 });
 
 Deno.test("describeConfig logs parsed values", () => {
   const fields = describeConfig(
     config(["--watch", "/a", "--grace-period", "90", "x"]),
   );
-  assertEquals(fields.grace_period, "90s");
-  assertEquals(fields.signal, "SIGTERM");
+  assert.deepEqual(fields.grace_period, "90s");
+  assert.deepEqual(fields.signal, "SIGTERM");
 });
 
 Deno.test("lib/version.ts matches deno.json", async () => {
   const json = JSON.parse(
     await Deno.readTextFile(new URL("../../deno.json", import.meta.url)),
   );
-  assertEquals(VERSION, json.version);
+  assert.deepEqual(VERSION, json.version);
 });
 
 Deno.test("a file both watched and notified is refused", () => {
@@ -270,9 +270,9 @@ Deno.test("a file both watched and notified is refused", () => {
 
 Deno.test("describeConfig leaves out what the configuration does not use", () => {
   const plain = describeConfig(config(["x"]));
-  assertEquals(Object.keys(plain), ["command"]);
+  assert.deepEqual(Object.keys(plain), ["command"]);
   const watching = describeConfig(config(["--watch", "/a", "x"]));
-  assertEquals(Object.keys(watching), [
+  assert.deepEqual(Object.keys(watching), [
     "command",
     "watch",
     "watch_method",

@@ -4,7 +4,7 @@ import {
   SIGNAL_NUMBERS,
   signalName,
 } from "../../lib/values/signal.ts";
-import { assert, assertEquals, assertThrows } from "../assert.ts";
+import assert from "node:assert/strict";
 
 Deno.test("parseSignal reads names, short names and numbers", () => {
   const table: [string, string, number][] = [
@@ -16,15 +16,24 @@ Deno.test("parseSignal reads names, short names and numbers", () => {
     ["28", "SIGWINCH", 28],
   ];
   for (const [text, name, number] of table) {
-    assertEquals(parseSignal(text), { name, number }, text);
+    assert.deepEqual(parseSignal(text), { name, number }, text);
   }
 });
 
 Deno.test("parseSignal refuses unknown signals", () => {
-  assertThrows(() => parseSignal("SIGNOPE"), RangeError, /unknown name/);
-  assertThrows(() => parseSignal("0"), RangeError, /no signal has number 0/);
-  assertThrows(() => parseSignal("99"), RangeError, /no signal has number 99/);
-  assertThrows(() => parseSignal(""), RangeError);
+  assert.throws(() => parseSignal("SIGNOPE"), {
+    name: "RangeError",
+    message: /unknown name/,
+  });
+  assert.throws(() => parseSignal("0"), {
+    name: "RangeError",
+    message: /no signal has number 0/,
+  });
+  assert.throws(() => parseSignal("99"), {
+    name: "RangeError",
+    message: /no signal has number 99/,
+  });
+  assert.throws(() => parseSignal(""), RangeError);
 });
 
 Deno.test("the forwarded set leaves out what must not be caught or forwarded", () => {
@@ -38,7 +47,7 @@ Deno.test("the forwarded set leaves out what must not be caught or forwarded", (
       "SIGTTOU",
     ]
   ) {
-    assert(!FORWARDED_SIGNALS.includes(left as Deno.Signal), left);
+    assert.ok(!FORWARDED_SIGNALS.includes(left as Deno.Signal), left);
   }
   for (
     const kept of [
@@ -51,12 +60,14 @@ Deno.test("the forwarded set leaves out what must not be caught or forwarded", (
       "SIGWINCH",
     ]
   ) {
-    assert(FORWARDED_SIGNALS.includes(kept as Deno.Signal), kept);
+    assert.ok(FORWARDED_SIGNALS.includes(kept as Deno.Signal), kept);
   }
-  for (const name of FORWARDED_SIGNALS) assert(SIGNAL_NUMBERS[name] > 0, name);
+  for (const name of FORWARDED_SIGNALS) {
+    assert.ok(SIGNAL_NUMBERS[name] > 0, name);
+  }
 });
 
 Deno.test("signalName names numbers", () => {
-  assertEquals(signalName(15), "SIGTERM");
-  assertEquals(signalName(40), "signal 40");
+  assert.deepEqual(signalName(15), "SIGTERM");
+  assert.deepEqual(signalName(40), "signal 40");
 });

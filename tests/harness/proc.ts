@@ -1,9 +1,12 @@
 /**
- * What the benchmark reads about a process from /proc, seen from outside its
- * PID namespace (host pids).
+ * What /proc says about processes, seen from the host (host pids): one
+ * process's fields, every process, a tree's descendants, a process's children
+ * and threads, and the counters the benchmark samples.
  *
  * @module
  */
+
+import { sleep } from "./poll.ts";
 
 function read(path: string): string | null {
   try {
@@ -11,6 +14,70 @@ function read(path: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** One process as /proc/PID/stat shows it. */
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  /** R, S, D, Z (zombie), T (stopped)... */
+  state: string;
+  comm: string;
+  /** utime + stime, in clock ticks. */
+  cpuTicks: number;
+}
+
+/** Reads /proc/PID/stat, or returns null when the process is gone. */
+export function procInfo(pid: number): ProcInfo | null {
+  const text = read(`/proc/${pid}/stat`);
+  if (!text) return null;
+  const close = text.lastIndexOf(")");
+  // Fields from the third on; comm may hold spaces and parentheses.
+  const rest = text.slice(close + 2).split(" ");
+  return {
+    pid,
+    comm: text.slice(text.indexOf("(") + 1, close),
+    state: rest[0],
+    ppid: Number(rest[1]),
+    pgid: Number(rest[2]),
+    cpuTicks: Number(rest[11]) + Number(rest[12]),
+  };
+}
+
+/** Every process in /proc. */
+export function allProcesses(): ProcInfo[] {
+  const list: ProcInfo[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const info = procInfo(Number(entry.name));
+    if (info) list.push(info);
+  }
+  return list;
+}
+
+/** The descendants of `root` (not `root` itself), parents before children. */
+export function descendants(root: number): ProcInfo[] {
+  const all = allProcesses();
+  const found: ProcInfo[] = [];
+  const parents = new Set([root]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const p of all) {
+      if (parents.has(p.ppid) && !parents.has(p.pid)) {
+        parents.add(p.pid);
+        found.push(p);
+        grew = true;
+      }
+    }
+  }
+  return found;
+}
+
+/** Whether a process exists (a zombie counts). */
+export function alive(pid: number): boolean {
+  return procInfo(pid) !== null;
 }
 
 /** The thread ids of a process (empty when it is gone). */
@@ -27,7 +94,8 @@ export function threadsOf(pid: number): number[] {
 /**
  * The children of a process, zombies included: the kernel keeps a child on its
  * parent's list until it is reaped. Children hang on the thread that made
- * them (orphans on the main thread), so every listed thread is read.
+ * them (orphans on the main thread), so every listed thread is read. Much
+ * cheaper than {@linkcode descendants}, which reads every process.
  */
 export function childrenOf(pid: number, threads = threadsOf(pid)): number[] {
   const found: number[] = [];
@@ -37,32 +105,6 @@ export function childrenOf(pid: number, threads = threadsOf(pid)): number[] {
     for (const word of text.split(" ")) if (word) found.push(Number(word));
   }
   return found;
-}
-
-/** The fields of /proc/PID/stat that the benchmark uses. */
-export interface Stat {
-  comm: string;
-  state: string;
-  ppid: number;
-  pgrp: number;
-  /** utime + stime, in clock ticks. */
-  cpuTicks: number;
-}
-
-/** Parses /proc/PID/stat, or returns null when the process is gone. */
-export function statOf(pid: number): Stat | null {
-  const text = read(`/proc/${pid}/stat`);
-  if (!text) return null;
-  const close = text.lastIndexOf(")");
-  // Fields from the third on; comm may hold spaces and parentheses.
-  const rest = text.slice(close + 2).split(" ");
-  return {
-    comm: text.slice(text.indexOf("(") + 1, close),
-    state: rest[0],
-    ppid: Number(rest[1]),
-    pgrp: Number(rest[2]),
-    cpuTicks: Number(rest[11]) + Number(rest[12]),
-  };
 }
 
 /** One thread's counters. */
@@ -92,8 +134,8 @@ function statusField(text: string, name: string): number {
 /** Reads the counters of a process and of each of its threads. */
 export function sampleProcess(pid: number): ProcessSample | null {
   const status = read(`/proc/${pid}/status`);
-  const stat = statOf(pid);
-  if (!status || !stat) return null;
+  const info = procInfo(pid);
+  if (!status || !info) return null;
   const threads: ThreadSample[] = [];
   for (const tid of threadsOf(pid)) {
     const base = `/proc/${pid}/task/${tid}`;
@@ -110,7 +152,7 @@ export function sampleProcess(pid: number): ProcessSample | null {
   }
   return {
     rssKiB: statusField(status, "VmRSS"),
-    cpuTicks: stat.cpuTicks,
+    cpuTicks: info.cpuTicks,
     threads,
   };
 }
@@ -134,7 +176,7 @@ export function taskCount(): number {
  * Resolves once no thread of `pid` has run for `quietMs` (its start-up work is
  * over), or after `timeoutMs` in any case.
  */
-export async function settled(
+export async function untilIdle(
   pid: number,
   quietMs = 20,
   timeoutMs = 3000,
@@ -142,7 +184,7 @@ export async function settled(
   const deadline = Date.now() + timeoutMs;
   let last = cpuNsOf(pid);
   while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    await sleep(quietMs);
     const now = cpuNsOf(pid);
     if (now === last) return;
     last = now;

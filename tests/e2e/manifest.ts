@@ -1,0 +1,162 @@
+/**
+ * The manifests the end-to-end tests play, rendered for one run: the images
+ * this checkout builds, fresh names, and for examples/e2e-pod.yaml the
+ * variants the runs need (the server's port, the SQL, where guillotine runs).
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { parse } from "yaml";
+import { ROOT } from "../harness/mod.ts";
+
+/** The Pod that examples/ shows and these tests play. */
+export const JOB_MANIFEST = `${ROOT}examples/e2e-pod.yaml`;
+/**
+ * The images the tests build (scripts/build-local-image.sh) and play in place
+ * of the manifests' `localhost/guillotine:local` (the local stand-in for the
+ * release image) and `localhost/guillotine-e2e-job:local`: named after this
+ * checkout, so that checkouts sharing a machine's podman cannot replace each
+ * other's images in the middle of a run.
+ */
+const TAG = `e2e${ROOT.replace(/[^A-Za-z0-9]+/g, "-")}`.replace(/-$/, "")
+  .slice(0, 120);
+/** The sidecar image: guillotine, socat and psql. */
+export const SIDECAR_IMAGE = `localhost/guillotine:${TAG}`;
+/** Each image a manifest names, and the one this checkout builds for it. */
+export const IMAGES: Record<string, string> = {
+  "localhost/guillotine:local": SIDECAR_IMAGE,
+  "localhost/guillotine-e2e-job:local": `localhost/guillotine-e2e-job:${TAG}`,
+};
+/** The emptyDir-backed trigger file's variable. */
+export const WATCHED_FILE_ENV = "GUILLOTINE_WATCHED_FILE";
+const PROXY_EXECUTABLE = "/usr/bin/socat";
+const MANIFEST_UPSTREAM = "TCP:127.0.0.1:5432";
+
+// deno-lint-ignore no-explicit-any
+export type Manifest = any;
+
+/** Reads a manifest (YAML). */
+export async function loadManifest(path: string): Promise<Manifest> {
+  return parse(await Deno.readTextFile(path));
+}
+
+/** The container `name` of a Pod manifest. */
+export function findContainer(manifest: Manifest, name: string): Manifest {
+  const container = manifest.spec.containers.find((c: Manifest) =>
+    c.name === name
+  );
+  assert.ok(container, `The manifest has no container named "${name}"`);
+  return container;
+}
+
+function envEntry(container: Manifest, name: string): Manifest {
+  const variable = container.env?.find((e: Manifest) => e.name === name);
+  assert.ok(variable, `Container "${container.name}" has no env "${name}"`);
+  return variable;
+}
+
+/** The value of the environment variable `name` of a container. */
+export function getEnv(container: Manifest, name: string): string {
+  return envEntry(container, name).value;
+}
+
+/**
+ * A copy of `base` to play: the images this checkout built, a fresh Pod name
+ * and fresh emptyDir names (podman names an emptyDir's volume after the
+ * manifest's volume and keeps it between runs, so a fresh name gives each Pod
+ * a fresh emptyDir).
+ */
+export function renderPod(base: Manifest, label: string): Manifest {
+  const manifest = structuredClone(base);
+  for (const container of manifest.spec.containers) {
+    container.image = IMAGES[container.image] ?? container.image;
+  }
+  const name = `guillotine-e2e-${label}-${crypto.randomUUID().slice(0, 8)}`;
+  manifest.metadata.name = name;
+  for (const volume of manifest.spec.volumes ?? []) {
+    if (!volume.emptyDir) continue;
+    const old = volume.name;
+    volume.name = `${name}-${old}`;
+    for (const container of manifest.spec.containers) {
+      for (const mount of container.volumeMounts ?? []) {
+        if (mount.name === old) mount.name = volume.name;
+      }
+    }
+  }
+  return manifest;
+}
+
+/**
+ * Where guillotine runs in the job Pod: on the proxy only (the example as
+ * written), nowhere (the control), or on both sides (the README's full
+ * pattern).
+ */
+export type Wrapping = "sidecar" | "none" | "both";
+
+/**
+ * The example job Pod, changed only where a run must differ: names, the
+ * server's port, the SQL, and where guillotine runs.
+ */
+export function renderJobPod(
+  base: Manifest,
+  options: { label: string; port: number; sql: string; guillotine: Wrapping },
+): Manifest {
+  const manifest = renderPod(base, options.label);
+  const job = findContainer(manifest, "job");
+  envEntry(job, "JOB_SQL").value = options.sql;
+  const proxy = findContainer(manifest, "proxy");
+  const args: string[] = proxy.args;
+  const upstream = args.indexOf(MANIFEST_UPSTREAM);
+  assert.ok(upstream >= 0, `The proxy should forward to ${MANIFEST_UPSTREAM}`);
+  args[upstream] = `TCP:127.0.0.1:${options.port}`;
+  const start = args.indexOf(PROXY_EXECUTABLE);
+  assert.ok(start >= 0, `The proxy should run ${PROXY_EXECUTABLE}`);
+  if (options.guillotine === "none") {
+    // `command` replaces the image's entrypoint (guillotine): the proxy runs
+    // bare, with the same command line, as in the original Job.
+    proxy.command = args.slice(start);
+    delete proxy.args;
+  } else if (options.guillotine === "both") {
+    const watched = wrapJob(job, proxy, options.sql);
+    // The sidecar exits with the code the job's record holds.
+    args.splice(start, 0, "--watch", watched, "--exit-code-from-file", "--");
+  }
+  return manifest;
+}
+
+/**
+ * The job runs guillotine from the sidecar's image, which carries psql too;
+ * as `args`, after the entrypoint (guillotine). podman 4.3 does not expand
+ * $(VAR) in a command, so the SQL is written out. Both environment twins of
+ * --watch go: the job's guillotine must not watch its own record, and the
+ * sidecar watches the same file by flag.
+ *
+ * @returns The watched file: the job's completion record.
+ */
+function wrapJob(job: Manifest, proxy: Manifest, sql: string): string {
+  const watched = getEnv(job, WATCHED_FILE_ENV);
+  assert.equal(getEnv(proxy, WATCHED_FILE_ENV), watched);
+  const socket = `${getEnv(job, "PGHOST")}/.s.PGSQL.${getEnv(job, "PGPORT")}`;
+  job.image = proxy.image;
+  delete job.command;
+  job.args = [
+    "--wait-for",
+    `unix:${socket}`,
+    "--wait-timeout",
+    "60s",
+    "--notify",
+    watched,
+    "--",
+    "psql",
+    "--no-psqlrc",
+    "-v",
+    "ON_ERROR_STOP=1",
+    "-c",
+    sql,
+  ];
+  const drop = new Set([WATCHED_FILE_ENV, "JOB_SQL"]);
+  job.env = job.env.filter((e: Manifest) => !drop.has(e.name));
+  proxy.env = proxy.env.filter((e: Manifest) => e.name !== WATCHED_FILE_ENV);
+  return watched;
+}
