@@ -11,7 +11,7 @@ import {
   run,
   start,
   tempDir,
-} from "../helpers.ts";
+} from "../harness/mod.ts";
 
 const DENO = Deno.execPath();
 

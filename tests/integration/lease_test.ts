@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { leasePath } from "../../lib/lease.ts";
 import { lockState } from "../../lib/sys/flock.ts";
 import { cString } from "../../lib/sys/libc.ts";
-import { type Guillotine, pollUntil, start, tempDir } from "../helpers.ts";
+import { type Guillotine, pollUntil, start, tempDir } from "../harness/mod.ts";
 
 /** A main container: guillotine --notify over a long piece of work. */
 async function startMain(record: string): Promise<Guillotine> {

@@ -3,7 +3,7 @@
 // endpoint that refuses or hangs), after the completion record and the
 // termination message, and guillotine still exits within the bound.
 import assert from "node:assert/strict";
-import { type Guillotine, start, tempDir } from "../helpers.ts";
+import { type Guillotine, start, tempDir } from "../harness/mod.ts";
 
 /** 3 tries of 1 s each, with pauses of 100 and 200 ms (lib/quit_urls.ts). */
 const BOUND_MS = 3300;

@@ -11,7 +11,7 @@ import {
   terminationMessage,
   writeTerminationLog,
 } from "../../lib/termination.ts";
-import { tempDir } from "../helpers.ts";
+import { tempDir } from "../harness/mod.ts";
 
 const SETTINGS: EndSettings = {
   signal: { name: "SIGTERM", number: 15 },
