@@ -6,6 +6,7 @@
  */
 
 import type { Child } from "./child.ts";
+import { closeSignalDebugger } from "./inspector_guard.ts";
 import type { Logger } from "./log/logger.ts";
 import { SIGNAL_NUMBERS } from "./values/signal.ts";
 
@@ -108,6 +109,7 @@ export class SignalForwarder {
   }
 
   #receive(name: Deno.Signal): void {
+    if (name === "SIGUSR1") closeSignalDebugger(this.#log);
     const number = SIGNAL_NUMBERS[name];
     if (this.#child === null) {
       if (TERMINATING.has(name)) {

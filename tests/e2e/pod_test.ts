@@ -241,9 +241,15 @@ Deno.test("e2e: hardened, a read-only root and UID 65532: trigger, record and a 
     assert.equal(record.exitCode, 3, JSON.stringify(record));
     assert.equal(record.reason, "exited", JSON.stringify(record));
     const share = await pod.sharedDir();
-    const written = [...Deno.readDirSync(share)].map((e) => e.name);
-    assert.deepEqual(written, ["done"], "The emptyDir holds the record alone");
-    assert.equal(Deno.statSync(`${share}/done`).uid, NONROOT);
+    const written = [...Deno.readDirSync(share)].map((e) => e.name).sort();
+    assert.deepEqual(
+      written,
+      ["done", "done.lock"],
+      "The emptyDir holds the record and its lease alone",
+    );
+    for (const name of written) {
+      assert.equal(Deno.statSync(`${share}/${name}`).uid, NONROOT, name);
+    }
     for (const name of pod.containers) await assertHardened(pod, name);
   });
 });

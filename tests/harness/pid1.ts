@@ -38,7 +38,7 @@ function resolve(name: string): string {
  * own /proc) and dies with the caller. The prefix's programs are named by
  * path, so the command runs whatever PATH its environment holds.
  */
-export function pid1Argv(argv: string[]): string[] {
+export function pid1Argv(argv: string[], ownNetwork = false): string[] {
   return [
     resolve("setpriv"),
     "--pdeathsig",
@@ -49,6 +49,7 @@ export function pid1Argv(argv: string[]): string[] {
     "--fork",
     "--mount-proc",
     "--kill-child",
+    ...(ownNetwork ? ["--net"] : []),
     "--",
     ...argv,
   ];
@@ -86,6 +87,8 @@ export interface StartOptions {
   onLine?: (line: string, stream: "stdout" | "stderr") => void;
   /** `start` and `run`: the main.ts to run instead of this checkout's. */
   main?: string;
+  /** Also a network namespace of its own (only a loopback, down). */
+  ownNetwork?: boolean;
 }
 
 function environment(options: StartOptions): Record<string, string> {
@@ -282,7 +285,7 @@ export type Guillotine = Pid1Process;
 /** Starts `argv` (a program and its arguments) as PID 1, or plainly. */
 export function spawn(argv: string[], options: StartOptions = {}): Pid1Process {
   const pid1 = options.pid1 ?? true;
-  const full = pid1 ? pid1Argv(argv) : argv;
+  const full = pid1 ? pid1Argv(argv, options.ownNetwork) : argv;
   const process = new Deno.Command(full[0], {
     args: full.slice(1),
     env: environment(options),
