@@ -1076,8 +1076,8 @@ Deno.test("workflows: a compile with other flags is reported, wherever it is", a
       {
         release: _mutate(
           files.release,
-          "--allow-net --no-code-cache",
-          "--allow-net",
+          "--allow-sys --no-code-cache",
+          "--allow-sys",
         ),
       },
       "release.yml's COMPILE_FLAGS compiles with",
@@ -1096,8 +1096,8 @@ Deno.test("workflows: a compile with other flags is reported, wherever it is", a
       {
         denoJson: _mutate(
           files.denoJson,
-          "--allow-net --no-code-cache --target x86_64",
-          "--allow-net --target x86_64",
+          "--allow-sys --no-code-cache --target x86_64",
+          "--allow-sys --target x86_64",
         ),
       },
       'deno.json task "compile:x86_64" compiles with',
@@ -1106,8 +1106,8 @@ Deno.test("workflows: a compile with other flags is reported, wherever it is", a
       {
         denoJson: _mutate(
           files.denoJson,
-          "--allow-ffi --allow-read --allow-write --allow-env --allow-net --no-code-cache --target aarch64",
-          "--no-code-cache --allow-ffi --allow-read --allow-write --allow-env --allow-net --target aarch64",
+          "--allow-ffi --allow-read --allow-write --allow-env --allow-net --allow-sys --no-code-cache --target aarch64",
+          "--no-code-cache --allow-ffi --allow-read --allow-write --allow-env --allow-net --allow-sys --target aarch64",
         ),
       },
       'deno.json task "compile:aarch64" compiles with',
@@ -1116,8 +1116,8 @@ Deno.test("workflows: a compile with other flags is reported, wherever it is", a
       {
         dockerfile: _mutate(
           files.dockerfile,
-          "--allow-net --no-code-cache \\",
-          "--allow-net \\",
+          "--allow-sys --no-code-cache \\",
+          "--allow-sys \\",
         ),
       },
       "Dockerfile.scratch compiles with",
