@@ -8,7 +8,9 @@
  * @module
  */
 
-import type { Settings } from "../config.ts";
+export type { AnyOption, OptionSpec } from "./spec.ts";
+
+import { type AnyOption, duration, list, switchOf, word } from "./spec.ts";
 import {
   LOG_FORMATS,
   LOG_LEVELS,
@@ -16,56 +18,18 @@ import {
   type LogLevel,
 } from "../log/logger.ts";
 import { parseChoice, parseExitCode, parseSwitch } from "../values/choice.ts";
-import { formatDuration, parseDuration } from "../values/duration.ts";
+import { parseDuration } from "../values/duration.ts";
 import { type GateSpec, parseGateSpec } from "../values/gate_spec.ts";
 import { type HostPort, parseListenAddress } from "../values/host_port.ts";
 import { parseFilePath } from "../values/path.ts";
 import { parseQuitUrl, type QuitTarget } from "../values/quit_url.ts";
 import { parseSignal } from "../values/signal.ts";
 
-/** One element of a list setting, or the setting itself. */
-type Item<T> = T extends readonly (infer E)[] ? E : T;
-
-/** One option, whose value becomes `Settings[K]`. */
-export interface OptionSpec<K extends keyof Settings> {
-  key: K;
-  flag: `--${string}`;
-  /** The environment twin. */
-  env: string;
-  /** Older names of the variable, read when `env` is not set. */
-  envAliases?: readonly string[];
-  /** What the value looks like in the usage; null for a switch. */
-  placeholder: string | null;
-  help: string;
-  /** The value when neither the flag nor the variable is given. */
-  fallback: Settings[K];
-  /** The value as guillotine shows it: in `--help`, the README, the log. */
-  show: (value: Settings[K]) => string;
-  /** Parses one value (one item of a list); throws RangeError. */
-  parse: (text: string) => Item<Settings[K]>;
-  /**
-   * For a list: the flag repeats, and the variable holds items split by
-   * `separator` (or one item when null).
-   */
-  list?: { separator: string | RegExp | null };
-}
-
-/** Any entry of the table. */
-export type AnyOption = {
-  [K in keyof Settings]: OptionSpec<K>;
-}[keyof Settings];
-
 /** Options that do something instead of running. */
 export const ACTIONS = [
   { flag: "--help", short: "-h", help: "show this help and exit" },
   { flag: "--version", short: "-V", help: "show the version and exit" },
 ] as const;
-
-const duration = (ms: number) => formatDuration(ms);
-const list = <T>(show: (item: T) => string) => (items: readonly T[]) =>
-  items.length ? items.map(show).join(",") : "none";
-const word = <T extends string>(value: T) => value;
-const switchOf = (on: boolean) => on ? "on" : "off";
 
 /** The original tool's variable, which messages point at. */
 export const WATCHED_FILE_ENV = "GUILLOTINE_WATCHED_FILE";
