@@ -9,6 +9,8 @@
  */
 
 export * from "./command.ts";
+export * from "./http.ts";
+export * from "./log.ts";
 export * from "./net.ts";
 export * from "./output.ts";
 export * from "./paths.ts";

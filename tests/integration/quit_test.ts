@@ -3,75 +3,20 @@
 // endpoint that refuses or hangs), after the completion record and the
 // termination message, and guillotine still exits within the bound.
 import assert from "node:assert/strict";
-import { type Guillotine, start, tempDir } from "../harness/mod.ts";
+import {
+  answering,
+  freePort,
+  type Guillotine,
+  hanging,
+  refusedUrl,
+  start,
+  tempDir,
+} from "../harness/mod.ts";
 
 /** 3 tries of 1 s each, with pauses of 100 and 200 ms (lib/quit_urls.ts). */
 const BOUND_MS = 3300;
 /** Room for a loaded 2-core machine between the last try and the exit. */
 const SLACK_MS = 1500;
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
-/** What an endpoint saw: each request, and what existed when it came. */
-interface Seen {
-  request: string;
-  existing: string[];
-}
-
-/** An HTTP server on the loopback answering `status` to everything. */
-function endpoint(status: number, paths: () => string[] = () => []) {
-  const seen: Seen[] = [];
-  const http = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    (request) => {
-      const existing = paths().filter((path) => {
-        try {
-          return Deno.statSync(path).size > 0;
-        } catch {
-          return false;
-        }
-      });
-      const { pathname } = new URL(request.url);
-      seen.push({ request: `${request.method} ${pathname}`, existing });
-      return new Response(null, { status });
-    },
-  );
-  return {
-    seen,
-    port: http.addr.port,
-    url: `http://127.0.0.1:${http.addr.port}/quitquitquit`,
-    async [Symbol.asyncDispose]() {
-      await http.shutdown();
-    },
-  };
-}
-
-/** Accepts connections and never answers; notes when the first came. */
-function hanging() {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns: Deno.Conn[] = [];
-  let firstAt = 0;
-  (async () => {
-    for await (const conn of listener) {
-      firstAt ||= performance.now();
-      conns.push(conn);
-    }
-  })().catch(() => {});
-  return {
-    conns,
-    firstAt: () => firstAt,
-    url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/quit`,
-    [Symbol.dispose]() {
-      listener.close();
-      for (const conn of conns) conn.close();
-    },
-  };
-}
 
 /** One kind of end. */
 interface Kind {
@@ -193,10 +138,10 @@ async function endOf(kind: Kind): Promise<void> {
   const record = `${dir.path}/record`;
   const terminationLog = `${dir.path}/termination-log`;
   await Deno.writeTextFile(terminationLog, "");
-  await using ok = endpoint(200, () => [record, terminationLog]);
-  await using failing = endpoint(503);
+  await using ok = answering([200], () => [record, terminationLog]);
+  await using failing = answering([503]);
   using hang = hanging();
-  const refused = `http://127.0.0.1:${freePort()}/quitquitquit`;
+  const refused = refusedUrl();
   await using g = start([
     ...kind.before ?? [],
     ...[ok.url, failing.url, refused, hang.url].flatMap((url) => [
@@ -257,7 +202,7 @@ Deno.test("a --quit-url that does not parse: 125, and nothing is sent", async ()
   await using dir = await tempDir();
   const terminationLog = `${dir.path}/termination-log`;
   await Deno.writeTextFile(terminationLog, "");
-  await using ok = endpoint(200);
+  await using ok = answering([200]);
   await using g = start([
     "--quit-url",
     ok.url,
@@ -278,10 +223,10 @@ Deno.test("a --quit-url that does not parse: 125, and nothing is sent", async ()
 });
 
 Deno.test("presets reach each proxy's path by its method; the variable holds several", async () => {
-  await using sql = endpoint(200);
-  await using linkerd = endpoint(200);
-  await using istio = endpoint(200);
-  await using envoy = endpoint(200);
+  await using sql = answering([200]);
+  await using linkerd = answering([200]);
+  await using istio = answering([200]);
+  await using envoy = answering([200]);
   await using g = start(["sh", "-c", "exit 0"], {
     env: {
       GUILLOTINE_QUIT_URL:
@@ -302,7 +247,7 @@ Deno.test("presets reach each proxy's path by its method; the variable holds sev
 });
 
 Deno.test("--help and --version end nothing: no quit request", async () => {
-  await using ok = endpoint(200);
+  await using ok = answering([200]);
   for (const action of ["--help", "--version"]) {
     await using g = start(["--quit-url", ok.url, action]);
     assert.equal((await g.status()).code, 0, g.stderr);

@@ -1,69 +1,20 @@
 // Sending quit requests: against real HTTP servers on the loopback, with a
 // short policy so that a hang costs tenths of a second here.
 import assert from "node:assert/strict";
-import { createLogger } from "../../lib/log/logger.ts";
 import {
   quitBoundMs,
   type QuitPolicy,
   sendQuitRequests,
 } from "../../lib/quit_urls.ts";
 import { parseQuitUrl } from "../../lib/values/quit_url.ts";
+import {
+  answering,
+  hanging,
+  recordingLogger,
+  refusedUrl,
+} from "../harness/mod.ts";
 
 const POLICY: QuitPolicy = { timeoutMs: 200, attempts: 3, backoffMs: 20 };
-
-/** A server that answers each request with the next status of `statuses`. */
-function server(statuses: number[]) {
-  const seen: string[] = [];
-  const http = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    (request) => {
-      seen.push(`${request.method} ${new URL(request.url).pathname}`);
-      const status = statuses[Math.min(seen.length, statuses.length) - 1];
-      return new Response(null, { status });
-    },
-  );
-  return {
-    seen,
-    url: `http://127.0.0.1:${http.addr.port}/quitquitquit`,
-    async [Symbol.asyncDispose]() {
-      await http.shutdown();
-    },
-  };
-}
-
-/** Accepts connections and never answers. */
-function hanging() {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns: Deno.Conn[] = [];
-  (async () => {
-    for await (const conn of listener) conns.push(conn);
-  })().catch(() => {});
-  return {
-    conns,
-    url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/quit`,
-    [Symbol.dispose]() {
-      listener.close();
-      for (const conn of conns) conn.close();
-    },
-  };
-}
-
-function refusedUrl(): string {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return `http://127.0.0.1:${port}/quitquitquit`;
-}
-
-function recorder() {
-  const lines: string[] = [];
-  const log = createLogger({
-    level: "debug",
-    format: "text",
-    write: (line) => lines.push(line),
-  });
-  return { lines, log };
-}
 
 Deno.test("the bound is every try's timeout plus the pauses", () => {
   assert.equal(quitBoundMs(POLICY), 3 * 200 + 20 + 40);
@@ -74,16 +25,16 @@ Deno.test("the bound is every try's timeout plus the pauses", () => {
 });
 
 Deno.test("2xx: one try, one info line; 4xx: one try, one warning", async () => {
-  await using ok = server([200]);
-  await using missing = server([404]);
-  const { lines, log } = recorder();
+  await using ok = answering([200]);
+  await using missing = answering([404]);
+  const { lines, log } = recordingLogger();
   const results = await sendQuitRequests(
     [parseQuitUrl(ok.url), parseQuitUrl(missing.url)],
     log,
     POLICY,
   );
-  assert.deepEqual(ok.seen, ["POST /quitquitquit"]);
-  assert.deepEqual(missing.seen, ["POST /quitquitquit"]);
+  assert.deepEqual(ok.requests(), ["POST /quitquitquit"]);
+  assert.deepEqual(missing.requests(), ["POST /quitquitquit"]);
   assert.deepEqual(results.map((r) => [r.status, r.attempts]), [
     [200, 1],
     [404, 1],
@@ -96,9 +47,9 @@ Deno.test("2xx: one try, one info line; 4xx: one try, one warning", async () => 
 });
 
 Deno.test("5xx is tried again, up to the limit; a later 2xx ends the tries", async () => {
-  await using failing = server([503]);
-  await using recovering = server([500, 200]);
-  const { lines, log } = recorder();
+  await using failing = answering([503]);
+  await using recovering = answering([500, 200]);
+  const { lines, log } = recordingLogger();
   const results = await sendQuitRequests(
     [parseQuitUrl(failing.url), parseQuitUrl(recovering.url)],
     log,
@@ -116,9 +67,9 @@ Deno.test("5xx is tried again, up to the limit; a later 2xx ends the tries", asy
 Deno.test("refused and hanging endpoints: every try made, all at once, within the bound", async () => {
   using hang = hanging();
   using hang2 = hanging();
-  await using ok = server([200]);
+  await using ok = answering([200]);
   const refused = refusedUrl();
-  const { lines, log } = recorder();
+  const { lines, log } = recordingLogger();
   const started = performance.now();
   const results = await sendQuitRequests(
     [hang.url, refused, ok.url, hang2.url].map(parseQuitUrl),
@@ -130,7 +81,7 @@ Deno.test("refused and hanging endpoints: every try made, all at once, within th
   assert(took < quitBoundMs(POLICY) + 300, `${took} ms: in parallel, bounded`);
   assert.equal(hang.conns.length, 3);
   assert.equal(hang2.conns.length, 3);
-  assert.deepEqual(ok.seen, ["POST /quitquitquit"]);
+  assert.deepEqual(ok.requests(), ["POST /quitquitquit"]);
   assert.deepEqual(
     results.map((r) => [r.status, r.error, r.attempts]),
     [
@@ -148,7 +99,7 @@ Deno.test("refused and hanging endpoints: every try made, all at once, within th
 });
 
 Deno.test("no targets: nothing sent, nothing logged, no wait", async () => {
-  const { lines, log } = recorder();
+  const { lines, log } = recordingLogger();
   const started = performance.now();
   assert.deepEqual(await sendQuitRequests([], log, POLICY), []);
   assert(performance.now() - started < 100);

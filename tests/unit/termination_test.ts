@@ -1,7 +1,6 @@
 // The termination message: its words for each kind of end, its bound, and
 // the rules for the file it goes to (never created, never a FIFO).
 import assert from "node:assert/strict";
-import { createLogger } from "../../lib/log/logger.ts";
 import type { Outcome } from "../../lib/outcome.ts";
 import { parseOptions } from "../../lib/options/parse.ts";
 import {
@@ -11,7 +10,7 @@ import {
   terminationMessage,
   writeTerminationLog,
 } from "../../lib/termination.ts";
-import { tempDir } from "../harness/mod.ts";
+import { recordingLogger, tempDir } from "../harness/mod.ts";
 
 const SETTINGS: EndSettings = {
   signal: { name: "SIGTERM", number: 15 },
@@ -209,20 +208,10 @@ Deno.test("--termination-log: default /dev/termination-log, a path, or off", () 
   );
 });
 
-function recorder() {
-  const lines: string[] = [];
-  const log = createLogger({
-    level: "debug",
-    format: "text",
-    write: (line) => lines.push(line),
-  });
-  return { lines, log };
-}
-
 Deno.test("the termination log is appended to, on a line of its own", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/termination-log`;
-  const { log } = recorder();
+  const { log } = recordingLogger();
   await Deno.writeTextFile(path, "");
   assert(await writeTerminationLog(path, "first", log));
   assert.equal(await Deno.readTextFile(path), "first\n");
@@ -236,7 +225,7 @@ Deno.test("the termination log is appended to, on a line of its own", async () =
 
 Deno.test("the termination log is never created, nor written through a directory", async () => {
   await using dir = await tempDir();
-  const { lines, log } = recorder();
+  const { lines, log } = recordingLogger();
   assert.equal(
     await writeTerminationLog(`${dir.path}/absent`, "x", log),
     false,
@@ -252,7 +241,7 @@ Deno.test("a FIFO at the termination log's path is left alone, at once", async (
   const fifo = `${dir.path}/termination-log`;
   const made = new Deno.Command("mkfifo", { args: [fifo] }).outputSync();
   assert(made.success, "mkfifo (coreutils) is needed");
-  const { lines, log } = recorder();
+  const { lines, log } = recordingLogger();
   const started = performance.now();
   assert.equal(await writeTerminationLog(fifo, "x", log), false);
   assert(performance.now() - started < 1000);
