@@ -142,7 +142,10 @@ async function writeRecord(
   await notify(config.notify, facts, config.command, log);
 }
 
-/** The guillotined outcome, with its exit code: fixed, or from the records. */
+/**
+ * The guillotined outcome, with its exit code: the one the trigger asks for,
+ * else fixed, or from the records.
+ */
 async function guillotined(
   config: Config,
   trigger: Trigger,
@@ -150,7 +153,7 @@ async function guillotined(
   started: boolean,
   log: Logger,
 ): Promise<Outcome> {
-  let exitCode = config.exitCode;
+  let exitCode = trigger.exitCode ?? config.exitCode;
   if (config.exitCodeFromFile && trigger.files.length) {
     const { exitCodeFromRecords } = await import("./records.ts");
     exitCode = await exitCodeFromRecords(trigger.files, config.exitCode, log);
@@ -164,11 +167,12 @@ async function openQuitEndpoint(
   log: Logger,
 ): Promise<Endpoint> {
   const { openEndpoint } = await import("./endpoint.ts");
-  return await openEndpoint(
-    address,
-    () => fire({ reason: "POST /quitquitquit", files: [] }),
-    log,
-  );
+  return openEndpoint(address, ({ method, path, code }) =>
+    fire({
+      reason: `${method} ${path}${code === null ? "" : `?code=${code}`}`,
+      files: [],
+      exitCode: code ?? undefined,
+    }), log);
 }
 
 /**

@@ -21,6 +21,8 @@ export interface Trigger {
   reason: string;
   /** The watched files that exist (empty for the quit endpoint). */
   files: string[];
+  /** The exit code the trigger asks for (the quit endpoint's `?code=N`). */
+  exitCode?: number;
 }
 
 /** What {@linkcode FileWatch} watches and how. */
