@@ -231,8 +231,10 @@ Deno.test("GET /quitquitquit?code=5 during a hanging gate ends the wait at once,
       g.stderr,
       /GET \/quitquitquit\?code=5 while waiting: not starting the child/,
     );
+    // Far less than the attempt's own 2 s: the attempt was given up. (The
+    // test's own HTTP round trip is in the measure, hence not 100 ms.)
     assert.ok(
-      elapsed < 100,
+      elapsed < 500,
       `exited ${elapsed.toFixed(0)} ms after the request`,
     );
   } finally {
