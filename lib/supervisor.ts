@@ -172,7 +172,10 @@ async function writeRecord(
   );
 }
 
-/** The guillotined outcome, with its exit code: fixed, or from the records. */
+/**
+ * The guillotined outcome, with its exit code: the one the trigger asks for,
+ * else fixed, or from the records.
+ */
 async function guillotined(
   config: Config,
   trigger: Trigger,
@@ -197,11 +200,12 @@ async function openQuitEndpoint(
   log: Logger,
 ): Promise<Endpoint> {
   const { openEndpoint } = await import("./endpoint.ts");
-  return await openEndpoint(
-    address,
-    () => fire({ reason: "POST /quitquitquit", files: [] }),
-    log,
-  );
+  return openEndpoint(address, ({ method, path, code }) =>
+    fire({
+      reason: `${method} ${path}${code === null ? "" : `?code=${code}`}`,
+      files: [],
+      exitCode: code ?? undefined,
+    }), log);
 }
 
 /**

@@ -21,7 +21,7 @@ export interface Trigger {
   reason: string;
   /** The watched files that exist (empty for the quit endpoint). */
   files: string[];
-  /** The exit code this trigger decides, if it decides one. */
+  /** The exit code this trigger decides (a lost main, `?code=N`), if any. */
   exitCode?: number;
 }
 

@@ -11,12 +11,14 @@
 #                          the end-to-end tests' Pods and FROM-scratch images
 #   postgresql, postgresql-client, pgbouncer, socat
 #                          the end-to-end tests' database, its client and proxies
+#   curl                   the quit endpoint's test runs the proxies' own
+#                          curl command lines
 set -euo pipefail
 
 packages=(
   util-linux bsdutils procps python3 tini dumb-init gcc libc6-dev
   podman runc catatonit busybox-static dash coreutils
-  postgresql postgresql-client pgbouncer socat
+  postgresql postgresql-client pgbouncer socat curl
 )
 
 missing=()

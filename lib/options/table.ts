@@ -208,7 +208,7 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_LISTEN",
     placeholder: "[ADDR:]PORT",
     help:
-      "serve POST /quitquitquit (fires the trigger) and GET /healthz (200 while the child runs); a bare port means 127.0.0.1",
+      "serve GET or POST /quitquitquit and POST /shutdown (each fires the trigger; ?code=N sets the exit code) and GET /healthz (200 while the child runs); a bare port means 127.0.0.1, because anything that reaches the port can quit",
     fallback: null,
     show: (address: HostPort | null) =>
       address

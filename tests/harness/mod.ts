@@ -9,6 +9,7 @@
  */
 
 export * from "./command.ts";
+export * from "./endpoint.ts";
 export * from "./http.ts";
 export * from "./log.ts";
 export * from "./net.ts";
@@ -17,4 +18,5 @@ export * from "./paths.ts";
 export * from "./pid1.ts";
 export * from "./poll.ts";
 export * from "./proc.ts";
+export * from "./raw_http.ts";
 export * from "./temp.ts";

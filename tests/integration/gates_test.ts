@@ -1,7 +1,13 @@
 // Each kind of readiness gate passes when ready and times out when not,
 // against real files, sockets and servers.
 import assert from "node:assert/strict";
-import { freePort, start, tempDir } from "../harness/mod.ts";
+import {
+  freePort,
+  type Guillotine,
+  pollUntil,
+  start,
+  tempDir,
+} from "../harness/mod.ts";
 
 async function gate(spec: string): Promise<{ code: number; stderr: string }> {
   await using g = start([
@@ -105,4 +111,143 @@ Deno.test("a gate that becomes ready during the wait lets the child start", asyn
   await Deno.writeTextFile(`${dir.path}/later`, "");
   assert.deepEqual((await g.status()).code, 0, g.stderr);
   assert.deepEqual(g.stdout, "started\n");
+});
+
+/** An HTTP server that accepts and reads requests and never answers. */
+function hangingServer(): {
+  port: number;
+  requests(): number;
+  close(): Promise<void>;
+} {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const reads: Promise<unknown>[] = [];
+  let requests = 0;
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      conns.push(conn);
+      reads.push(
+        conn.read(new Uint8Array(4096)).then((n) => n && requests++, () => {}),
+      );
+    }
+  })();
+  return {
+    port: listener.addr.port,
+    requests: () => requests,
+    async close() {
+      listener.close();
+      for (const conn of conns) {
+        try {
+          conn.close();
+        } catch { /* closed by the client */ }
+      }
+      await accepting.catch(() => {});
+      await Promise.all(reads);
+    },
+  };
+}
+
+/** When guillotine logged `message` (with --log-format json), in ms. */
+async function loggedAt(g: Guillotine, message: string): Promise<number> {
+  const [line] = await g.waitForStderr(
+    new RegExp(`\\{[^\\n]*"msg":"${message}"[^\\n]*\\}`),
+  );
+  return Date.parse(JSON.parse(line).time);
+}
+
+Deno.test("--wait-timeout keeps within 250 ms while an HTTP gate hangs (issue #9, defect 14)", async () => {
+  const server = hangingServer();
+  try {
+    await using g = start([
+      "--log-format",
+      "json",
+      "--wait-for",
+      `http://127.0.0.1:${server.port}/ready`,
+      "--wait-timeout",
+      "300ms",
+      "--",
+      "true",
+    ]);
+    const waitStarted = await loggedAt(g, "waiting for gates");
+    const status = await g.status(10_000);
+    const overshoot = Date.now() - waitStarted - 300;
+    console.log(`--wait-timeout 300ms: exited ${overshoot} ms after it`);
+    assert.equal(status.code, 124, g.stderr);
+    assert.ok(overshoot <= 250, `exited ${overshoot} ms after the timeout`);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("SIGTERM during a gate's attempt acts within 100 ms (issue #9, defect 14)", async () => {
+  const server = hangingServer();
+  try {
+    await using g = start([
+      "--wait-for",
+      `http://127.0.0.1:${server.port}/ready`,
+      "--wait-timeout",
+      "30s",
+      "--",
+      "true",
+    ]);
+    const pid = await g.pid();
+    await pollUntil(() => server.requests() > 0, "the gate's first attempt");
+    const sent = performance.now();
+    Deno.kill(pid, "SIGTERM");
+    const status = await g.status(10_000);
+    const elapsed = performance.now() - sent;
+    console.log(
+      `SIGTERM during a gate attempt: exit after ${elapsed.toFixed(0)} ms`,
+    );
+    assert.equal(status.code, 143, g.stderr);
+    assert.ok(elapsed < 100, `exited ${elapsed.toFixed(0)} ms after SIGTERM`);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("GET /quitquitquit?code=5 during a hanging gate ends the wait at once, with code 5", async () => {
+  const server = hangingServer();
+  const port = freePort();
+  try {
+    await using g = start([
+      "--listen",
+      String(port),
+      "--wait-for",
+      `http://127.0.0.1:${server.port}/ready`,
+      "--wait-timeout",
+      "30s",
+      "--",
+      "sh",
+      "-c",
+      "echo started",
+    ]);
+    await g.waitForStderr(/quit endpoint listening/);
+    await pollUntil(() => server.requests() > 0, "the gate's first attempt");
+    const sent = performance.now();
+    const response = await fetch(
+      `http://127.0.0.1:${port}/quitquitquit?code=5`,
+    );
+    assert.equal(response.status, 200);
+    await response.body?.cancel();
+    const status = await g.status(10_000);
+    const elapsed = performance.now() - sent;
+    console.log(
+      `quit request during a gate attempt: exit after ${elapsed.toFixed(0)} ms`,
+    );
+    assert.equal(status.code, 5, g.stderr);
+    assert.equal(g.stdout, "");
+    assert.match(
+      g.stderr,
+      /GET \/quitquitquit\?code=5 while waiting: not starting the child/,
+    );
+    // Far less than the attempt's own 2 s: the attempt was given up. (The
+    // test's own HTTP round trip is in the measure, hence not 100 ms.)
+    assert.ok(
+      elapsed < 500,
+      `exited ${elapsed.toFixed(0)} ms after the request`,
+    );
+  } finally {
+    await server.close();
+  }
 });
