@@ -20,8 +20,8 @@ import type { RecordFacts } from "./records.ts";
 import { becomeSubreaper, getpid, ignoreTerminalStops } from "./sys/process.ts";
 import { formatDuration } from "./values/duration.ts";
 import type { HostPort } from "./values/host_port.ts";
-import { absolutePath } from "./values/path.ts";
 import { signalName } from "./values/signal.ts";
+import { watchedPaths } from "./watch_paths.ts";
 import { FileWatch, type Trigger } from "./watcher.ts";
 
 /** What the supervisor takes from its caller, besides the configuration. */
@@ -236,7 +236,7 @@ function registerAsSubreaper(log: Logger): void {
 
 function armWatch(config: Config, cwd: string, log: Logger): FileWatch {
   return new FileWatch({
-    paths: config.watch.map((p) => absolutePath(p, cwd)),
+    paths: watchedPaths(config.watch, cwd),
     mode: config.watchMode,
     method: config.watchMethod,
     pollIntervalMs: config.pollIntervalMs,
