@@ -16,19 +16,16 @@ import { endOfError, sayLastWords } from "./last_words.ts";
 import { describeConfig } from "./log/describe_config.ts";
 import type { Logger } from "./log/logger.ts";
 import { exitCodeOf, type Outcome, recordOf } from "./outcome.ts";
-import { holdLease, LeaseWatch } from "./lease.ts";
+import { holdLease, type LeaseWatch } from "./lease.ts";
 import { Reaper } from "./reaper.ts";
 import type { RecordFacts } from "./records.ts";
 import type { Argument } from "./sys/spawn.ts";
 import { becomeSubreaper, getpid, ignoreTerminalStops } from "./sys/process.ts";
 import { formatDuration } from "./values/duration.ts";
-import type { HostPort } from "./values/host_port.ts";
-import { absolutePath } from "./values/path.ts";
 import { signalName } from "./values/signal.ts";
-import { FileWatch, type Trigger } from "./watcher.ts";
-
-/** How often the sidecar looks at the main containers' leases. */
-const LEASE_CHECK_MS = 250;
+import { armWatch, openQuitEndpoint, watchLeases } from "./triggers.ts";
+import { absolutePath } from "./values/path.ts";
+import type { FileWatch, Trigger } from "./watcher.ts";
 
 /** What the supervisor takes from its caller, besides the configuration. */
 export interface SupervisorContext {
@@ -164,12 +161,7 @@ async function writeRecord(
 ): Promise<void> {
   if (!config.notify) return;
   const { notify } = await import("./records.ts");
-  await notify(
-    absolutePath(config.notify, Deno.cwd()),
-    facts,
-    config.command,
-    log,
-  );
+  await notify(config.notify, facts, config.command, log);
 }
 
 /**
@@ -192,20 +184,6 @@ async function guillotined(
     exitCode = await exitCodeFromRecords(trigger.files, config.exitCode, log);
   }
   return { kind: "guillotined", trigger, status, started, exitCode };
-}
-
-async function openQuitEndpoint(
-  address: HostPort,
-  fire: (trigger: Trigger) => void,
-  log: Logger,
-): Promise<Endpoint> {
-  const { openEndpoint } = await import("./endpoint.ts");
-  return openEndpoint(address, ({ method, path, code }) =>
-    fire({
-      reason: `${method} ${path}${code === null ? "" : `?code=${code}`}`,
-      files: [],
-      exitCode: code ?? undefined,
-    }), log);
 }
 
 /**
@@ -269,32 +247,4 @@ function registerAsSubreaper(log: Logger): void {
       { pid },
     );
   }
-}
-
-/** The sidecar's watch on the main containers' leases, when it applies. */
-function watchLeases(
-  config: Config,
-  cwd: string,
-  log: Logger,
-): LeaseWatch | null {
-  if (!config.lease || !config.watch.length) return null;
-  const leases = new LeaseWatch({
-    records: config.watch.map((p) => absolutePath(p, cwd)),
-    graceMs: config.lostMainGraceMs,
-    exitCode: config.lostMainExitCode,
-    checkEveryMs: LEASE_CHECK_MS,
-    log,
-  });
-  leases.start();
-  return leases;
-}
-
-function armWatch(config: Config, cwd: string, log: Logger): FileWatch {
-  return new FileWatch({
-    paths: config.watch.map((p) => absolutePath(p, cwd)),
-    mode: config.watchMode,
-    method: config.watchMethod,
-    pollIntervalMs: config.pollIntervalMs,
-    log,
-  });
 }

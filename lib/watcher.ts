@@ -1,19 +1,34 @@
 /**
  * Watches for the files that say the main work is done. File events come from
- * one `Deno.watchFs` on the nearest existing directory of each watched file
- * (several watchers in one process interfere); a poll beside it catches what
- * events miss (network file systems, a watched directory removed and made
- * again, which silences its watcher). Any event only prompts a check: whether
- * a file exists is always decided by `stat`, which follows symlink swaps.
+ * one inotify instance (lib/sys/inotify.ts, which says why not `Deno.watchFs`)
+ * watching the nearest existing directory of each watched file; a poll beside
+ * it catches what events miss (network file systems, a directory above the
+ * watched one renamed). Any event only prompts a check: whether a file exists
+ * is decided by access(2), which follows symlink swaps and opens nothing, so a
+ * FIFO, a socket or a device there counts as the file and never blocks. A
+ * directory there does not count: it is refused at start-up
+ * (lib/watch_paths.ts) and only warned about later, once a minute at most, as
+ * is every warning that each event or poll could repeat.
  *
  * @module
  */
 
 import { EXIT_USAGE, GuillotineError } from "./errors.ts";
 import type { Logger } from "./log/logger.ts";
+import { throttleLogger } from "./log/throttle.ts";
 import { pathExists as exists } from "./sys/files.ts";
+import {
+  IN_CREATE,
+  IN_DELETE_SELF,
+  IN_IGNORED,
+  IN_MOVE_SELF,
+  IN_MOVED_TO,
+  IN_ONLYDIR,
+  Inotify,
+  type InotifyEvent,
+} from "./sys/inotify.ts";
 import { cString } from "./sys/libc.ts";
-import { parentOf } from "./values/path.ts";
+import { nearestDirectory } from "./watch_paths.ts";
 
 /** Why the sidecar is to end. */
 export interface Trigger {
@@ -25,9 +40,16 @@ export interface Trigger {
   exitCode?: number;
 }
 
+type CString = Uint8Array<ArrayBuffer>;
+
+/** A path as C strings: itself, and with a `/` (there only for a directory). */
+function cPathsOf(path: string): { file: CString; dir: CString } {
+  return { file: cString(path), dir: cString(`${path}/`) };
+}
+
 /** What {@linkcode FileWatch} watches and how. */
 export interface WatchOptions {
-  /** Absolute paths. */
+  /** Absolute, normalised, each once: see `watchedPaths`. */
   paths: string[];
   mode: "all" | "any";
   method: "events" | "poll";
@@ -35,6 +57,11 @@ export interface WatchOptions {
   pollIntervalMs: number;
   log: Logger;
 }
+
+// A file made or renamed into place, and the directory's own end. Not
+// modifications: a busy neighbour must not wake guillotine for nothing.
+const EVENTS = IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF |
+  IN_ONLYDIR;
 
 /**
  * Whether the files seen so far fire the trigger. A file once seen stays
@@ -56,51 +83,19 @@ export function isSatisfied(
   return mode === "any" ? seen > 0 : seen === total;
 }
 
-/**
- * The nearest directory above `path` that exists, with its inode, which is
- * where its creation (or the creation of the directories on the way) will show
- * as an event.
- *
- * @throws {GuillotineError} When an existing ancestor is not a directory, or
- *   cannot be read, so the path can never appear.
- */
-export function nearestDirectory(
-  path: string,
-): { dir: string; ino: number | null } {
-  for (let dir = parentOf(path);; dir = parentOf(dir)) {
-    let info: Deno.FileInfo;
-    try {
-      info = Deno.statSync(dir);
-    } catch (error) {
-      if (
-        error instanceof Deno.errors.NotFound ||
-        error instanceof Deno.errors.NotADirectory
-      ) {
-        continue;
-      }
-      throw new GuillotineError(
-        `Cannot watch "${path}": "${dir}" cannot be read (${
-          (error as Error).message
-        }): fix its permissions or choose another path`,
-        EXIT_USAGE,
-      );
-    }
-    if (info.isDirectory) return { dir, ino: info.ino };
-    throw new GuillotineError(
-      `Cannot watch "${path}": "${dir}" is not a directory: choose a path inside a directory, such as the shared volume`,
-      EXIT_USAGE,
-    );
-  }
-}
-
 /** Watches files until the trigger's condition holds. */
 export class FileWatch {
   readonly #options: WatchOptions;
+  /** For warnings that every event or poll could repeat: once a minute. */
+  readonly #warn: Logger;
   readonly #seen = new Set<string>();
-  /** Each path as a C string, made once: the poll allocates nothing. */
-  readonly #cPaths: Map<string, Uint8Array<ArrayBuffer>>;
-  #watcher: Deno.FsWatcher | null = null;
-  #watchedDirs = "";
+  /** Each path as C strings, made once: a check allocates nothing. */
+  readonly #cPaths: Map<string, { file: CString; dir: CString }>;
+  #inotify: Inotify | null = null;
+  /** The watched directories, with their watch and identity. */
+  #dirs = new Map<string, { wd: number; id: string }>();
+  /** What the watched directories were chosen from; "" for a re-arm. */
+  #key = "";
   #timer: ReturnType<typeof setInterval> | undefined;
   #done = false;
   #fire!: (trigger: Trigger) => void;
@@ -109,7 +104,8 @@ export class FileWatch {
 
   constructor(options: WatchOptions) {
     this.#options = options;
-    this.#cPaths = new Map(options.paths.map((p) => [p, cString(p)]));
+    this.#warn = throttleLogger(options.log);
+    this.#cPaths = new Map(options.paths.map((p) => [p, cPathsOf(p)]));
     this.triggered = new Promise((resolve) => this.#fire = resolve);
   }
 
@@ -118,14 +114,14 @@ export class FileWatch {
    * made during start-up is seen by one or the other.
    *
    * @returns The trigger when the condition already holds, else null.
-   * @throws {GuillotineError} When a path can never appear.
+   * @throws {GuillotineError} When a path cannot appear (125).
    */
   arm(): Trigger | null {
-    if (this.#options.method === "events") {
-      this.#rearm(true);
-    } else {
-      for (const path of this.#options.paths) nearestDirectory(path);
+    for (const path of this.#options.paths) {
+      const { problem } = nearestDirectory(path);
+      if (problem) throw new GuillotineError(problem, EXIT_USAGE);
     }
+    if (this.#options.method === "events") this.#rearm();
     return this.#check();
   }
 
@@ -143,12 +139,13 @@ export class FileWatch {
     );
   }
 
-  /** Stops watching. */
+  /** Stops watching; never waits. */
   close(): void {
     this.#done = true;
     // Even clearInterval(undefined) would make Deno load its timers.
     if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#closeWatcher();
+    this.#inotify?.close();
+    this.#inotify = null;
   }
 
   #onChange(source: string): void {
@@ -161,11 +158,18 @@ export class FileWatch {
     const { paths, mode, log } = this.#options;
     let last: string | null = null;
     for (const path of paths) {
-      if (!this.#seen.has(path) && exists(this.#cPaths.get(path)!)) {
-        this.#seen.add(path);
-        last = path;
-        log.debug("watched file exists", { file: path, seen_by: source });
+      if (this.#seen.has(path)) continue;
+      const c = this.#cPaths.get(path)!;
+      if (!exists(c.file)) continue;
+      if (exists(c.dir)) {
+        this.#warn.warn(
+          `watched file ${path} is a directory: it does not count until a file replaces it`,
+        );
+        continue;
       }
+      this.#seen.add(path);
+      last = path;
+      log.debug("watched file exists", { file: path, seen_by: source });
     }
     if (last === null || !isSatisfied(this.#seen.size, paths.length, mode)) {
       return null;
@@ -183,77 +187,103 @@ export class FileWatch {
   }
 
   /**
-   * Points the one watcher at the nearest existing directory of each file not
-   * yet seen, when that set changed (a parent made or removed).
+   * Points the watch at the nearest existing directory of each file not yet
+   * seen, when that set changed (a directory made, removed or replaced).
    *
-   * @param strict Throw, rather than warn, when a path can never appear.
-   * @returns Whether the watcher was re-armed, so a check is due.
+   * @returns Whether the watched directories changed, so a check is due.
    */
-  #rearm(strict = false): boolean {
-    const found = new Map<string, number | null>();
-    try {
-      for (const path of this.#options.paths) {
-        if (this.#seen.has(path)) continue;
-        const { dir, ino } = nearestDirectory(path);
-        found.set(dir, ino);
+  #rearm(): boolean {
+    const wanted = new Map<string, string>();
+    for (const path of this.#options.paths) {
+      if (this.#seen.has(path)) continue;
+      const { dir, id, problem } = nearestDirectory(path);
+      if (problem) {
+        this.#warn.warn(
+          "cannot re-arm the file watch; watching the directory above",
+          { error: problem },
+        );
       }
-    } catch (error) {
-      // At start-up a path that can never appear is guillotine's error (125).
-      if (strict) throw error;
-      this.#options.log.warn("cannot re-arm the file watch; the poll goes on", {
-        error: (error as Error).message,
-      });
-      return false;
+      wanted.set(dir, id);
     }
-    const dirs = [...found.keys()].sort();
-    // The inode is part of the key: a directory removed and made again
-    // silences its watcher, though its path is the same.
-    const key = dirs.map((d) => `${d}@${found.get(d)}`).join("\0");
-    if (key === this.#watchedDirs && this.#watcher) return false;
-    this.#closeWatcher();
-    if (dirs.length === 0) return false;
-    let watcher: Deno.FsWatcher;
-    try {
-      watcher = Deno.watchFs(dirs, { recursive: false });
-    } catch (error) {
-      this.#options.log.warn("cannot watch for file events; the poll goes on", {
-        dirs: dirs.join(","),
-        error: (error as Error).message,
-      });
-      return false;
+    const key = [...wanted].map(([dir, id]) => `${dir}@${id}`).sort().join(
+      "\0",
+    );
+    if (key === this.#key) return false;
+    const inotify = this.#inotify ?? this.#openInotify();
+    if (!inotify) return false;
+    const dirs = new Map<string, { wd: number; id: string }>();
+    let complete = true;
+    for (const [dir, id] of wanted) {
+      const current = this.#dirs.get(dir);
+      if (current?.id === id) {
+        dirs.set(dir, current);
+        continue;
+      }
+      try {
+        dirs.set(dir, { wd: inotify.addWatch(dir, EVENTS), id });
+      } catch (error) {
+        complete = false;
+        this.#warn.warn("cannot watch for file events; the poll goes on", {
+          dir,
+          error: (error as Error).message,
+        });
+      }
     }
-    this.#watcher = watcher;
-    this.#watchedDirs = key;
+    // One inode seen through two paths has one watch: keep it while used.
+    const used = new Set([...dirs.values()].map((d) => d.wd));
+    for (const { wd } of this.#dirs.values()) {
+      if (!used.has(wd)) inotify.removeWatch(wd);
+    }
+    this.#dirs = dirs;
+    this.#key = complete ? key : "";
     this.#options.log.debug("watching for file events", {
-      dirs: dirs.join(","),
+      dirs: [...dirs.keys()].sort().join(","),
     });
-    this.#consume(watcher);
     return true;
   }
 
-  async #consume(watcher: Deno.FsWatcher): Promise<void> {
+  #openInotify(): Inotify | null {
     try {
-      for await (const _event of watcher) {
-        if (this.#watcher !== watcher) return;
+      this.#inotify = new Inotify();
+    } catch (error) {
+      this.#warn.warn("cannot watch for file events; the poll goes on", {
+        error: (error as Error).message,
+      });
+      return null;
+    }
+    this.#listen(this.#inotify);
+    return this.#inotify;
+  }
+
+  async #listen(inotify: Inotify): Promise<void> {
+    try {
+      for (;;) {
+        const events = await inotify.next();
+        if (events === null || inotify !== this.#inotify) return;
+        this.#forgetGone(events);
         this.#onChange("file event");
       }
-    } catch {
-      // A watcher that fails is replaced below or by the poll's next re-arm.
-    }
-    if (this.#watcher === watcher && !this.#done) {
-      this.#watcher = null;
-      this.#rearm();
+    } catch (error) {
+      if (inotify !== this.#inotify) return;
+      this.#options.log.warn("file events stopped; the poll goes on", {
+        error: (error as Error).message,
+      });
+      inotify.close();
+      this.#inotify = null;
+      this.#dirs.clear();
+      this.#key = "";
     }
   }
 
-  #closeWatcher(): void {
-    const watcher = this.#watcher;
-    this.#watcher = null;
-    this.#watchedDirs = "";
-    try {
-      watcher?.close();
-    } catch {
-      // Already closed.
+  /** Drops the watches that the kernel ended, so that a re-arm renews them. */
+  #forgetGone(events: InotifyEvent[]): void {
+    for (const { wd, mask } of events) {
+      if (!(mask & IN_IGNORED)) continue;
+      for (const [dir, watch] of this.#dirs) {
+        if (watch.wd !== wd) continue;
+        this.#dirs.delete(dir);
+        this.#key = "";
+      }
     }
   }
 }

@@ -1,0 +1,62 @@
+/**
+ * What can end the child's run besides its own exit, armed by the
+ * supervisor: the file watch, the main containers' leases, and the quit
+ * endpoint. Each turns what it sees into a {@linkcode Trigger}.
+ *
+ * @module
+ */
+
+import type { Config } from "./config.ts";
+import type { Endpoint } from "./endpoint.ts";
+import { LeaseWatch } from "./lease.ts";
+import type { Logger } from "./log/logger.ts";
+import type { HostPort } from "./values/host_port.ts";
+import { watchedPaths } from "./watch_paths.ts";
+import { FileWatch, type Trigger } from "./watcher.ts";
+
+/** How often the sidecar looks at the main containers' leases. */
+const LEASE_CHECK_MS = 250;
+
+/** The file watch on the watched files (made absolute, each once). */
+export function armWatch(config: Config, cwd: string, log: Logger): FileWatch {
+  return new FileWatch({
+    paths: watchedPaths(config.watch, cwd),
+    mode: config.watchMode,
+    method: config.watchMethod,
+    pollIntervalMs: config.pollIntervalMs,
+    log,
+  });
+}
+
+/** The sidecar's watch on the main containers' leases, when it applies. */
+export function watchLeases(
+  config: Config,
+  cwd: string,
+  log: Logger,
+): LeaseWatch | null {
+  if (!config.lease || !config.watch.length) return null;
+  const leases = new LeaseWatch({
+    records: watchedPaths(config.watch, cwd),
+    graceMs: config.lostMainGraceMs,
+    exitCode: config.lostMainExitCode,
+    checkEveryMs: LEASE_CHECK_MS,
+    log,
+  });
+  leases.start();
+  return leases;
+}
+
+/** The quit endpoint; each quit request fires `fire`. */
+export async function openQuitEndpoint(
+  address: HostPort,
+  fire: (trigger: Trigger) => void,
+  log: Logger,
+): Promise<Endpoint> {
+  const { openEndpoint } = await import("./endpoint.ts");
+  return openEndpoint(address, ({ method, path, code }) =>
+    fire({
+      reason: `${method} ${path}${code === null ? "" : `?code=${code}`}`,
+      files: [],
+      exitCode: code ?? undefined,
+    }), log);
+}
