@@ -42,7 +42,7 @@ export const OPTIONS: readonly AnyOption[] = [
     env: WATCHED_FILE_ENV,
     placeholder: "PATH",
     help:
-      "a file whose appearance means the main work is done; relative paths are taken from the working directory (repeatable; the variable holds one path)",
+      "a file whose appearance means the main work is done (repeatable; the variable holds one path)",
     fallback: [],
     show: list((path: string) => path),
     parse: (text) => parseFilePath("watched file", "/share/done", text),
@@ -120,7 +120,7 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_SUCCESS_EXIT_CODES",
     placeholder: "N",
     help:
-      "a child exit code that counts as 0 when the child ends without a trigger; 128+n counts too, so 143 covers a proxy killed by a forwarded SIGTERM (repeatable; the variable is comma-separated)",
+      "a child exit code that counts as 0 when the child ends without a trigger, such as 143 for a proxy killed by a forwarded SIGTERM (repeatable; the variable is comma-separated)",
     fallback: [],
     show: list(String),
     parse: parseExitCode,
@@ -143,7 +143,7 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_EXIT_CODE_FROM_FILE",
     placeholder: null,
     help:
-      "after a file trigger, exit with the code in the record (the first non-zero one among several files) instead of --exit-code; a file that is not a record gives a warning and --exit-code",
+      "after a file trigger, exit with the recorded code (the first non-zero of several) instead of --exit-code, which a file that is not a record gives, with a warning",
     fallback: false,
     show: switchOf,
     parse: (text) => parseSwitch("exit-code-from-file", text),
@@ -185,7 +185,7 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_WAIT_FOR",
     placeholder: "SPEC",
     help:
-      "before starting the child, wait until each is ready: file:PATH exists, unix:PATH or tcp:HOST:PORT accepts a connection, an http:// or https:// URL answers 2xx (repeatable; the variable is comma-separated)",
+      "before starting the child, wait until each is ready: file:PATH exists, unix:PATH or tcp:HOST:PORT accepts, an http(s):// URL answers 2xx (repeatable; the variable is comma-separated)",
     fallback: [],
     show: list((gate: GateSpec) => gate.text),
     parse: parseGateSpec,
@@ -208,7 +208,7 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_LISTEN",
     placeholder: "[ADDR:]PORT",
     help:
-      "serve GET or POST /quitquitquit and POST /shutdown (each fires the trigger; ?code=N sets the exit code) and GET /healthz (200 while the child runs); a bare port means 127.0.0.1, because anything that reaches the port can quit",
+      "serve GET or POST /quitquitquit and POST /shutdown (fire the trigger; ?code=N sets the exit code), GET /healthz (200 while the child runs); a bare port means 127.0.0.1: anything that reaches the port can quit",
     fallback: null,
     show: (address: HostPort | null) =>
       address
