@@ -7,7 +7,7 @@
  */
 
 import * as E from "./errno.ts";
-import { cString, errno, libc } from "./libc.ts";
+import { cString, errno, libc, lockCalls } from "./libc.ts";
 
 const O_RDONLY = 0;
 const O_WRONLY = 1;
@@ -31,13 +31,13 @@ export function lockExclusive(
   path: string,
 ): { fd: number } | { errno: number } {
   const c = libc();
-  const fd = c.open_mode(
+  const fd = lockCalls().open_mode(
     cString(path),
     O_WRONLY | O_CREAT | O_NOCTTY | O_NONBLOCK | O_CLOEXEC,
     0o644,
   );
   if (fd < 0) return { errno: errno() };
-  if (c.flock(fd, LOCK_EX | LOCK_NB) !== 0) {
+  if (lockCalls().flock(fd, LOCK_EX | LOCK_NB) !== 0) {
     const error = errno();
     c.close(fd);
     return { errno: error };
@@ -64,8 +64,8 @@ export function lockState(
   const fd = c.open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return "absent";
   try {
-    if (c.flock(fd, LOCK_SH | LOCK_NB) === 0) {
-      c.flock(fd, LOCK_UN);
+    if (lockCalls().flock(fd, LOCK_SH | LOCK_NB) === 0) {
+      lockCalls().flock(fd, LOCK_UN);
       return "free";
     }
     return errno() === E.EAGAIN ? "held" : "absent";

@@ -15,7 +15,7 @@
  */
 
 import { EAGAIN, errnoName } from "./errno.ts";
-import { cString, errno, libc } from "./libc.ts";
+import { cString, errno, libc, watchCalls } from "./libc.ts";
 
 /** A file was made in the watched directory (any kind, a FIFO included). */
 export const IN_CREATE = 0x100;
@@ -131,9 +131,10 @@ export class Inotify {
    */
   constructor() {
     const c = libc();
-    this.#fd = c.inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    const w = watchCalls();
+    this.#fd = w.inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (this.#fd < 0) throw new Error(explain("inotify_init1", errno()));
-    this.#wake = c.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    this.#wake = w.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (this.#wake < 0) {
       const code = errno();
       c.close(this.#fd);
@@ -155,7 +156,7 @@ export class Inotify {
    * @throws {Error} When the kernel refuses (no such directory, a limit).
    */
   addWatch(path: string, mask: number): number {
-    const wd = libc().inotify_add_watch(this.#fd, cString(path), mask);
+    const wd = watchCalls().inotify_add_watch(this.#fd, cString(path), mask);
     if (wd < 0) throw new Error(explain("inotify_add_watch", errno()));
     this.#watches.add(wd);
     return wd;
@@ -164,7 +165,7 @@ export class Inotify {
   /** Stops a watch; its IN_IGNORED event follows. A gone watch is no error. */
   removeWatch(wd: number): void {
     if (this.#closed || !this.#watches.delete(wd)) return;
-    libc().inotify_rm_watch(this.#fd, wd);
+    watchCalls().inotify_rm_watch(this.#fd, wd);
   }
 
   /**
@@ -181,7 +182,7 @@ export class Inotify {
       this.#polling = true;
       let ready: number;
       try {
-        ready = await libc().poll(this.#pollFds, 2n, -1);
+        ready = await watchCalls().poll(this.#pollFds, 2n, -1);
       } finally {
         this.#polling = false;
       }
@@ -204,10 +205,10 @@ export class Inotify {
     // Removing the watches now, rather than in the close, lets the kernel
     // retire them in the background while guillotine stops its child: a
     // close (or exit) with live watches waits for that (see #release).
-    for (const wd of this.#watches) libc().inotify_rm_watch(this.#fd, wd);
+    for (const wd of this.#watches) watchCalls().inotify_rm_watch(this.#fd, wd);
     this.#watches.clear();
     this.#closed = true;
-    if (this.#polling) libc().eventfd_write(this.#wake, 1n);
+    if (this.#polling) watchCalls().eventfd_write(this.#wake, 1n);
     else this.#release();
   }
 
@@ -237,7 +238,7 @@ export class Inotify {
     // live watches, 6.1 ms with the watches removed first (close() does),
     // 5.8 ms with no inotify at all. The close goes to a worker thread all
     // the same: the main thread must never wait for it.
-    libc().close_on_worker(this.#fd).then(() =>
+    watchCalls().close_on_worker(this.#fd).then(() =>
       this.#descriptorsClosed.resolve()
     );
   }

@@ -43,17 +43,15 @@ const SYMBOLS = {
   signal: { parameters: ["i32", "pointer"], result: "pointer" },
   __errno_location: { parameters: [], result: "pointer" },
   open: { parameters: ["buffer", "i32"], result: "i32" },
-  // open(2) with its third argument, the mode of a file it creates.
-  open_mode: {
-    name: "open",
-    parameters: ["buffer", "i32", "u32"],
-    result: "i32",
-  },
-  flock: { parameters: ["i32", "i32"], result: "i32" },
   access: { parameters: ["buffer", "i32"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
-  // The file watch (inotify.ts); the nonblocking ones run on a worker thread.
+  environ: { type: "pointer" },
+} as const;
+
+/** The file watch's calls (inotify.ts), loaded only when files are watched. */
+const WATCH_SYMBOLS = {
+  // The nonblocking ones run on a worker thread.
   inotify_init1: { parameters: ["i32"], result: "i32" },
   inotify_add_watch: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   inotify_rm_watch: { parameters: ["i32", "i32"], result: "i32" },
@@ -70,8 +68,21 @@ const SYMBOLS = {
     result: "i32",
     nonblocking: true,
   },
-  environ: { type: "pointer" },
 } as const;
+
+/** The lease's calls (flock.ts), loaded only when a lease is taken or read. */
+const LOCK_SYMBOLS = {
+  // open(2) with its third argument, the mode of a file it creates.
+  open_mode: {
+    name: "open",
+    parameters: ["buffer", "i32", "u32"],
+    result: "i32",
+  },
+  flock: { parameters: ["i32", "i32"], result: "i32" },
+} as const;
+
+// Binding a symbol costs about 0.1 ms at start-up, so the calls that only
+// some runs need are bound apart, when first used.
 
 /** The loaded symbols. */
 export type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
@@ -81,6 +92,26 @@ let loaded: Libc | undefined;
 export function libc(): Libc {
   loaded ??= Deno.dlopen("libc.so.6", SYMBOLS).symbols;
   return loaded;
+}
+
+/** The file watch's symbols. */
+export type WatchCalls = Deno.DynamicLibrary<typeof WATCH_SYMBOLS>["symbols"];
+let watchLoaded: WatchCalls | undefined;
+
+/** The file watch's symbols, loaded on first use. */
+export function watchCalls(): WatchCalls {
+  watchLoaded ??= Deno.dlopen("libc.so.6", WATCH_SYMBOLS).symbols;
+  return watchLoaded;
+}
+
+/** The lease's symbols. */
+export type LockCalls = Deno.DynamicLibrary<typeof LOCK_SYMBOLS>["symbols"];
+let lockLoaded: LockCalls | undefined;
+
+/** The lease's symbols, loaded on first use. */
+export function lockCalls(): LockCalls {
+  lockLoaded ??= Deno.dlopen("libc.so.6", LOCK_SYMBOLS).symbols;
+  return lockLoaded;
 }
 
 /** The calling thread's errno, right after a failed call. */
