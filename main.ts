@@ -132,6 +132,14 @@ if (import.meta.main) {
   // First, before anything can take time: a signal that comes while no
   // listener exists is dropped by the kernel when guillotine is PID 1.
   const signals = listenForSignals();
+  // A fault of guillotine's own that nothing caught: one line, and PID 1
+  // goes on (its death would take the child with it).
+  const report = (event: Event, error: unknown) => {
+    event.preventDefault();
+    writeStderr(`guillotine: error: ${explainError(error).message}\n`);
+  };
+  addEventListener("unhandledrejection", (e) => report(e, e.reason));
+  addEventListener("error", (e) => report(e, e.error));
   let input: Input | null = null;
   try {
     input = readInput();

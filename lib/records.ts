@@ -24,6 +24,7 @@
  * @module
  */
 
+import { EXIT_USAGE, GuillotineError } from "./errors.ts";
 import type { Logger } from "./log/logger.ts";
 import { absolutePath, parentOf } from "./values/path.ts";
 
@@ -128,6 +129,25 @@ export async function writeRecord(
   } catch (error) {
     await Deno.remove(temporary).catch(() => {});
     throw error;
+  }
+}
+
+/**
+ * Checks, before the child starts, that a record can be written at `path`
+ * (absolute): a directory there would make every write fail at the end.
+ *
+ * @throws {GuillotineError} (125) Naming the option and the way out.
+ */
+export function checkRecordPath(path: string): void {
+  let isDirectory = false;
+  try {
+    isDirectory = Deno.statSync(path).isDirectory;
+  } catch { /* not there yet: it will be made */ }
+  if (isDirectory) {
+    throw new GuillotineError(
+      `The completion record "${path}" is a directory: give --notify (or GUILLOTINE_NOTIFY_FILE) the path of a file in it, such as ${path}/done`,
+      EXIT_USAGE,
+    );
   }
 }
 

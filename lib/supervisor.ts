@@ -16,7 +16,7 @@ import { endOfError, sayLastWords } from "./last_words.ts";
 import { describeConfig } from "./log/describe_config.ts";
 import type { Logger } from "./log/logger.ts";
 import { exitCodeOf, type Outcome, recordOf } from "./outcome.ts";
-import { holdLease, type LeaseWatch } from "./lease.ts";
+import { holdLease, type Lease, type LeaseWatch } from "./lease.ts";
 import { Reaper } from "./reaper.ts";
 import type { RecordFacts } from "./records.ts";
 import type { Argument } from "./sys/spawn.ts";
@@ -51,11 +51,18 @@ export async function run(
   context: SupervisorContext,
 ): Promise<number> {
   const { log } = context;
-  const lease = config.notify && config.lease
-    ? await holdLease(absolutePath(config.notify, context.cwd), log)
-    : null;
+  let lease: Lease | null = null;
+  // A record path that is itself the problem is not written to.
+  let recordUsable = false;
   let outcome: Outcome;
   try {
+    if (config.notify) {
+      const record = absolutePath(config.notify, context.cwd);
+      const { checkRecordPath } = await import("./records.ts");
+      checkRecordPath(record);
+      recordUsable = true;
+      if (config.lease) lease = await holdLease(record, log);
+    }
     outcome = await supervise(config, context);
   } catch (error) {
     const { code } = explainError(error);
@@ -64,7 +71,7 @@ export async function run(
       signal: null,
       reason: code === EXIT_USAGE ? "error" : "spawn-failed",
     };
-    await writeRecord(config, facts, log);
+    if (recordUsable) await writeRecord(config, facts, log);
     lease?.release();
     await sayLastWords(config, endOfError(error), log);
     throw error;

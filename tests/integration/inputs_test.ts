@@ -109,6 +109,7 @@ Deno.test("inputs: empty, blank and directory-like path values are each a 125 na
       /names a directory.*--notify/,
     ],
     [["--watch", "."], {}, /names a directory/],
+    [["--notify", dir.path, "true"], {}, /is a directory: give --notify/],
     [
       ["true"],
       { GUILLOTINE_NOTIFY_FILE: "  \n" },
