@@ -141,17 +141,19 @@ export async function sendQuitRequests(
   const results: (QuitResult | null)[] = targets.map(() => null);
   let closed = false;
   const all = Promise.all(targets.map(async (target, i) => {
+    let result: QuitResult;
     try {
-      results[i] = await sendOne(target, policy);
+      result = await sendOne(target, policy);
     } catch (error) {
-      results[i] = {
+      result = {
         target,
         status: null,
         error: String((error as Error)?.message ?? error),
         attempts: 1,
       };
     }
-    if (!closed) report(results[i]!, log);
+    results[i] = result;
+    if (!closed) report(result, log);
   }));
   // A request that ignores its abort signal must not keep guillotine alive.
   let timer: ReturnType<typeof setTimeout> | undefined;

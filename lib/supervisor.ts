@@ -162,7 +162,7 @@ export async function supervise(
 
 /** Writes the completion record, if `--notify` asks for one. */
 async function writeRecord(
-  config: Config,
+  config: Pick<Config, "notify" | "command">,
   facts: RecordFacts,
   log: Logger,
 ): Promise<void> {
@@ -176,7 +176,7 @@ async function writeRecord(
  * else fixed, or from the records.
  */
 async function guillotined(
-  config: Config,
+  config: Pick<Config, "exitCode" | "exitCodeFromFile">,
   trigger: Trigger,
   status: ChildStatus | null,
   started: boolean,
@@ -200,7 +200,10 @@ async function guillotined(
  * @returns An outcome when the child must not start, else null.
  */
 async function awaitGates(
-  config: Config,
+  config: Pick<
+    Config,
+    "waitFor" | "waitTimeoutMs" | "exitCode" | "exitCodeFromFile"
+  >,
   log: Logger,
   trigger: Promise<Trigger>,
   forwarder: SignalForwarder,

@@ -18,7 +18,14 @@ import { FileWatch, type Trigger } from "./watcher.ts";
 const LEASE_CHECK_MS = 250;
 
 /** The file watch on the watched files (made absolute, each once). */
-export function armWatch(config: Config, cwd: string, log: Logger): FileWatch {
+export function armWatch(
+  config: Pick<
+    Config,
+    "watch" | "watchMode" | "watchMethod" | "pollIntervalMs"
+  >,
+  cwd: string,
+  log: Logger,
+): FileWatch {
   return new FileWatch({
     paths: watchedPaths(config.watch, cwd),
     mode: config.watchMode,
@@ -30,7 +37,10 @@ export function armWatch(config: Config, cwd: string, log: Logger): FileWatch {
 
 /** The sidecar's watch on the main containers' leases, when it applies. */
 export function watchLeases(
-  config: Config,
+  config: Pick<
+    Config,
+    "lease" | "watch" | "lostMainGraceMs" | "lostMainExitCode"
+  >,
   cwd: string,
   log: Logger,
 ): LeaseWatch | null {

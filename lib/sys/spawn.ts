@@ -92,9 +92,11 @@ export function spawn(
     const pid = new Int32Array(1);
     const envStrings = environment?.map(withNul) ?? null;
     const envPointers = envStrings ? pointerArray(envStrings) : null;
-    const environ = envPointers
-      ? Deno.UnsafePointer.of(envPointers)
-      : new Deno.UnsafePointerView(c.environ!).getPointer(0);
+    // Without /proc, the live environment (Deno's, changed at start-up).
+    const live = c.environ === null
+      ? null
+      : new Deno.UnsafePointerView(c.environ).getPointer(0);
+    const environ = envPointers ? Deno.UnsafePointer.of(envPointers) : live;
     const failure = c.posix_spawn(
       pid,
       program.path,
