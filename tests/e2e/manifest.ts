@@ -10,10 +10,13 @@
 import assert from "node:assert/strict";
 import { parse, parseAllDocuments } from "yaml";
 import { parseDuration } from "../../lib/values/duration.ts";
+import { parseOptions } from "../../lib/options/parse.ts";
 import { ROOT } from "../harness/mod.ts";
 
 /** The Pod that examples/ shows and these tests play. */
 export const JOB_MANIFEST = `${ROOT}examples/e2e-pod.yaml`;
+/** A Job whose proxy is injected, quit by URL. */
+export const INJECTED_MANIFEST = `${ROOT}examples/injected-sidecar-job.yaml`;
 /** A ConfigMap and the Pod with pgbouncer that mounts it. */
 export const PGBOUNCER_MANIFEST = `${ROOT}tests/e2e/pgbouncer-pod.yaml`;
 /**
@@ -265,4 +268,77 @@ export function renderPgbouncerPod(
     { name: WATCHED_FILE_ENV, value: record },
   ];
   return docs;
+}
+
+/** The host's static busybox, mounted read-only, as the hardened run does. */
+const BUSYBOX_VOLUME = {
+  name: "busybox",
+  hostPath: { path: "/bin/busybox", type: "File" },
+};
+const BUSYBOX_MOUNT = {
+  name: "busybox",
+  mountPath: "/busybox",
+  readOnly: true,
+};
+
+/** The name of the stand-in for the proxy a webhook would inject. */
+export const INJECTED_PROXY = "injected-proxy";
+
+/**
+ * examples/injected-sidecar-job.yaml's Pod, to play here: the main
+ * container's guillotine options as written, its work replaced by a busybox
+ * shell script (`work`, given the stand-in's port), and where the mesh's
+ * webhook would inject its proxy, a stand-in that serves POST /quitquitquit
+ * where the main container's quit URL points (read by guillotine's own
+ * parser): guillotine --listen around a sleeping busybox. No hostNetwork: the
+ * Pod's loopback is its own, as in Kubernetes.
+ */
+export function renderInjectedPod(
+  job: Manifest,
+  options: { label: string; work: (port: string) => string },
+): Manifest {
+  const { metadata, spec } = job.spec.template;
+  const pod = renderPod({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { ...metadata, name: job.metadata.name },
+    spec,
+  }, options.label);
+  assert.equal(pod.spec.containers.length, 1, "One container, the job's");
+  const [main] = pod.spec.containers;
+  const command: string[] = main.command;
+  assert.equal(command[0], "/guillotine", "The job runs guillotine");
+  const end = command.indexOf("--");
+  assert.ok(end > 0, "The job's command ends guillotine's options with --");
+  const request = parseOptions(command.slice(1), {});
+  assert.ok(request.kind === "run", "The job's guillotine runs a command");
+  const [quit] = request.config.quitUrls;
+  assert.ok(quit, "The job's guillotine has a --quit-url");
+  const port = new URL(quit.url).port;
+  main.image = SIDECAR_IMAGE;
+  delete main.command;
+  main.args = [
+    ...command.slice(1, end),
+    "--",
+    "/busybox",
+    "sh",
+    "-c",
+    options.work(port),
+  ];
+  main.volumeMounts = [...(main.volumeMounts ?? []), BUSYBOX_MOUNT];
+  pod.spec.containers.push({
+    name: INJECTED_PROXY,
+    image: SIDECAR_IMAGE,
+    args: [
+      "--listen",
+      port,
+      "--",
+      "/busybox",
+      "sleep",
+      "600",
+    ],
+    volumeMounts: [BUSYBOX_MOUNT],
+  });
+  pod.spec.volumes = [...(pod.spec.volumes ?? []), BUSYBOX_VOLUME];
+  return pod;
 }
