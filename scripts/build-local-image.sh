@@ -2,10 +2,12 @@
 # Builds, with `podman build` and no registry, the two images that the
 # end-to-end tests (tests/e2e/) play as a Pod:
 #
-#   localhost/guillotine:local        the sidecar: guillotine, plus socat as the
-#                                     proxy it wraps (/usr/bin/socat), and psql
-#                                     (/usr/bin/psql) for a job container that
-#                                     runs guillotine too (the full pattern)
+#   localhost/guillotine:local        the sidecar: guillotine, plus two proxies
+#                                     it wraps, socat (/usr/bin/socat) and
+#                                     Debian's pgbouncer (/usr/sbin/pgbouncer),
+#                                     and psql (/usr/bin/psql) for a job
+#                                     container that runs guillotine too (the
+#                                     full pattern)
 #   localhost/guillotine-e2e-job:local  the job: /bin/sh (dash), psql, touch, sleep
 #
 # Both start FROM scratch and hold only files copied from this host: each
@@ -51,7 +53,7 @@ die() {
   exit 1
 }
 
-for tool in podman deno ldd; do
+for tool in podman deno ldd socat pgbouncer; do
   command -v "$tool" >/dev/null || die "\"$tool\" is not on PATH (run scripts/setup.sh)"
 done
 [[ -f "$app_dir/main.ts" ]] || die "no main.ts in \"$app_dir\""
@@ -93,7 +95,7 @@ find_psql() {
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# --- sidecar: guillotine on the Deno runtime, socat, and psql ----------------
+# --- sidecar: guillotine on the Deno runtime, socat, pgbouncer and psql ------
 sidecar=$work/sidecar
 root=$sidecar/rootfs
 mkdir -p "$root/app" "$root/deno-dir" "$root/tmp" "$root/etc"
@@ -102,6 +104,11 @@ printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home
 printf 'root:x:0:\nnonroot:x:65532:\n' >"$root/etc/group"
 copy_program "$root" "$(command -v deno)" /deno
 copy_program "$root" "$(command -v socat)" /usr/bin/socat
+# A proxy nobody here wrote (tests/e2e/pgbouncer_test.ts). It is dynamic, with
+# 16 libraries (libevent, c-ares, OpenSSL, libsystemd...), so mounting the
+# host's binary read-only, as the hardened run mounts the static busybox,
+# would not run in a scratch image: it goes in with its ldd closure.
+copy_program "$root" "$(command -v pgbouncer)" /usr/sbin/pgbouncer
 # So this image also serves as a job image with guillotine on both sides
 # (--wait-for, --notify, then psql), without building guillotine in twice.
 copy_program "$root" "$(find_psql)" /usr/bin/psql

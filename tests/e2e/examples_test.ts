@@ -3,13 +3,23 @@
  * job and the wrapped sidecar name the same watched file, that file lies on a
  * volume both mount at the same path and that starts empty with the Pod, the
  * sidecar runs through guillotine, and nothing restarts the finished Pod.
- * examples/e2e-pod.yaml is also played for real by pod_test.ts.
+ * With guillotine on both sides (job.yaml) the lease must work: one main
+ * `--notify`, one sidecar `--watch` on the same record, the lease on, and the
+ * comments telling its numbers. A Job whose proxy is injected
+ * (injected-sidecar-job.yaml) must quit it at the URL that proxy documents.
+ * Each container's guillotine options are read by guillotine's own parser.
+ * examples/e2e-pod.yaml is also played for real by pod_test.ts, and
+ * injected-sidecar-job.yaml by injected_test.ts.
  *
  * Needs nothing but Deno: run with `deno test -A tests/e2e/examples_test.ts`.
  */
 import assert from "node:assert/strict";
-// Pinned here rather than in deno.json's imports: only these tests use it.
 import { parse } from "yaml";
+import type { Config } from "../../lib/config.ts";
+import { leasePath } from "../../lib/lease.ts";
+import { parseOptions } from "../../lib/options/parse.ts";
+import { formatDuration } from "../../lib/values/duration.ts";
+import { JOB_MANIFEST, renderJobPod } from "./manifest.ts";
 
 const EXAMPLES = new URL("../../examples/", import.meta.url).pathname;
 const WATCHED_FILE_ENV = "GUILLOTINE_WATCHED_FILE";
@@ -37,13 +47,59 @@ function _dirname(path: string): string {
   return path.slice(0, path.lastIndexOf("/")) || "/";
 }
 
-/** The contract, checked on one Pod spec (a Pod's or a Job template's). */
-function _assertContract(file: string, pod: Yaml): void {
+/**
+ * guillotine's configuration in a container, as guillotine itself reads its
+ * arguments and literal environment; null when the container does not run it.
+ */
+function _guillotine(container: Yaml): Config | null {
+  if (!_runsGuillotine(container)) return null;
+  const argv = [
+    ...(container.command ?? []).slice(1),
+    ...(container.args ?? []),
+  ].map(String);
+  const env = Object.fromEntries(
+    (container.env ?? []).filter((e: Yaml) => "value" in e)
+      .map((e: Yaml) => [e.name, String(e.value)]),
+  );
+  const request = parseOptions(argv, env);
+  assert.equal(request.kind, "run", `"${container.name}" runs guillotine`);
+  return request.config;
+}
+
+function _assertNoRestart(file: string, pod: Yaml): void {
   assert.notEqual(
     pod.restartPolicy ?? "Always",
     "Always",
     `${file}: restartPolicy`,
   );
+}
+
+/** `containers` all mount an emptyDir at the directory of `path`. */
+function _assertSharedEmptyDir(
+  file: string,
+  pod: Yaml,
+  containers: Yaml[],
+  path: string,
+): void {
+  for (const container of containers) {
+    const mount = (container.volumeMounts ?? []).find((m: Yaml) =>
+      m.mountPath === _dirname(path)
+    );
+    assert.ok(
+      mount,
+      `${file}: "${container.name}" does not mount ${_dirname(path)}`,
+    );
+    const volume = pod.volumes.find((v: Yaml) => v.name === mount.name);
+    assert.ok(
+      volume?.emptyDir,
+      `${file}: volume "${mount.name}" should be an emptyDir`,
+    );
+  }
+}
+
+/** The contract, checked on one Pod spec (a Pod's or a Job template's). */
+function _assertContract(file: string, pod: Yaml): void {
+  _assertNoRestart(file, pod);
   const watching = pod.containers.filter((c: Yaml) =>
     _env(c, WATCHED_FILE_ENV)
   );
@@ -64,29 +120,88 @@ function _assertContract(file: string, pod: Yaml): void {
     1,
     `${file}: exactly one container should run guillotine`,
   );
-  for (const container of watching) {
-    const mount = (container.volumeMounts ?? []).find((m: Yaml) =>
-      m.mountPath === _dirname(path)
-    );
-    assert.ok(
-      mount,
-      `${file}: "${container.name}" does not mount ${_dirname(path)}`,
-    );
-    const volume = pod.volumes.find((v: Yaml) => v.name === mount.name);
-    assert.ok(
-      volume?.emptyDir,
-      `${file}: volume "${mount.name}" should be an emptyDir`,
-    );
-  }
+  _assertSharedEmptyDir(file, pod, watching, path);
 }
 
-for (const file of ["job.yaml", "helm-hook-job.yaml"]) {
-  Deno.test(`examples/${file} keeps guillotine's contract`, async () => {
-    const job = await _load(file);
-    assert.equal(job.kind, "Job");
-    _assertContract(file, job.spec.template.spec);
-  });
+Deno.test("examples/helm-hook-job.yaml keeps guillotine's contract", async () => {
+  const job = await _load("helm-hook-job.yaml");
+  assert.equal(job.kind, "Job");
+  _assertContract("helm-hook-job.yaml", job.spec.template.spec);
+});
+
+/** The comments of a manifest, as one line of words. */
+function _comments(text: string): string {
+  return text.split("\n").filter((line) => /^\s*#/.test(line))
+    .map((line) => line.replace(/^\s*#\s?/, "")).join(" ").replace(/\s+/g, " ");
 }
+
+/**
+ * The lease contract, with guillotine on both sides: exactly one main side
+ * (`--notify`) and one sidecar (`--watch`), on the same record, on an
+ * emptyDir both mount, the lease on for both.
+ *
+ * @returns Both sides' containers and configurations.
+ */
+function _assertLeaseContract(file: string, pod: Yaml) {
+  _assertNoRestart(file, pod);
+  const sides = pod.containers.map((c: Yaml) => ({ c, g: _guillotine(c) }))
+    .filter((side: { g: Config | null }) => side.g) as {
+      c: Yaml;
+      g: Config;
+    }[];
+  const mains = sides.filter((side) => side.g.notify);
+  const sidecars = sides.filter((side) => side.g.watch.length > 0);
+  assert.equal(mains.length, 1, `${file}: one main side runs --notify`);
+  assert.equal(sidecars.length, 1, `${file}: one sidecar runs --watch`);
+  const [main, sidecar] = [mains[0], sidecars[0]];
+  assert.notEqual(main.c, sidecar.c, `${file}: two containers`);
+  const record = main.g.notify!;
+  assert.deepEqual(main.g.watch, [], `${file}: the main side watches nothing`);
+  assert.deepEqual(
+    sidecar.g.watch,
+    [record],
+    `${file}: the sidecar watches the main's record`,
+  );
+  for (const { c, g } of [main, sidecar]) {
+    assert.equal(g.lease, true, `${file}: "${c.name}" turns the lease off`);
+  }
+  _assertSharedEmptyDir(file, pod, [main.c, sidecar.c], record);
+  return { main, sidecar, record };
+}
+
+Deno.test("examples/job.yaml runs guillotine on both sides, with the lease on", async () => {
+  const job = await _load("job.yaml");
+  assert.equal(job.kind, "Job");
+  const { sidecar, record } = _assertLeaseContract(
+    "job.yaml",
+    job.spec.template.spec,
+  );
+  assert.equal(sidecar.g.exitCodeFromFile, true, "the main's code, both sides");
+  // The comments explain the lease with the numbers this Job runs with.
+  const said = _comments(await Deno.readTextFile(`${EXAMPLES}job.yaml`));
+  for (
+    const words of [
+      leasePath(record),
+      `--lost-main-grace (${formatDuration(sidecar.g.lostMainGraceMs)}`,
+      `--lost-main-exit-code (${sidecar.g.lostMainExitCode})`,
+      "Dockerfile.job",
+    ]
+  ) assert.ok(said.includes(words), `job.yaml's comments should say ${words}`);
+});
+
+Deno.test("examples/Dockerfile.job adds the release's /guillotine to the job's image", async () => {
+  const text = await Deno.readTextFile(`${EXAMPLES}Dockerfile.job`);
+  assert.match(text, /^ARG GUILLOTINE_IMAGE=ghcr\.io\/OWNER\/guillotine:\S+$/m);
+  assert.match(text, /^FROM \$\{GUILLOTINE_IMAGE\} AS guillotine$/m);
+  assert.match(text, /^COPY --from=guillotine \/guillotine \/guillotine$/m);
+  const job = (await _load("job.yaml")).spec.template.spec;
+  const built = _comments(text).match(/-t (\S+)/)?.[1];
+  assert.equal(
+    _assertLeaseContract("job.yaml", job).main.c.image,
+    built,
+    "job.yaml's main image is the one Dockerfile.job builds",
+  );
+});
 
 Deno.test("examples/e2e-pod.yaml keeps guillotine's contract", async () => {
   const pod = await _load("e2e-pod.yaml");
@@ -94,22 +209,109 @@ Deno.test("examples/e2e-pod.yaml keeps guillotine's contract", async () => {
   _assertContract("e2e-pod.yaml", pod.spec);
 });
 
-Deno.test("examples/job.yaml and e2e-pod.yaml run the same job protocol", async () => {
-  const job = (await _load("job.yaml")).spec.template.spec;
+Deno.test("examples/e2e-pod.yaml's job keeps the shell protocol of helm-hook-job.yaml", async () => {
+  const hook = (await _load("helm-hook-job.yaml")).spec.template.spec;
   const pod = (await _load("e2e-pod.yaml")).spec;
-  const script = (spec: Yaml) =>
-    spec.containers.find((c: Yaml) => c.name === "job").command.join("\n");
-  for (const spec of [job, pod]) {
+  for (const spec of [hook, pod]) {
     // The file is written after the work, whatever its outcome, and the
     // job's own status is what the container exits with.
     assert.match(
-      script(spec),
+      spec.containers[0].command.join("\n"),
       /status=\$\?\s+touch "\$GUILLOTINE_WATCHED_FILE"\s+exit "\$status"/,
     );
   }
-  assert.equal(
-    _env(job.containers[0], WATCHED_FILE_ENV),
-    _env(pod.containers[0], WATCHED_FILE_ENV),
+});
+
+Deno.test("examples/job.yaml's main side is what pod_test.ts plays on both sides", async () => {
+  const job = (await _load("job.yaml")).spec.template.spec;
+  const played = renderJobPod(await _load("e2e-pod.yaml"), {
+    label: "examples",
+    port: 5432,
+    sql: "SELECT 1",
+    guillotine: "both",
+  }).spec;
+  const mains = [
+    _assertLeaseContract("job.yaml", job).main,
+    _assertLeaseContract(`${JOB_MANIFEST}, played`, played).main,
+  ];
+  for (const { c, g } of mains) {
+    // Wait for the proxy's socket, where psql looks for it, then run psql.
+    const socket = `${_env(c, "PGHOST")}/.s.PGSQL.${_env(c, "PGPORT") ?? 5432}`;
+    assert.deepEqual(
+      g.waitFor.map((gate) =>
+        `${gate.kind}:${"path" in gate ? gate.path : ""}`
+      ),
+      [`unix:${socket}`],
+      `${c.name}: the gate`,
+    );
+  }
+  const [written, tested] = mains.map(({ g }) => g.command.slice(0, -1));
+  assert.deepEqual(written, tested, "psql's arguments but the SQL");
+});
+
+/**
+ * Proxies that a webhook injects: how a Pod template asks for one, the quit
+ * URL that proxy documents (written out here, not taken from guillotine's
+ * presets, so that a preset that drifts fails), what must be on for it to
+ * answer, and whether the job waits for the proxy to start.
+ */
+const INJECTED_PROXIES: {
+  name: string;
+  asks: (meta: Yaml) => boolean;
+  quitUrl: string;
+  enabled: (meta: Yaml) => boolean;
+  waits: (meta: Yaml) => boolean;
+}[] = [
+  {
+    // pilot-agent's status server: POST /quitquitquit, always on.
+    name: "Istio",
+    asks: (meta) => meta?.labels?.["sidecar.istio.io/inject"] === "true",
+    quitUrl: "http://127.0.0.1:15020/quitquitquit",
+    enabled: () => true,
+    waits: (meta) =>
+      JSON.parse(meta?.annotations?.["proxy.istio.io/config"] ?? "{}")
+        .holdApplicationUntilProxyStarts === true,
+  },
+  {
+    // linkerd2-proxy's admin server: POST /shutdown, off unless annotated.
+    name: "Linkerd",
+    asks: (meta) => meta?.annotations?.["linkerd.io/inject"] === "enabled",
+    quitUrl: "http://127.0.0.1:4191/shutdown",
+    enabled: (meta) =>
+      meta?.annotations?.["config.linkerd.io/proxy-admin-shutdown"] ===
+        "enabled",
+    waits: (meta) =>
+      meta?.annotations?.["config.linkerd.io/proxy-await"] !== "disabled",
+  },
+];
+
+Deno.test("examples/injected-sidecar-job.yaml quits the injected proxy at the URL it documents", async () => {
+  const file = "injected-sidecar-job.yaml";
+  const job = await _load(file);
+  assert.equal(job.kind, "Job");
+  const { metadata, spec } = job.spec.template;
+  _assertNoRestart(file, spec);
+  const asked = INJECTED_PROXIES.filter((p) => p.asks(metadata));
+  assert.equal(asked.length, 1, `${file}: ask for one injected proxy`);
+  const [proxy] = asked;
+  assert.ok(proxy.enabled(metadata), `${file}: ${proxy.name}'s quit endpoint`);
+  // The proxy is injected: the manifest holds the job's container alone.
+  assert.equal(spec.containers.length, 1, `${file}: the job's container only`);
+  const g = _guillotine(spec.containers[0]);
+  assert.ok(g, `${file}: the job's container runs guillotine`);
+  assert.deepEqual(
+    g.quitUrls.map((t) => `${t.method} ${t.url}`),
+    [`POST ${proxy.quitUrl}`],
+    `${file}: the quit URL ${proxy.name} documents`,
+  );
+  assert.deepEqual(
+    g.watch,
+    [],
+    `${file}: the job's guillotine watches nothing`,
+  );
+  assert.ok(
+    proxy.waits(metadata) || g.waitFor.length > 0,
+    `${file}: the job should wait for ${proxy.name}'s proxy to start`,
   );
 });
 

@@ -1,17 +1,24 @@
 /**
  * The manifests the end-to-end tests play, rendered for one run: the images
- * this checkout builds, fresh names, and for examples/e2e-pod.yaml the
- * variants the runs need (the server's port, the SQL, where guillotine runs).
+ * this checkout builds, fresh names, and for examples/e2e-pod.yaml and
+ * tests/e2e/pgbouncer-pod.yaml the variants the runs need (the server's port,
+ * the SQL, where guillotine runs).
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
+import { parseDuration } from "../../lib/values/duration.ts";
+import { parseOptions } from "../../lib/options/parse.ts";
 import { ROOT } from "../harness/mod.ts";
 
 /** The Pod that examples/ shows and these tests play. */
 export const JOB_MANIFEST = `${ROOT}examples/e2e-pod.yaml`;
+/** A Job whose proxy is injected, quit by URL. */
+export const INJECTED_MANIFEST = `${ROOT}examples/injected-sidecar-job.yaml`;
+/** A ConfigMap and the Pod with pgbouncer that mounts it. */
+export const PGBOUNCER_MANIFEST = `${ROOT}tests/e2e/pgbouncer-pod.yaml`;
 /**
  * The images the tests build (scripts/build-local-image.sh) and play in place
  * of the manifests' `localhost/guillotine:local` (the local stand-in for the
@@ -21,7 +28,7 @@ export const JOB_MANIFEST = `${ROOT}examples/e2e-pod.yaml`;
  */
 const TAG = `e2e${ROOT.replace(/[^A-Za-z0-9]+/g, "-")}`.replace(/-$/, "")
   .slice(0, 120);
-/** The sidecar image: guillotine, socat and psql. */
+/** The sidecar image: guillotine, socat, pgbouncer and psql. */
 export const SIDECAR_IMAGE = `localhost/guillotine:${TAG}`;
 /** Each image a manifest names, and the one this checkout builds for it. */
 export const IMAGES: Record<string, string> = {
@@ -39,6 +46,12 @@ export type Manifest = any;
 /** Reads a manifest (YAML). */
 export async function loadManifest(path: string): Promise<Manifest> {
   return parse(await Deno.readTextFile(path));
+}
+
+/** Reads a file of several manifests (YAML documents between `---`). */
+export async function loadManifests(path: string): Promise<Manifest[]> {
+  return parseAllDocuments(await Deno.readTextFile(path))
+    .map((document) => document.toJS());
 }
 
 /** The container `name` of a Pod manifest. */
@@ -85,6 +98,33 @@ export function renderPod(base: Manifest, label: string): Manifest {
     }
   }
   return manifest;
+}
+
+/**
+ * A copy of a Pod and the ConfigMaps it mounts, rendered by
+ * {@linkcode renderPod}, each ConfigMap renamed after the Pod: podman keeps a
+ * ConfigMap volume under the ConfigMap's name, so a fresh name gives each Pod
+ * its own.
+ *
+ * @returns The ConfigMaps, then the Pod, as `podman kube play` takes them.
+ */
+export function renderPodAndConfigMaps(
+  base: Manifest[],
+  label: string,
+): Manifest[] {
+  const pod = renderPod(base.find((doc) => doc.kind === "Pod"), label);
+  const configMaps = base.filter((doc) => doc.kind === "ConfigMap")
+    .map((doc) => structuredClone(doc));
+  for (const configMap of configMaps) {
+    const old = configMap.metadata.name;
+    configMap.metadata.name = `${pod.metadata.name}-${old}`;
+    for (const volume of pod.spec.volumes ?? []) {
+      if (volume.configMap?.name === old) {
+        volume.configMap.name = configMap.metadata.name;
+      }
+    }
+  }
+  return [...configMaps, pod];
 }
 
 /**
@@ -159,4 +199,146 @@ function wrapJob(job: Manifest, proxy: Manifest, sql: string): string {
   job.env = job.env.filter((e: Manifest) => !drop.has(e.name));
   proxy.env = proxy.env.filter((e: Manifest) => e.name !== WATCHED_FILE_ENV);
   return watched;
+}
+
+/** The value after `flag` in a container's arguments. */
+export function argAfter(container: Manifest, flag: string): string {
+  const args: string[] = container.args;
+  const at = args.indexOf(flag);
+  assert.ok(at >= 0 && at + 1 < args.length, `No "${flag} VALUE" in ${args}`);
+  return args[at + 1];
+}
+
+/** The pgbouncer sidecar's --lost-main-grace, in milliseconds. */
+export function lostMainGraceMs(pod: Manifest): number {
+  return parseDuration(
+    argAfter(findContainer(pod, "pgbouncer"), "--lost-main-grace"),
+  );
+}
+
+const PGBOUNCER_UPSTREAM = "host=127.0.0.1 port=5432 ";
+
+/**
+ * The main side in the pgbouncer Pod: guillotine with `--notify` (the lease,
+ * as written), or the plain shell of examples/e2e-pod.yaml's job, which only
+ * touches the watched file at the end (the control).
+ */
+export type MainSide = "guillotine" | "shell";
+
+/**
+ * The pgbouncer Pod (tests/e2e/pgbouncer-pod.yaml) changed only where a run
+ * must differ: names, the server's port, the SQL, and the main side.
+ *
+ * @param jobPod examples/e2e-pod.yaml, whose job is the shell main side.
+ * @returns The ConfigMap, then the Pod.
+ */
+export function renderPgbouncerPod(
+  base: Manifest[],
+  jobPod: Manifest,
+  options: { label: string; port: number; sql: string; main: MainSide },
+): Manifest[] {
+  const docs = renderPodAndConfigMaps(base, options.label);
+  const configMap = docs.find((doc) => doc.kind === "ConfigMap");
+  const ini: string = configMap.data["pgbouncer.ini"];
+  assert.ok(
+    ini.includes(PGBOUNCER_UPSTREAM),
+    `pgbouncer.ini should name the server as ${PGBOUNCER_UPSTREAM}`,
+  );
+  configMap.data["pgbouncer.ini"] = ini.replace(
+    PGBOUNCER_UPSTREAM,
+    `host=127.0.0.1 port=${options.port} `,
+  );
+  const pod = docs.at(-1);
+  const job = findContainer(pod, "job");
+  const record = argAfter(job, "--notify");
+  assert.equal(argAfter(findContainer(pod, "pgbouncer"), "--watch"), record);
+  if (options.main === "guillotine") {
+    job.args[job.args.indexOf("-c") + 1] = options.sql;
+    return docs;
+  }
+  // The control: the same work in examples/e2e-pod.yaml's job image and
+  // script, which runs `psql -c "$JOB_SQL"` and then touches the watched file.
+  const shell = findContainer(jobPod, "job");
+  job.image = IMAGES[shell.image];
+  job.command = shell.command;
+  delete job.args;
+  job.env = [
+    ...job.env,
+    { name: "JOB_SQL", value: options.sql },
+    { name: WATCHED_FILE_ENV, value: record },
+  ];
+  return docs;
+}
+
+/** The host's static busybox, mounted read-only, as the hardened run does. */
+const BUSYBOX_VOLUME = {
+  name: "busybox",
+  hostPath: { path: "/bin/busybox", type: "File" },
+};
+const BUSYBOX_MOUNT = {
+  name: "busybox",
+  mountPath: "/busybox",
+  readOnly: true,
+};
+
+/** The name of the stand-in for the proxy a webhook would inject. */
+export const INJECTED_PROXY = "injected-proxy";
+
+/**
+ * examples/injected-sidecar-job.yaml's Pod, to play here: the main
+ * container's guillotine options as written, its work replaced by a busybox
+ * shell script (`work`, given the stand-in's port), and where the mesh's
+ * webhook would inject its proxy, a stand-in that serves POST /quitquitquit
+ * where the main container's quit URL points (read by guillotine's own
+ * parser): guillotine --listen around a sleeping busybox. No hostNetwork: the
+ * Pod's loopback is its own, as in Kubernetes.
+ */
+export function renderInjectedPod(
+  job: Manifest,
+  options: { label: string; work: (port: string) => string },
+): Manifest {
+  const { metadata, spec } = job.spec.template;
+  const pod = renderPod({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { ...metadata, name: job.metadata.name },
+    spec,
+  }, options.label);
+  assert.equal(pod.spec.containers.length, 1, "One container, the job's");
+  const [main] = pod.spec.containers;
+  const command: string[] = main.command;
+  assert.equal(command[0], "/guillotine", "The job runs guillotine");
+  const end = command.indexOf("--");
+  assert.ok(end > 0, "The job's command ends guillotine's options with --");
+  const request = parseOptions(command.slice(1), {});
+  assert.ok(request.kind === "run", "The job's guillotine runs a command");
+  const [quit] = request.config.quitUrls;
+  assert.ok(quit, "The job's guillotine has a --quit-url");
+  const port = new URL(quit.url).port;
+  main.image = SIDECAR_IMAGE;
+  delete main.command;
+  main.args = [
+    ...command.slice(1, end),
+    "--",
+    "/busybox",
+    "sh",
+    "-c",
+    options.work(port),
+  ];
+  main.volumeMounts = [...(main.volumeMounts ?? []), BUSYBOX_MOUNT];
+  pod.spec.containers.push({
+    name: INJECTED_PROXY,
+    image: SIDECAR_IMAGE,
+    args: [
+      "--listen",
+      port,
+      "--",
+      "/busybox",
+      "sleep",
+      "600",
+    ],
+    volumeMounts: [BUSYBOX_MOUNT],
+  });
+  pod.spec.volumes = [...(pod.spec.volumes ?? []), BUSYBOX_VOLUME];
+  return pod;
 }

@@ -6,8 +6,8 @@
  * and the tear-down.
  *
  * Needs root, podman (with the ulimits in /etc/containers/containers.conf),
- * socat, dash, ldd and a static busybox, which `scripts/setup.sh` installs;
- * it fails, never skips, when one is missing.
+ * socat, pgbouncer, dash, ldd and a static busybox, which `scripts/setup.sh`
+ * installs; it fails, never skips, when one is missing.
  *
  * @module
  */
@@ -29,7 +29,7 @@ export interface ContainerState {
 
 /** Fails, naming everything missing, unless podman Pods can be played here. */
 function requirePodTools(): void {
-  const missing = ["podman", "socat", "dash", "ldd", "deno"]
+  const missing = ["podman", "socat", "pgbouncer", "dash", "ldd", "deno"]
     .filter((tool) => which(tool) === null);
   try {
     Deno.statSync("/bin/busybox");
@@ -78,30 +78,49 @@ export function buildImages(): Promise<void> {
   return imagesBuilt;
 }
 
-/** One Pod played by podman; removed, with its emptyDirs, on disposal. */
+/**
+ * One Pod played by podman; removed, with its emptyDirs and ConfigMap
+ * volumes, on disposal.
+ */
 export class PlayedPod {
   readonly name: string;
   readonly containers: string[];
+  readonly #emptyDirs: string[];
+  /** Every volume podman makes for the Pod: emptyDirs, ConfigMaps. */
   readonly #volumes: string[];
   readonly #file: string;
 
   private constructor(manifest: Manifest, file: string) {
     this.name = manifest.metadata.name;
     this.containers = manifest.spec.containers.map((c: Manifest) => c.name);
-    this.#volumes = (manifest.spec.volumes ?? [])
-      .filter((v: Manifest) => v.emptyDir)
+    const volumes = manifest.spec.volumes ?? [];
+    this.#emptyDirs = volumes.filter((v: Manifest) => v.emptyDir)
       .map((v: Manifest) => v.name);
+    // podman keeps a ConfigMap volume under the ConfigMap's name.
+    this.#volumes = [
+      ...this.#emptyDirs,
+      ...volumes.filter((v: Manifest) => v.configMap)
+        .map((v: Manifest) => v.configMap.name),
+    ];
     this.#file = file;
   }
 
-  /** Plays `manifest` with `podman kube play`. */
-  static async play(manifest: Manifest): Promise<PlayedPod> {
+  /**
+   * Plays a Pod with `podman kube play`, or several documents (ConfigMaps
+   * the Pod mounts, and the Pod) from one file.
+   */
+  static async play(manifests: Manifest | Manifest[]): Promise<PlayedPod> {
+    const docs: Manifest[] = Array.isArray(manifests) ? manifests : [manifests];
+    const manifest = docs.find((doc) => doc.kind === "Pod");
     const file = await Deno.makeTempFile({
       prefix: `${manifest.metadata.name}-`,
-      suffix: ".json",
+      suffix: ".yaml",
     });
     // JSON is YAML, and needs no YAML writer.
-    await Deno.writeTextFile(file, JSON.stringify(manifest, null, 2));
+    await Deno.writeTextFile(
+      file,
+      docs.map((doc) => JSON.stringify(doc, null, 2)).join("\n---\n"),
+    );
     const pod = new PlayedPod(manifest, file);
     try {
       await podman(["kube", "play", file]);
@@ -205,7 +224,9 @@ export class PlayedPod {
       )
     );
     console.log(
-      `pod exited ${Math.round(performance.now() - start)} ms after kube play`,
+      `pod ${this.name} exited ${
+        Math.round(performance.now() - start)
+      } ms after the wait began`,
     );
     const states: Record<string, ContainerState> = {};
     for (const name of this.containers) {
@@ -226,12 +247,12 @@ export class PlayedPod {
       "inspect",
       "--format",
       "{{.Mountpoint}}",
-      this.#volumes[0],
+      this.#emptyDirs[0],
     ]);
     return mountpoint.trim();
   }
 
-  /** Removes the Pod, its containers and its emptyDirs. */
+  /** Removes the Pod, its containers and its volumes. */
   async remove(): Promise<void> {
     await exec("podman", ["pod", "rm", "--force", "--time", "0", this.name]);
     for (const volume of this.#volumes) {

@@ -63,11 +63,7 @@ async function playJob(
   guillotine: Wrapping,
 ) {
   const [server] = await Promise.all([PostgresServer.start(), buildImages()]);
-  await server.sql(`CREATE DATABASE ${DATABASE}`);
-  await server.sql(
-    "CREATE TABLE job_runs (id serial PRIMARY KEY, run_id text NOT NULL)",
-    DATABASE,
-  );
+  await server.createJobDatabase(DATABASE);
   const runId = `${label}-${crypto.randomUUID().slice(0, 8)}`;
   const port = server.port;
   const pod = await PlayedPod.play(
@@ -76,13 +72,7 @@ async function playJob(
   return {
     pod,
     /** How many rows the job inserted. */
-    rows: async () =>
-      Number(
-        await server.sql(
-          `SELECT count(*) FROM job_runs WHERE run_id = '${runId}'`,
-          DATABASE,
-        ),
-      ),
+    rows: () => server.jobRows(DATABASE, runId),
     async [Symbol.asyncDispose]() {
       await pod.remove();
       await server.stop();

@@ -114,6 +114,25 @@ export class PostgresServer {
     return out.trim();
   }
 
+  /** Makes `database` with the jobs' table, `job_runs (id, run_id)`. */
+  async createJobDatabase(database: string): Promise<void> {
+    await this.sql(`CREATE DATABASE ${database}`);
+    await this.sql(
+      "CREATE TABLE job_runs (id serial PRIMARY KEY, run_id text NOT NULL)",
+      database,
+    );
+  }
+
+  /** How many rows of `job_runs` in `database` the run `runId` inserted. */
+  async jobRows(database: string, runId: string): Promise<number> {
+    return Number(
+      await this.sql(
+        `SELECT count(*) FROM job_runs WHERE run_id = '${runId}'`,
+        database,
+      ),
+    );
+  }
+
   /** Stops the server at once and removes its cluster. */
   async stop(): Promise<void> {
     if (this.#running) {
