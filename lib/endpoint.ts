@@ -179,7 +179,8 @@ export function openEndpoint(
     return {
       reply: answer,
       sent: () => {
-        log.info("quit requested", { ...quit });
+        const { code, ...request } = quit;
+        log.info("quit requested", code === null ? request : quit);
         onQuit(quit);
       },
     };

@@ -58,7 +58,7 @@ Deno.test("e2e: examples/injected-sidecar-job.yaml, the job's guillotine quits t
     );
     assert.match(
       await pod.logs(INJECTED_PROXY),
-      /POST \/quitquitquit received/,
+      /quit requested method=POST path=\/quitquitquit/,
     );
   });
 });
