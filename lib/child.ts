@@ -276,10 +276,22 @@ export async function stopChild(
 
 /**
  * After the child ended on its own, what it left in its group gets SIGTERM,
- * as dumb-init does, rather than the SIGKILL of the namespace's end.
+ * as dumb-init does, and the grace period to end; then SIGKILL. Without the
+ * wait, guillotine's own exit (as PID 1) would kill them at once.
  */
-export function endStragglers(child: Child, log: Logger): void {
-  if (groupAlive(child)) {
-    signalGroup(child, SIGTERM, log, ": the child left processes behind");
-  }
+export async function endStragglers(
+  child: Child,
+  gracePeriodMs: number,
+  log: Logger,
+): Promise<void> {
+  if (!groupAlive(child)) return;
+  signalGroup(child, SIGTERM, log, ": the child left processes behind");
+  if (await groupGone(child, gracePeriodMs)) return;
+  signalGroup(
+    child,
+    SIGKILL,
+    log,
+    `: they outlived the grace period of ${formatDuration(gracePeriodMs)}`,
+  );
+  await groupGone(child, KILL_WAIT_MS);
 }

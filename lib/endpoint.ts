@@ -169,6 +169,7 @@ export function openEndpoint(
       : `${hostname}:${port}`,
   });
   let healthy = false;
+  let quitting = false;
   const server = serveHttp(listener, ({ method, target }) => {
     const answer = route(method, target, healthy);
     const quit = answer.quit;
@@ -176,6 +177,14 @@ export function openEndpoint(
       log.debug("endpoint request", { method, target, status: answer.status });
       return { reply: answer };
     }
+    if (quitting) {
+      // The first quit decided the exit code; say so rather than promise
+      // another one.
+      return {
+        reply: { status: 200, body: "Already guillotining\n" },
+      };
+    }
+    quitting = true;
     return {
       reply: answer,
       sent: () => {

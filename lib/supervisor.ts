@@ -140,7 +140,7 @@ export async function supervise(
     if (first.kind === "exited") {
       const how = describeStatus(first.status, signalName);
       log.info(`child ${how}`, { pid: child.pid });
-      endStragglers(child, log);
+      await endStragglers(child, config.gracePeriodMs, log);
       return { kind: "exited", status: first.status };
     }
     log.info(`guillotining the child: ${first.trigger.reason}`, {

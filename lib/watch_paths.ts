@@ -1,7 +1,7 @@
 /**
  * The watched paths: how they are written down (absolute, each once), which
  * are refused (a directory), and where their creation will show as an event.
- * Each check uses stat, which opens nothing.
+ * Each check uses access(2) or stat, which open nothing.
  *
  * @module
  */

@@ -14,6 +14,5 @@ deno lint
 deno check main.ts lib tests demo bench scripts
 deno test --doc lib
 
-deno test -A --parallel tests/unit tests/integration tests/workflows_test.ts \
-  tests/e2e/examples_test.ts
+deno test -A --parallel tests/unit tests/integration tests/workflows_test.ts
 deno test -A tests/e2e/

@@ -11,7 +11,7 @@
 /** The most a request head (request line and header fields) may take. */
 export const MAX_HEAD_BYTES = 8192;
 
-/** A request the client got wrong, with the 4xx (or 505) status it earns. */
+/** A request the client got wrong, with the 4xx status it earns. */
 export class HttpFault extends Error {
   /** The status of the answer. */
   readonly status: number;
@@ -85,7 +85,7 @@ export function findHeadEnd(
  *
  * @throws {HttpFault} 400 for a malformed request line, header field or Host
  *   (missing in HTTP/1.1, repeated, or not a host), conflicting body lengths;
- *   505 for an HTTP version other than 1.x.
+ *   400 for an HTTP version other than 1.x too.
  *
  * @example
  * ```ts
@@ -120,8 +120,9 @@ export function parseRequestHead(text: string): RequestHead {
     throw new HttpFault(400, `malformed HTTP version ${quote(version)}`);
   }
   if (major !== "1") {
+    // A client's fault like any other: 4xx, never 5xx.
     throw new HttpFault(
-      505,
+      400,
       `HTTP version ${version} is not supported: use HTTP/1.1`,
     );
   }
@@ -192,7 +193,6 @@ const REASONS: Readonly<Record<number, string>> = {
   431: "Request Header Fields Too Large",
   500: "Internal Server Error",
   503: "Service Unavailable",
-  505: "HTTP Version Not Supported",
 };
 
 /**

@@ -115,3 +115,21 @@ Deno.test("a child that ends on SIGTERM within the grace period gets no SIGKILL"
   assert.match(g.stderr, /child killed by SIGTERM after SIGTERM/);
   assert.ok(!/SIGKILL/.test(g.stderr), g.stderr);
 });
+
+Deno.test("processes the child left behind get SIGTERM and the grace period to clean up", async () => {
+  await using dir = await tempDir();
+  // A grandchild in the child's group that cleans up for 0.3 s on SIGTERM;
+  // the child itself exits at once.
+  await using g = start([
+    "--grace-period",
+    "5s",
+    "sh",
+    "-c",
+    `(trap 'sleep 0.3; touch ${dir.path}/cleaned; exit 0' TERM; ` +
+    `touch ${dir.path}/trapped; while :; do sleep 0.05; done) & ` +
+    `until [ -e ${dir.path}/trapped ]; do sleep 0.01; done; echo ready`,
+  ]);
+  assert.equal((await g.status()).code, 0, g.stderr);
+  assert.match(g.stderr, /the child left processes behind/);
+  await Deno.stat(`${dir.path}/cleaned`);
+});
