@@ -19,4 +19,5 @@ export * from "./pid1.ts";
 export * from "./poll.ts";
 export * from "./proc.ts";
 export * from "./raw_http.ts";
+export * from "./recorder.ts";
 export * from "./temp.ts";

@@ -1,41 +1,19 @@
 // The trigger, for real: guillotine as PID 1 of a new PID namespace, a real
 // child, real files made the ways a main container makes them.
 import assert from "node:assert/strict";
-import { alive, FIXTURES, pollUntil, start, tempDir } from "../harness/mod.ts";
-
-const RECORDER = ["deno", "run", "-A", `${FIXTURES}recorder.ts`];
-
-/** Starts guillotine over the recorder, waits until it is ready. */
-async function startWatching(
-  args: string[],
-  out: string,
-  env?: Record<string, string>,
-) {
-  const g = start([...args, "--", ...RECORDER, out], { env });
-  try {
-    await g.waitForStdout(/ready/);
-  } catch (error) {
-    await g[Symbol.asyncDispose]();
-    throw error;
-  }
-  return g;
-}
-
-async function expectGuillotined(
-  g: ReturnType<typeof start>,
-  out: string,
-  code = 0,
-): Promise<void> {
-  const status = await g.status();
-  assert.deepEqual(status.code, code, g.stderr);
-  assert.match(g.stderr, /guillotining the child: watched file .* exists/);
-  assert.match(Deno.readTextFileSync(out), /SIGTERM/);
-}
+import {
+  alive,
+  expectGuillotined,
+  pollUntil,
+  start,
+  startOverRecorder,
+  tempDir,
+} from "../harness/mod.ts";
 
 Deno.test("a touched file ends the child with SIGTERM and guillotine exits 0", async () => {
   await using dir = await tempDir();
   const out = `${dir.path}/signals`;
-  await using g = await startWatching(["--watch", `${dir.path}/done`], out);
+  await using g = await startOverRecorder(["--watch", `${dir.path}/done`], out);
   await Deno.writeTextFile(`${dir.path}/done`, "");
   await expectGuillotined(g, out);
 });
@@ -43,9 +21,11 @@ Deno.test("a touched file ends the child with SIGTERM and guillotine exits 0", a
 Deno.test("GUILLOTINE_WATCHED_FILE works as in the original manifests", async () => {
   await using dir = await tempDir();
   const out = `${dir.path}/signals`;
-  await using g = await startWatching([], out, {
-    GUILLOTINE_WATCHED_FILE: `${dir.path}/completed`,
-    GUILLOTINE_INTERVAL: "1",
+  await using g = await startOverRecorder([], out, {
+    env: {
+      GUILLOTINE_WATCHED_FILE: `${dir.path}/completed`,
+      GUILLOTINE_INTERVAL: "1",
+    },
   });
   await Deno.writeTextFile(`${dir.path}/completed`, "");
   await expectGuillotined(g, out);
@@ -55,7 +35,7 @@ Deno.test("GUILLOTINE_WATCHED_FILE works as in the original manifests", async ()
 Deno.test("a file renamed into place fires the trigger", async () => {
   await using dir = await tempDir();
   const out = `${dir.path}/signals`;
-  await using g = await startWatching(["--watch", `${dir.path}/done`], out);
+  await using g = await startOverRecorder(["--watch", `${dir.path}/done`], out);
   await Deno.writeTextFile(`${dir.path}/.done.tmp`, "ok");
   await Deno.rename(`${dir.path}/.done.tmp`, `${dir.path}/done`);
   await expectGuillotined(g, out);
@@ -83,7 +63,10 @@ Deno.test("a file that already exists: the child never starts", async () => {
 Deno.test("the parent directories may be made after start-up", async () => {
   await using dir = await tempDir();
   const out = `${dir.path}/signals`;
-  await using g = await startWatching(["--watch", `${dir.path}/a/b/done`], out);
+  await using g = await startOverRecorder(
+    ["--watch", `${dir.path}/a/b/done`],
+    out,
+  );
   await Deno.mkdir(`${dir.path}/a`);
   await Deno.mkdir(`${dir.path}/a/b`);
   await Deno.writeTextFile(`${dir.path}/a/b/done`, "");
@@ -94,7 +77,7 @@ Deno.test("a directory removed and made again is still watched", async () => {
   await using dir = await tempDir();
   await Deno.mkdir(`${dir.path}/sub`);
   const out = `${dir.path}/signals`;
-  await using g = await startWatching([
+  await using g = await startOverRecorder([
     "--watch",
     `${dir.path}/sub/done`,
     "--poll-interval",
@@ -122,7 +105,7 @@ Deno.test("a ConfigMap-style symlink swap fires the trigger", async () => {
   await Deno.symlink("..v1", `${d}/..data`);
   await Deno.symlink("..data/done", `${d}/done`);
   const out = `${d}/signals`;
-  await using g = await startWatching([
+  await using g = await startOverRecorder([
     "--watch",
     `${d}/done`,
     "--poll-interval",
@@ -138,7 +121,7 @@ Deno.test("a ConfigMap-style symlink swap fires the trigger", async () => {
 Deno.test("the poll alone fires the trigger (file systems without events)", async () => {
   await using dir = await tempDir();
   const out = `${dir.path}/signals`;
-  await using g = await startWatching([
+  await using g = await startOverRecorder([
     "--watch",
     `${dir.path}/done`,
     "--watch-method",
@@ -157,7 +140,7 @@ Deno.test("the poll alone fires the trigger (file systems without events)", asyn
 Deno.test("with several files, the trigger waits for all of them", async () => {
   await using dir = await tempDir();
   const out = `${dir.path}/signals`;
-  await using g = await startWatching([
+  await using g = await startOverRecorder([
     "--watch",
     `${dir.path}/one`,
     "--watch",
@@ -178,7 +161,7 @@ Deno.test("with several files, the trigger waits for all of them", async () => {
 Deno.test("--watch-mode any fires on the first file", async () => {
   await using dir = await tempDir();
   const out = `${dir.path}/signals`;
-  await using g = await startWatching([
+  await using g = await startOverRecorder([
     "--watch",
     `${dir.path}/one`,
     "--watch",

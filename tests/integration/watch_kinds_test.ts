@@ -3,9 +3,15 @@
 // FIFOs, sockets, devices and symlink loops made the way a neighbour makes
 // them. (Deno.watchFs opened a FIFO of an event and hung for ever.)
 import assert from "node:assert/strict";
-import { FIXTURES, start, tempDir } from "../harness/mod.ts";
+import {
+  expectGuillotined,
+  type Guillotine,
+  RECORDER,
+  start,
+  startOverRecorder,
+  tempDir,
+} from "../harness/mod.ts";
 
-const RECORDER = ["deno", "run", "-A", `${FIXTURES}recorder.ts`];
 // Far more than a stop takes here; a hang shows as this timeout.
 const EXIT_WITHIN_MS = 10_000;
 
@@ -15,32 +21,16 @@ const POLLS: Record<string, string[]> = {
 };
 
 /** Starts guillotine watching `${dir}/done` over the recorder; waits for it. */
-async function startWatching(dir: string, options: string[]) {
-  const g = start([
-    "--watch",
-    `${dir}/done`,
-    "--grace-period",
-    "1s",
-    ...options,
-    "--",
-    ...RECORDER,
+function startWatching(dir: string, options: string[]) {
+  return startOverRecorder(
+    ["--watch", `${dir}/done`, "--grace-period", "1s", ...options],
     `${dir}/signals`,
-  ]);
-  try {
-    // The watch is armed before the child starts.
-    await g.waitForStdout(/ready/);
-  } catch (error) {
-    await g[Symbol.asyncDispose]();
-    throw error;
-  }
-  return g;
+  );
 }
 
 /** guillotine exits 0 in time, after the child got SIGTERM and ended. */
-async function expectStopped(g: ReturnType<typeof start>, dir: string) {
-  const status = await g.status(EXIT_WITHIN_MS);
-  assert.equal(status.code, 0, g.stderr);
-  assert.match(Deno.readTextFileSync(`${dir}/signals`), /SIGTERM/);
+async function expectStopped(g: Guillotine, dir: string) {
+  await expectGuillotined(g, `${dir}/signals`, { timeoutMs: EXIT_WITHIN_MS });
   assert.match(g.stderr, /child exit code 0 after SIGTERM/);
   assert.match(g.stderr, /exiting code=0/);
 }

@@ -2,28 +2,19 @@
 // is refused at start-up and ignored later, and a warning that every event
 // and poll would repeat is written once a minute at most.
 import assert from "node:assert/strict";
-import { FIXTURES, pollUntil, run, start, tempDir } from "../harness/mod.ts";
+import {
+  expectGuillotined,
+  pollUntil,
+  run,
+  startOverRecorder,
+  tempDir,
+} from "../harness/mod.ts";
 
-const RECORDER = ["deno", "run", "-A", `${FIXTURES}recorder.ts`];
 const EXIT_WITHIN_MS = 10_000;
 
 /** Starts guillotine over the recorder in `cwd`; waits until it is ready. */
-async function startWatching(args: string[], cwd: string) {
-  const g = start([...args, "--", ...RECORDER, `${cwd}/signals`], { cwd });
-  try {
-    await g.waitForStdout(/ready/);
-  } catch (error) {
-    await g[Symbol.asyncDispose]();
-    throw error;
-  }
-  return g;
-}
-
-async function expectGuillotined(g: ReturnType<typeof start>, dir: string) {
-  const status = await g.status(EXIT_WITHIN_MS);
-  assert.equal(status.code, 0, g.stderr);
-  assert.match(g.stderr, /guillotining the child: watched file \S+ exists/);
-  assert.match(Deno.readTextFileSync(`${dir}/signals`), /SIGTERM/);
+function startWatching(args: string[], cwd: string) {
+  return startOverRecorder(args, `${cwd}/signals`, { cwd });
 }
 
 function count(text: string, pattern: RegExp): number {
@@ -42,7 +33,9 @@ for (const [name, paths] of Object.entries(SAME_FILE)) {
     await using dir = await tempDir();
     await using g = await startWatching(watch(dir.path), dir.path);
     Deno.writeTextFileSync(`${dir.path}/done`, "");
-    await expectGuillotined(g, dir.path);
+    await expectGuillotined(g, `${dir.path}/signals`, {
+      timeoutMs: EXIT_WITHIN_MS,
+    });
     // One file: not "(all of 2)".
     assert.match(g.stderr, /watched file \S+\/done exists pid=/);
   });
@@ -108,7 +101,9 @@ Deno.test("a directory made later at the watched path is no trigger: one warning
   assert.doesNotMatch(g.stderr, /guillotining/);
   Deno.removeSync(`${d}/done`);
   Deno.writeTextFileSync(`${d}/done`, "");
-  await expectGuillotined(g, d);
+  await expectGuillotined(g, `${d}/signals`, {
+    timeoutMs: EXIT_WITHIN_MS,
+  });
   assert.equal(count(g.stderr, /is a directory/), 1, g.stderr);
 });
 
@@ -130,7 +125,9 @@ Deno.test("a watch path whose parent became a file warns once, then still fires"
   Deno.removeSync(`${d}/sub`);
   Deno.mkdirSync(`${d}/sub`);
   Deno.writeTextFileSync(`${d}/sub/done`, "");
-  await expectGuillotined(g, d);
+  await expectGuillotined(g, `${d}/signals`, {
+    timeoutMs: EXIT_WITHIN_MS,
+  });
   assert.equal(count(g.stderr, /cannot re-arm the file watch/), 1, g.stderr);
 });
 
@@ -161,7 +158,9 @@ Deno.test("a watched directory removed and made again while guillotine is frozen
   await g.kill("SIGCONT");
   await pollUntil(() => armed() === 2, "the watch of the new directory");
   Deno.writeTextFileSync(`${d}/sub/done`, "");
-  await expectGuillotined(g, d);
+  await expectGuillotined(g, `${d}/signals`, {
+    timeoutMs: EXIT_WITHIN_MS,
+  });
 });
 
 /** Whether every thread of `pid` is stopped (state T). */
