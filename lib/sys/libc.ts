@@ -32,21 +32,12 @@ const SYMBOLS = {
   },
   waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   kill: { parameters: ["i32", "i32"], result: "i32" },
-  prctl: {
-    parameters: ["i32", "u64", "u64", "u64", "u64"],
-    result: "i32",
-  },
   getpid: { parameters: [], result: "i32" },
-  getpgrp: { parameters: [], result: "i32" },
-  tcgetpgrp: { parameters: ["i32"], result: "i32" },
-  isatty: { parameters: ["i32"], result: "i32" },
-  signal: { parameters: ["i32", "pointer"], result: "pointer" },
   __errno_location: { parameters: [], result: "pointer" },
   open: { parameters: ["buffer", "i32"], result: "i32" },
   access: { parameters: ["buffer", "i32"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
-  environ: { type: "pointer" },
 } as const;
 
 /** The file watch's calls (inotify.ts), loaded only when files are watched. */
@@ -68,6 +59,23 @@ const WATCH_SYMBOLS = {
     result: "i32",
     nonblocking: true,
   },
+} as const;
+
+/**
+ * Calls that most runs never make: the terminal (only when guillotine has
+ * one), the subreaper (only when it is not PID 1), and the live environment
+ * (only without /proc).
+ */
+const OCCASIONAL_SYMBOLS = {
+  prctl: {
+    parameters: ["i32", "u64", "u64", "u64", "u64"],
+    result: "i32",
+  },
+  getpgrp: { parameters: [], result: "i32" },
+  tcgetpgrp: { parameters: ["i32"], result: "i32" },
+  isatty: { parameters: ["i32"], result: "i32" },
+  signal: { parameters: ["i32", "pointer"], result: "pointer" },
+  environ: { type: "pointer" },
 } as const;
 
 /** The lease's calls (flock.ts), loaded only when a lease is taken or read. */
@@ -102,6 +110,18 @@ let watchLoaded: WatchCalls | undefined;
 export function watchCalls(): WatchCalls {
   watchLoaded ??= Deno.dlopen("libc.so.6", WATCH_SYMBOLS).symbols;
   return watchLoaded;
+}
+
+/** The occasional symbols. */
+export type OccasionalCalls = Deno.DynamicLibrary<
+  typeof OCCASIONAL_SYMBOLS
+>["symbols"];
+let occasionalLoaded: OccasionalCalls | undefined;
+
+/** The occasional symbols, loaded on first use. */
+export function occasionalCalls(): OccasionalCalls {
+  occasionalLoaded ??= Deno.dlopen("libc.so.6", OCCASIONAL_SYMBOLS).symbols;
+  return occasionalLoaded;
 }
 
 /** The lease's symbols. */

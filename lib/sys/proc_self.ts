@@ -87,6 +87,14 @@ export function rawArguments(count: number): Uint8Array<ArrayBuffer>[] | null {
  * @returns null when /proc/self/environ cannot be read.
  */
 export function rawEnvironment(): Uint8Array<ArrayBuffer>[] | null {
-  const bytes = readProcSelf("environ");
-  return bytes === null ? null : splitNul(bytes).filter((e) => e.length > 0);
+  // Read once: exec's environment does not change.
+  if (environment === undefined) {
+    const bytes = readProcSelf("environ");
+    environment = bytes === null
+      ? null
+      : splitNul(bytes).filter((e) => e.length > 0);
+  }
+  return environment;
 }
+
+let environment: Uint8Array<ArrayBuffer>[] | null | undefined;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { errno, libc } from "./libc.ts";
+import { errno, libc, occasionalCalls } from "./libc.ts";
 
 const WNOHANG = 1;
 const PR_SET_CHILD_SUBREAPER = 36;
@@ -38,12 +38,13 @@ export function kill(pid: number, signal: number): number {
 
 /** Makes orphans of our descendants come to us, as they would to PID 1. */
 export function becomeSubreaper(): boolean {
-  return libc().prctl(PR_SET_CHILD_SUBREAPER, 1n, 0n, 0n, 0n) === 0;
+  return occasionalCalls().prctl(PR_SET_CHILD_SUBREAPER, 1n, 0n, 0n, 0n) ===
+    0;
 }
 
 /** guillotine's own pid. */
 export function getpid(): number {
-  return libc().getpid();
+  return Deno.pid;
 }
 
 /**
@@ -51,7 +52,10 @@ export function getpid(): number {
  * not stopped when it logs while the child holds the terminal, as tini does.
  */
 export function ignoreTerminalStops(): void {
+  // Without a terminal on any standard stream there is nothing to stop for.
+  const streams = [Deno.stdin, Deno.stdout, Deno.stderr];
+  if (!streams.some((stream) => stream.isTerminal())) return;
   const ignore = Deno.UnsafePointer.create(1n);
-  libc().signal(SIGTTIN, ignore);
-  libc().signal(SIGTTOU, ignore);
+  occasionalCalls().signal(SIGTTIN, ignore);
+  occasionalCalls().signal(SIGTTOU, ignore);
 }

@@ -6,7 +6,7 @@
  */
 
 import * as E from "./errno.ts";
-import { keep, libc } from "./libc.ts";
+import { keep, libc, occasionalCalls } from "./libc.ts";
 import { rawEnvironment } from "./proc_self.ts";
 
 const POSIX_SPAWN_SETPGROUP = 0x02;
@@ -92,11 +92,9 @@ export function spawn(
     const pid = new Int32Array(1);
     const envStrings = environment?.map(withNul) ?? null;
     const envPointers = envStrings ? pointerArray(envStrings) : null;
-    // Without /proc, the live environment (Deno's, changed at start-up).
-    const live = c.environ === null
-      ? null
-      : new Deno.UnsafePointerView(c.environ).getPointer(0);
-    const environ = envPointers ? Deno.UnsafePointer.of(envPointers) : live;
+    const environ = envPointers
+      ? Deno.UnsafePointer.of(envPointers)
+      : liveEnvironment();
     const failure = c.posix_spawn(
       pid,
       program.path,
@@ -122,6 +120,14 @@ const X_OK = 1;
 const F_OK = 0;
 /** glibc's execvp searches this when PATH is not set. */
 const DEFAULT_PATH = "/bin:/usr/bin";
+
+/** Without /proc, the live environment (Deno's, changed at start-up). */
+function liveEnvironment(): Deno.PointerValue {
+  const where = occasionalCalls().environ;
+  return where === null
+    ? null
+    : new Deno.UnsafePointerView(where).getPointer(0);
+}
 
 /**
  * The file to execute for `name`, searched as `execvp` does: a name with a
@@ -176,8 +182,10 @@ function isDirectory(path: Uint8Array): boolean {
  * glibc is older than 2.35 (no posix_spawn_file_actions_addtcsetpgrp_np).
  */
 export function terminalHandOver(): "yes" | "no" | "old-glibc" {
+  if (!Deno.stdin.isTerminal()) return "no";
+  const t = occasionalCalls();
+  if (t.tcgetpgrp(0) !== t.getpgrp()) return "no";
   const c = libc();
-  if (c.isatty(0) !== 1 || c.tcgetpgrp(0) !== c.getpgrp()) return "no";
   return c.posix_spawn_file_actions_addtcsetpgrp_np === null
     ? "old-glibc"
     : "yes";
