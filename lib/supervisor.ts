@@ -25,6 +25,7 @@ import { formatDuration } from "./values/duration.ts";
 import type { HostPort } from "./values/host_port.ts";
 import { absolutePath } from "./values/path.ts";
 import { signalName } from "./values/signal.ts";
+import { warmUpForwarding } from "./warmup.ts";
 import { FileWatch, type Trigger } from "./watcher.ts";
 
 /** How often the sidecar looks at the main containers' leases. */
@@ -117,6 +118,7 @@ export async function supervise(
     }
 
     if (config.waitFor.length) watch?.startPolling();
+    await warmUpForwarding(forwarder, log);
     const before = await awaitGates(config, log, trigger.promise, forwarder);
     if (before) return before;
 
