@@ -30,6 +30,9 @@ const COLORS: Record<ConfigId, string> = {
   "guillotine-nopoll": "#fd8d3c",
   "guillotine-version": "#fdae6b",
   "deno-spawn": "#9e9ac8",
+  "deno-spawn-ffi": "#807dba",
+  "deno-forward": "#807dba",
+  "deno-forward-cold": "#9e9ac8",
   "deno-tick": "#bcbddc",
   "deno-floor": "#756bb1",
 };
@@ -128,7 +131,16 @@ function drawPanel(panel: Panel, x: number, y: number): string {
 export function renderChart(results: Results): string {
   const panels = [
     byConfig(results, "startup", "Start-up: exec of wrapper → exec of child"),
-    byConfig(results, "signal", "Signal: SIGTERM to PID 1 → child's handler"),
+    byConfig(
+      results,
+      "signal-50ms",
+      "Signal 50 ms after ready: SIGTERM → child's handler",
+    ),
+    byConfig(
+      results,
+      "signal-settled",
+      "Signal once settled: SIGTERM → child's handler",
+    ),
     byConfig(results, "reap-1000", "Reaping 1,000 zombies"),
     byConfig(results, "reap-10000", "Reaping 10,000 zombies"),
     byConfig(

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { exec, guillotineArgv, ROOT } from "../tests/harness/mod.ts";
-import { MAIN } from "./wrappers.ts";
+import { exec, ROOT } from "../tests/harness/mod.ts";
+import { guillotineRun } from "./wrappers.ts";
 
 /** What the report states about where it ran. */
 export interface Machine {
@@ -36,6 +36,25 @@ function cpuModel(): string {
   return text.match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? "unknown";
 }
 
+/**
+ * The commit measured: `git rev-parse --short HEAD`, and "+ uncommitted
+ * changes" when the working tree differs from it.
+ */
+async function measuredCommit(): Promise<string> {
+  const head = await firstLine([
+    "git",
+    "-C",
+    ROOT,
+    "rev-parse",
+    "--short",
+    "HEAD",
+  ]);
+  const status = await exec("git", ["-C", ROOT, "status", "--porcelain"])
+    .catch(() => null);
+  if (status === null || status.code !== 0) return head;
+  return status.stdout.trim() ? `${head} + uncommitted changes` : head;
+}
+
 /** The load average now: 1, 5 and 15 minutes. */
 export function loadAverage(): string {
   return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(
@@ -47,14 +66,7 @@ export function loadAverage(): string {
 export async function describeMachine(): Promise<Machine> {
   const meminfo = Deno.readTextFileSync("/proc/meminfo");
   const memKiB = Number(meminfo.match(/^MemTotal:\s+(\d+)/m)?.[1] ?? 0);
-  const commit = await firstLine([
-    "git",
-    "-C",
-    ROOT,
-    "describe",
-    "--always",
-    "--dirty",
-  ]);
+  const commit = await measuredCommit();
   return {
     cpu: cpuModel(),
     cores: navigator.hardwareConcurrency,
@@ -66,7 +78,7 @@ export async function describeMachine(): Promise<Machine> {
       .replace(/^tini version /, "").replace(/ - git.*$/, ""),
     dumbInit: (await firstLine(["dumb-init", "--version"]))
       .replace(/^dumb-init v/, ""),
-    guillotine: (await firstLine(guillotineArgv(["--version"], MAIN)))
+    guillotine: (await firstLine(guillotineRun(["--version"])))
       .replace(/^guillotine /, ""),
     commit,
     date: new Date().toISOString().slice(0, 10),

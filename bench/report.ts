@@ -14,30 +14,8 @@ import {
   type ThreadWakeups,
 } from "./results.ts";
 import { ratio, summarize, type Summary } from "./stats.ts";
-import { type ConfigId, LABELS, ORDER } from "./wrappers.ts";
-
-/** A number with `digits` decimals and the metric's unit. */
-function show(metric: MetricId, value: number): string {
-  const { unit, digits } = METRICS[metric];
-  return `${value.toFixed(digits)} ${unit}`;
-}
-
-function stat(
-  results: Results,
-  metric: MetricId,
-  id: ConfigId,
-): Summary | null {
-  return summarize(results.values(metric, id));
-}
-
-/** The median of a metric for a config, or NaN when it was not measured. */
-function median(results: Results, metric: MetricId, id: ConfigId): number {
-  return stat(results, metric, id)?.median ?? NaN;
-}
-
-function times(value: number | null): string {
-  return value === null || Number.isNaN(value) ? "—" : `${value.toFixed(2)}×`;
-}
+import { ms, show, stat, times, type Verdict, verdicts } from "./verdicts.ts";
+import { DENO_RUN, LABELS, ORDER } from "./wrappers.ts";
 
 /**
  * The results as one markdown table: per metric and config, median, min,
@@ -70,260 +48,6 @@ export function renderTable(results: Results): string {
   return rows.join("\n");
 }
 
-/** A target, its figure and whether it holds, with the why. */
-interface Verdict {
-  target: string;
-  measured: string;
-  holds: boolean | null;
-  explanation: string;
-}
-
-const pct = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(0)} %`;
-const ms = (x: number, d = 1) => `${x.toFixed(d)} ms`;
-
-function costMedian(results: Results, name: string): number {
-  return summarize(results.costs[name] ?? [])?.median ?? NaN;
-}
-
-function triggerVerdict(results: Results): Verdict {
-  const signalled = median(results, "trigger-events-signal", "guillotine");
-  const exited = median(results, "trigger-events-exit", "guillotine");
-  const poll = median(results, "trigger-poll-signal", "guillotine");
-  const interval = String(results.facts.pollInterval ?? "?");
-  const holds = Number.isNaN(signalled) ? null : signalled < 5;
-  const denoExit = costMedian(results, "denoExit");
-  return {
-    target: "Trigger latency, file created → child signalled: median < 5 ms",
-    measured: `${ms(signalled, 2)} with file events`,
-    holds,
-    explanation: `With file events the child had the signal ${
-      ms(signalled, 2)
-    } (median) after the file was created, and guillotine had exited ${
-      ms(exited, 1)
-    } after it; of that gap, Deno.exit alone takes ${
-      ms(denoExit)
-    } (the runtime's floor, below). With the poll alone (every ${interval}), the child had the signal after ${
-      ms(poll)
-    } (median): a poll adds between nothing and one interval, half of one on average.${
-      holds === false
-        ? ` The target is missed: the signal forwarding row shows what the Deno signal path costs alone (${
-          ms(median(results, "signal", "guillotine"), 2)
-        }).`
-        : ""
-    }`,
-  };
-}
-
-function reapingVerdict(results: Results): Verdict {
-  const at = (metric: MetricId, id: ConfigId) =>
-    ms(median(results, metric, id));
-  const perZombie = (id: ConfigId) =>
-    `${(median(results, "reap-cpu-10000", id) * 1000 / 10_000).toFixed(1)} µs`;
-  const g = median(results, "reap-10000", "guillotine");
-  const t = median(results, "reap-10000", "tini");
-  const r = ratio(g, t);
-  const holds = r === null || Number.isNaN(g) ? null : r <= 1.5;
-  const sentences = [
-    "With 10,000 orphans already dead and waiting as zombies, from PID 1's" +
-    ` resumption to the last one reaped: guillotine ${ms(g)}, tini ${
-      ms(t)
-    }, dumb-init ${at("reap-10000", "dumb-init")} (1,000 zombies: ${
-      at("reap-1000", "guillotine")
-    }, ${at("reap-1000", "tini")} and ${at("reap-1000", "dumb-init")}).`,
-    `The first 1 % was reaped after ${
-      at("reap-first-10000", "guillotine")
-    } under guillotine, ${at("reap-first-10000", "tini")} under tini and ${
-      at("reap-first-10000", "dumb-init")
-    } under dumb-init: the wake-up, which for guillotine goes through Deno's` +
-    " signal handling and then its event loop.",
-    `PID 1's CPU time per zombie: guillotine ${perZombie("guillotine")}, tini ${
-      perZombie("tini")
-    }, dumb-init ${perZombie("dumb-init")}; most of it is the kernel's` +
-    " waitpid and the release of the zombie, which every reaper pays; the rest" +
-    " is the reaper's own loop (for guillotine, an FFI call and the JavaScript" +
-    " around it per zombie).",
-    'Without any reaper the zombies stay (the "no wrapper" row).',
-  ];
-  if (holds === false) {
-    sentences.push(
-      "The target is missed: compare the first-1 % row (wake-up) with the CPU" +
-        " time per zombie (throughput) to see which part costs more.",
-    );
-  }
-  return {
-    target: "Reaping 10,000 orphans: ≤ 1.5× tini",
-    measured: `${times(r)} tini (${ms(g)} against ${ms(t)})`,
-    holds,
-    explanation: sentences.join(" "),
-  };
-}
-
-function idleCpuVerdict(results: Results): Verdict {
-  const cpuOf = (id: ConfigId) => median(results, "idle-cpu", id);
-  const cpu = (x: number) => `${x.toFixed(3)} %`;
-  const g = cpuOf("guillotine");
-  const holds = Number.isNaN(g) ? null : g < 0.1;
-  const sentences = [
-    `Over ${results.facts.idleSeconds ?? "?"} s with the child asleep:` +
-    ` guillotine ${cpu(g)} with its default 1 s poll, ${
-      cpu(cpuOf("guillotine-nopoll"))
-    } with --poll-interval 0; tini ${cpu(cpuOf("tini"))} (its 1 s` +
-    ` sigtimedwait), dumb-init ${cpu(cpuOf("dumb-init"))}; the bare Deno` +
-    ` floor ${cpu(cpuOf("deno-floor"))}.`,
-  ];
-  if (holds === false) {
-    sentences.push(
-      "The target is missed, and the floor explains most of it: a Deno" +
-        " program that does nothing but run an empty 1 s interval timer" +
-        ` already uses ${cpu(cpuOf("deno-tick"))} of a core here, so with a` +
-        " 1 s poll guillotine cannot go far below that; its own check of the" +
-        " watched path adds the rest. That check is already lean: access(2)" +
-        " through FFI for the file, which allocates nothing and throws" +
-        " nothing when it is missing (Deno.statSync would throw, taking" +
-        ` ${costMedian(results, "statMissing").toFixed(3)} ms against ${
-          costMedian(results, "statPresent").toFixed(3)
-        } ms when the file exists), and one stat of its directory to notice` +
-        " a directory removed and made again. The default 1 s poll is the" +
-        " interval the issue asks for; a longer --poll-interval, or 0 where" +
-        " file events are reliable, brings guillotine under the target.",
-    );
-  }
-  return {
-    target: "Idle CPU < 0.1 % of one core",
-    measured: `${cpu(g)} (default 1 s poll); ${
-      cpu(cpuOf("guillotine-nopoll"))
-    } with the poll off`,
-    holds,
-    explanation: sentences.join(" "),
-  };
-}
-
-function wakeupVerdict(results: Results): Verdict {
-  const g = stat(results, "idle-wakeups", "guillotine");
-  const off = median(results, "idle-wakeups", "guillotine-nopoll");
-  const floor = median(results, "idle-wakeups", "deno-floor");
-  const tick = median(results, "idle-wakeups", "deno-tick");
-  const cpuMax = stat(results, "idle-cpu", "guillotine")?.max ?? NaN;
-  const noBusyLoop = cpuMax < 1;
-  const onlyPoll = off <= floor + 0.2;
-  const holds = g === null ? null : noBusyLoop && onlyPoll;
-  const rate = (x: number) => `${x.toFixed(2)}/s`;
-  return {
-    target: "No busy loop; the poll is the only periodic wake-up",
-    measured: `${rate(g?.median ?? NaN)} with the 1 s poll, ${
-      rate(off)
-    } with it off`,
-    holds,
-    explanation: `The busiest ${
-      Number(results.facts.idleSeconds ?? 0) /
-      Number(results.facts.idleWindows ?? 1)
-    } s window used ${cpuMax.toFixed(3)} % of a core: ${
-      noBusyLoop ? "no busy loop" : "a busy loop"
-    }. With the poll off guillotine woke ${rate(off)} (the bare Deno floor: ${
-      rate(floor)
-    }); with the 1 s poll ${
-      rate(g?.median ?? NaN)
-    }, while an empty Deno 1 s interval timer wakes ${rate(tick)}: ${
-      onlyPoll
-        ? "the poll is the only periodic wake-up guillotine adds"
-        : "guillotine wakes periodically even with the poll off"
-    }. tini wakes ${
-      rate(median(results, "idle-wakeups", "tini"))
-    } (its 1 s sigtimedwait), dumb-init ${
-      rate(median(results, "idle-wakeups", "dumb-init"))
-    }. Which threads wake is in the table by thread below.`,
-  };
-}
-
-function startupVerdict(results: Results): Verdict {
-  const at = (id: ConfigId, digits = 1) =>
-    ms(median(results, "startup", id), digits);
-  const g = median(results, "startup", "guillotine");
-  const floor = median(results, "startup", "deno-floor");
-  const r = ratio(g, floor);
-  const holds = r === null || Number.isNaN(g) ? null : r <= 1.1;
-  const c = (name: string) => ms(costMedian(results, name));
-  const sentences = [
-    `From the exec of the wrapper to the exec of its child: guillotine ${
-      ms(g)
-    }, tini ${at("tini", 2)}, dumb-init ${at("dumb-init", 2)}; the exec of` +
-    ` the child itself (no wrapper) ${at("none", 2)}. A bare \`deno run\` of` +
-    ` an empty script, from its spawn to its exit: ${ms(floor)}.`,
-  ];
-  if (holds === false) {
-    sentences.push(
-      "The target is missed. The floor under it: a Deno wrapper cannot start" +
-        " its child before the runtime is up, and the smallest Deno wrapper," +
-        ` Deno.Command and nothing else, takes ${at("deno-spawn")}. Loading` +
-        ` guillotine's code alone (\`guillotine --version\`, spawn to exit)` +
-        ` takes ${at("guillotine-version")}. Then, before it spawns the` +
-        " child, guillotine uses for the first time libc through FFI (first" +
-        ` dlopen, 24 symbols) ${c("dlopen24Symbols")}, signal listeners ${
-          ms(
-            costMedian(results, "firstSignalListener") +
-              costMedian(results, "nextSignalListeners"),
-          )
-        }, a file watch ${c("watchFs")} (the Deno floor table below). Its` +
-        ` first timer (the poll), which costs ${c("firstTimer")} as Deno` +
-        " loads its timers, is started after the child.",
-    );
-  }
-  return {
-    target: "Start-up within 10 % of the bare Deno floor",
-    measured: `${ms(g)} against ${ms(floor)} (${
-      Number.isNaN(g / floor) ? "—" : pct(g / floor - 1)
-    })`,
-    holds,
-    explanation: sentences.join(" "),
-  };
-}
-
-function rssVerdict(results: Results): Verdict {
-  const rss = (id: ConfigId) => median(results, "idle-rss", id);
-  const mib = (x: number) => `${x.toFixed(1)} MiB`;
-  const g = rss("guillotine");
-  const floor = rss("deno-floor");
-  const r = ratio(g, floor);
-  const holds = r === null || Number.isNaN(g) ? null : r <= 1.1;
-  const maxRss = (summarize(results.emptyScriptMaxRssKiB)?.median ?? NaN) /
-    1024;
-  const sentences = [
-    `Resident memory while idle: guillotine ${mib(g)}, tini ${
-      mib(rss("tini"))
-    }, dumb-init ${mib(rss("dumb-init"))}; the bare Deno floor ${
-      mib(floor)
-    } (an empty script peaks at ${mib(maxRss)} before it exits).`,
-  ];
-  if (holds === false) {
-    sentences.push(
-      "The target is missed. Most of any Deno process's memory is the" +
-        " runtime's (the binary's mapped pages and V8's heap), and the floors" +
-        ` show what each piece costs: the smallest Deno wrapper (no timer) ${
-          mib(rss("deno-spawn"))
-        }, a script with one far timer ${mib(floor)}, one with a 1 s interval ${
-          mib(rss("deno-tick"))
-        }.`,
-      `guillotine with the poll off (no timer) holds ${
-        mib(rss("guillotine-nopoll"))
-      }: ${
-        mib(rss("guillotine-nopoll") - rss("deno-spawn"))
-      } over the smallest wrapper for its own code and data (its modules, the` +
-        " FFI bindings of libc, the file watcher's thread, the signal" +
-        ` listeners); the default 1 s poll adds ${
-          mib(g - rss("guillotine-nopoll"))
-        } (Deno's timers, and the poll's garbage between collections).`,
-    );
-  }
-  return {
-    target: "RSS within 10 % of the bare Deno floor",
-    measured: `${mib(g)} against ${mib(floor)} (${
-      Number.isNaN(g / floor) ? "—" : pct(g / floor - 1)
-    })`,
-    holds,
-    explanation: sentences.join(" "),
-  };
-}
-
 function verdictWord(holds: boolean | null): string {
   return holds === null ? "not measured" : holds ? "**holds**" : "**missed**";
 }
@@ -353,20 +77,82 @@ function ticksLine(results: Results): string {
 }
 
 const COST_LABELS: Record<string, string> = {
-  firstTimer: "First setTimeout/setInterval (Deno loads its timers)",
-  dlopen24Symbols: "Deno.dlopen of libc with 24 symbols",
+  moduleGraph: "guillotine's modules, loaded by `deno run` (main.ts imported)",
+  dlopenLibc: "Deno.dlopen of libc with guillotine's symbols (lib/sys/libc.ts)",
+  readArgsEnv: "guillotine reads its arguments and environment from /proc/self",
+  parseAndLog: "guillotine parses its options and logs them",
+  spawnFfi: "guillotine spawns `true` (posix_spawn through FFI)",
   firstSignalListener: "First Deno.addSignalListener",
   nextSignalListeners: "19 more signal listeners",
+  firstSignal: "First signal to itself: kill(2) → its listener runs",
+  nextSignal: "Second signal to itself: kill(2) → its listener runs",
   watchFs: "Deno.watchFs of one directory",
+  firstTimer: "First setTimeout/setInterval (Deno loads its timers)",
   statMissing: "Deno.statSync of a missing file (throws)",
   statPresent: "Deno.statSync of an existing file",
   commandSpawn: "Deno.Command(...).spawn() of `true`",
   denoExit: "Deno.exit(0): the call → the process has exited",
 };
 
+/** A summary as "median (min–max)" with the metric's decimals and unit. */
+function spreadOf(metric: MetricId, s: Summary | null): string {
+  if (!s) return "—";
+  const { digits } = METRICS[metric];
+  return `${show(metric, s.median)} (${s.min.toFixed(digits)}–${
+    show(metric, s.max)
+  })`;
+}
+
+/**
+ * The headline: the three figures of the targets of issue #11, each with
+ * median, min and max, beside tini's, the target and whether it is met.
+ */
+function headlineTable(results: Results, list: Verdict[]): string {
+  const rows = [
+    "| Figure | guillotine | tini | guillotine ÷ tini | Target | Met |",
+    "| --- | --: | --: | --: | --- | --- |",
+  ];
+  const peer = stat(results, "startup", "deno-spawn-ffi");
+  const g = stat(results, "startup", "guillotine");
+  const overPeer = g && peer ? ratio(g.median, peer.median) : null;
+  const figures: [MetricId, string, string, Verdict][] = [
+    [
+      "signal-50ms",
+      "Signal forwarding, 50 ms after the child is ready",
+      "≤ 2× tini",
+      list[0],
+    ],
+    [
+      "signal-settled",
+      "Signal forwarding, once PID 1 has settled",
+      "≤ 1.5× tini",
+      list[1],
+    ],
+    [
+      "startup",
+      "Start-up: exec of guillotine → exec of the child",
+      `≤ 1.15× the minimal Deno spawner, ${spreadOf("startup", peer)}: ${
+        times(overPeer)
+      }`,
+      list[2],
+    ],
+  ];
+  for (const [metric, title, target, verdict] of figures) {
+    const g = stat(results, metric, "guillotine");
+    const t = stat(results, metric, "tini");
+    const r = g && t ? ratio(g.median, t.median) : null;
+    rows.push(
+      `| ${title} | ${spreadOf(metric, g)} | ${spreadOf(metric, t)} | ${
+        times(r)
+      } | ${target} | ${verdictWord(verdict.holds)} |`,
+    );
+  }
+  return rows.join("\n");
+}
+
 function costTable(results: Results): string {
   const rows = [
-    "| Deno primitive | Median | Min | Max |",
+    "| On first use | Median | Min | Max |",
     "| --- | --: | --: | --: |",
   ];
   for (const [name, label] of Object.entries(COST_LABELS)) {
@@ -378,18 +164,6 @@ function costTable(results: Results): string {
     );
   }
   return rows.join("\n");
-}
-
-/** The verdicts of every target. */
-export function verdicts(results: Results): Verdict[] {
-  return [
-    triggerVerdict(results),
-    reapingVerdict(results),
-    idleCpuVerdict(results),
-    wakeupVerdict(results),
-    startupVerdict(results),
-    rssVerdict(results),
-  ];
 }
 
 /** docs/benchmarks.md. */
@@ -405,6 +179,10 @@ as PID 1 of its own PID namespace, in one run of \`deno task bench\`
 all alike. This page is written by that run: to update it, run the benchmark
 again (as root; \`--quick\` for a short look). Each figure is the median of the
 runs, with their min and max, and the ratio of medians to tini's.
+
+Measured at commit \`${machine.commit}\`, ${machine.date}, in ${f.mode} mode.
+
+${headlineTable(results, list)}
 
 ## Machine
 
@@ -454,9 +232,10 @@ guillotine printing its version, each from spawn to exit; in the idle rows,
 
 ## The Deno floor
 
-What the Deno runtime's primitives cost on first use on this machine, timed
-inside \`bench/fixtures/costs.ts\` (Deno.exit from outside, through a pidfd).
-Every Deno program pays these; guillotine needs each of them once, at start.
+What the Deno runtime's primitives, and guillotine's own start-up steps, cost
+on first use on this machine, timed inside \`bench/fixtures/costs.ts\`
+(Deno.exit from outside, through a pidfd), run with the same flags as
+guillotine. guillotine needs each of them once, at start.
 
 ${costTable(results)}
 
@@ -485,11 +264,22 @@ libc, so times from both sides subtract exactly. Each namespace is made by
   child, in one run, on one clock, with no harness latency in it. "No wrapper"
   execs the child directly: the child's own exec, part of every row. The empty
   script is timed by \`kid run-timed\` from its spawn to its exit. One untimed
-  run of each comes first, so Deno's caches are warm, as in a deployed image.
+  run of each comes first, so Deno's module cache (the transpiled TypeScript)
+  is warm, as in a deployed image. The fair peer of guillotine is "Deno floor:
+  minimal spawner, posix_spawn" (\`bench/fixtures/spawn_ffi.ts\`): one module,
+  the same Deno, the same flags, and the same route to exec (libc's
+  posix_spawn through FFI); Deno.Command costs more on first use.
 - **Signal forwarding**: the child \`kid trap\` prints the time in its SIGTERM
   handler; the harness reads the time and sends SIGTERM to PID 1 from outside
-  the namespace, as a container runtime does, once PID 1 has settled (none of
-  its threads has run for 20 ms), as in a sidecar that has run a while.
+  the namespace, as a container runtime does: as soon as the child printed
+  "ready", 50 ms after it (while a wrapper may still finish its own start-up),
+  or once PID 1 has settled (none of its threads has run for 20 ms), as in a
+  sidecar that has run a while. Every run is a new PID 1, so every figure is a
+  first signal. The Deno floor \`bench/fixtures/forward.ts\` forwards with one
+  listener and kill(2) through FFI and nothing else, and prints when its
+  listener began, which splits Deno's delivery from the rest; it sends itself
+  one signal first, as guillotine does (lib/warmup.ts), except in the "not
+  warmed" rows.
 - **Reaping**: the child \`kid orphans N\` makes N processes (clone with
   CLONE_VM, no page tables copied) in a process group of their own and lets
   their parent exit: N sleeping orphans of PID 1. The harness stops PID 1
@@ -518,9 +308,11 @@ libc, so times from both sides subtract exactly. Each namespace is made by
   voluntary plus involuntary context switches from
   \`/proc/PID/task/*/status\`, both summed over threads, and VmRSS.
 
-guillotine runs as \`deno run --allow-ffi --allow-read --allow-write
---allow-env --allow-net main.ts --watch DIR/done -- CHILD\` (a file that never
-appears, so its watch and poll are armed as in a sidecar); tini as
-\`tini -- CHILD\`; dumb-init as \`dumb-init -- CHILD\`.
+guillotine runs as \`deno ${
+    DENO_RUN.slice(1).join(" ")
+  } main.ts --watch DIR/done -- CHILD\` (a file that never appears, so its watch
+and poll are armed as in a sidecar): the flags of its compiled binary, which
+every Deno row of this page gets too. tini runs as \`tini -- CHILD\`;
+dumb-init as \`dumb-init -- CHILD\`.
 `;
 }

@@ -10,7 +10,12 @@ import type { ConfigId } from "./wrappers.ts";
 /** What is measured. */
 export type MetricId =
   | "startup"
-  | "signal"
+  | "signal-0ms"
+  | "signal-50ms"
+  | "signal-settled"
+  | "signal-js-0ms"
+  | "signal-js-50ms"
+  | "signal-js-settled"
   | "reap-1000"
   | "reap-10000"
   | "reap-first-10000"
@@ -38,10 +43,41 @@ export const METRICS: Record<MetricId, Metric> = {
     unit: "ms",
     digits: 2,
   },
-  signal: {
-    title: "Signal forwarding: SIGTERM to PID 1 → child's handler runs",
+  "signal-0ms": {
+    title:
+      "Signal forwarding, as soon as the child is ready: SIGTERM to PID 1 → child's handler runs",
     unit: "ms",
-    digits: 2,
+    digits: 3,
+  },
+  "signal-50ms": {
+    title:
+      "Signal forwarding, 50 ms after the child is ready: SIGTERM to PID 1 → child's handler runs",
+    unit: "ms",
+    digits: 3,
+  },
+  "signal-settled": {
+    title:
+      "Signal forwarding, once PID 1 has settled: SIGTERM to PID 1 → child's handler runs",
+    unit: "ms",
+    digits: 3,
+  },
+  "signal-js-0ms": {
+    title:
+      "Deno's signal delivery, as soon as the child is ready: SIGTERM to PID 1 → its listener runs",
+    unit: "ms",
+    digits: 3,
+  },
+  "signal-js-50ms": {
+    title:
+      "Deno's signal delivery, 50 ms after the child is ready: SIGTERM to PID 1 → its listener runs",
+    unit: "ms",
+    digits: 3,
+  },
+  "signal-js-settled": {
+    title:
+      "Deno's signal delivery, once PID 1 has settled: SIGTERM to PID 1 → its listener runs",
+    unit: "ms",
+    digits: 3,
   },
   "reap-1000": {
     title: "Reaping 1,000 zombies: PID 1 resumed → last one reaped",

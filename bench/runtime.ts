@@ -8,15 +8,15 @@
  */
 
 import { elapsedMs } from "./clock.ts";
-import { DENO, type Pid1Process, ROOT, spawn } from "../tests/harness/mod.ts";
+import { type Pid1Process, ROOT, spawn } from "../tests/harness/mod.ts";
 import type { Results } from "./results.ts";
-import type { Workspace } from "./wrappers.ts";
+import { DENO_RUN, type Workspace } from "./wrappers.ts";
 
 const TIMEOUT_MS = 20_000;
 
 async function once(work: Workspace, results: Results): Promise<void> {
   const probe = spawn(
-    [DENO, "run", "--allow-all", `${ROOT}bench/fixtures/costs.ts`],
+    [...DENO_RUN, "--allow-run", `${ROOT}bench/fixtures/costs.ts`],
     { pid1: false, what: "runtime costs", stdin: "piped" },
   );
   let watcher: Pid1Process | null = null;

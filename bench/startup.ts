@@ -8,9 +8,11 @@
  *
  * The Deno floors: the empty script is timed by `kid run-timed` from its
  * spawn to its exit (all a Deno program costs before it could do anything);
- * the minimal spawner is a Deno.Command wrapper timed like the wrappers.
- * `guillotine --version` is timed like the empty script: the cost of loading
- * guillotine's code.
+ * the minimal spawners are one-module wrappers timed like the wrappers, one
+ * spawning as guillotine does (posix_spawn through FFI: the fair peer), one
+ * through Deno.Command. `guillotine --version` is timed like the empty
+ * script: the cost of loading guillotine's code. Every Deno row runs with the
+ * same flags (wrappers.ts, DENO_RUN).
  *
  * @module
  */
@@ -32,6 +34,7 @@ const CONFIGS: ConfigId[] = [
   "dumb-init",
   "guillotine",
   "guillotine-version",
+  "deno-spawn-ffi",
   "deno-spawn",
   "deno-floor",
 ];

@@ -7,7 +7,6 @@
 
 import {
   DENO,
-  guillotineArgv,
   MAIN as THIS_MAIN,
   PERMISSIONS,
   ROOT,
@@ -22,6 +21,19 @@ export function useMain(path: string): void {
 }
 const FIXTURES = `${ROOT}bench/fixtures/`;
 
+/**
+ * How every Deno program of the benchmark runs, guillotine and the Deno
+ * floors alike: `deno run` with guillotine's permissions and
+ * `--no-code-cache`, the flags its compiled binary gets (deno.json), so that
+ * no row gets a V8 code cache that the others or a deployed guillotine lack.
+ */
+export const DENO_RUN: readonly string[] = [
+  DENO,
+  "run",
+  "--no-code-cache",
+  ...PERMISSIONS,
+];
+
 /** Who is measured. */
 export type ConfigId =
   | "none"
@@ -31,6 +43,9 @@ export type ConfigId =
   | "guillotine-nopoll"
   | "guillotine-version"
   | "deno-spawn"
+  | "deno-spawn-ffi"
+  | "deno-forward"
+  | "deno-forward-cold"
   | "deno-tick"
   | "deno-floor";
 
@@ -42,7 +57,10 @@ export const LABELS: Record<ConfigId, string> = {
   guillotine: "guillotine",
   "guillotine-nopoll": "guillotine, poll off",
   "guillotine-version": "guillotine --version",
-  "deno-spawn": "Deno floor: minimal spawner",
+  "deno-spawn": "Deno floor: minimal spawner, Deno.Command",
+  "deno-spawn-ffi": "Deno floor: minimal spawner, posix_spawn",
+  "deno-forward": "Deno floor: minimal forwarder",
+  "deno-forward-cold": "Deno floor: minimal forwarder, not warmed",
   "deno-tick": "Deno floor: 1 s interval timer",
   "deno-floor": "Deno floor: bare script",
 };
@@ -55,7 +73,10 @@ export const ORDER: ConfigId[] = [
   "guillotine",
   "guillotine-nopoll",
   "guillotine-version",
+  "deno-spawn-ffi",
   "deno-spawn",
+  "deno-forward",
+  "deno-forward-cold",
   "deno-tick",
   "deno-floor",
 ];
@@ -68,9 +89,14 @@ export interface Workspace {
   quietDir: string;
 }
 
+/** guillotine's command line with `args`, as the benchmark runs it. */
+export function guillotineRun(args: string[]): string[] {
+  return [...DENO_RUN, MAIN, ...args];
+}
+
 /** guillotine's command line up to (and with) `--`, before the child's. */
 export function guillotine(watched: string, options: string[] = []): string[] {
-  return guillotineArgv(["--watch", watched, ...options, "--"], MAIN);
+  return guillotineRun(["--watch", watched, ...options, "--"]);
 }
 
 /**
@@ -96,22 +122,21 @@ export function wrap(
     case "guillotine-nopoll":
       return [...guillotine(watched, ["--poll-interval", "0"]), ...child];
     case "deno-spawn":
-      return [
-        DENO,
-        "run",
-        ...PERMISSIONS,
-        "--allow-run",
-        `${FIXTURES}spawn.ts`,
-        ...child,
-      ];
+      return [...DENO_RUN, "--allow-run", `${FIXTURES}spawn.ts`, ...child];
+    case "deno-spawn-ffi":
+      return [...DENO_RUN, `${FIXTURES}spawn_ffi.ts`, ...child];
+    case "deno-forward":
+      return [...DENO_RUN, `${FIXTURES}forward.ts`, "--warm", ...child];
+    case "deno-forward-cold":
+      return [...DENO_RUN, `${FIXTURES}forward.ts`, ...child];
     case "guillotine-version":
       // No child: loading guillotine's code, printing a line, exiting.
-      return guillotineArgv(["--version"], MAIN);
+      return guillotineRun(["--version"]);
     case "deno-floor":
       // No child: the floor is the runtime alone.
-      return [DENO, "run", ...PERMISSIONS, `${FIXTURES}idle.ts`];
+      return [...DENO_RUN, `${FIXTURES}idle.ts`];
     case "deno-tick":
-      return [DENO, "run", ...PERMISSIONS, `${FIXTURES}tick.ts`];
+      return [...DENO_RUN, `${FIXTURES}tick.ts`];
   }
 }
 
@@ -122,7 +147,7 @@ export const EMPTY_SCRIPT = `${FIXTURES}empty.ts`;
 export function timedToExit(id: ConfigId, work: Workspace): string[] | null {
   switch (id) {
     case "deno-floor":
-      return [work.kid, "run-timed", DENO, "run", ...PERMISSIONS, EMPTY_SCRIPT];
+      return [work.kid, "run-timed", ...DENO_RUN, EMPTY_SCRIPT];
     case "guillotine-version":
       return [work.kid, "run-timed", ...wrap(id, [], work)];
     default:

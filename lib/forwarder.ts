@@ -28,6 +28,8 @@ const TERMINATING: ReadonlySet<string> = new Set([
 export class SignalForwarder {
   #log: Logger;
   #child: Child | null = null;
+  #warmUp: { name: Deno.Signal; standIn: Child; done: () => void } | null =
+    null;
   #interrupt: (signal: number) => void;
   /** Resolves with a terminating signal that came before the child. */
   readonly interrupted: Promise<number>;
@@ -51,9 +53,37 @@ export class SignalForwarder {
     this.#child = child;
   }
 
+  /**
+   * Runs the forwarding path once before the child starts (lib/warmup.ts):
+   * `send` sends `name` to guillotine itself; when it comes, `standIn` gets
+   * signal 0 where the child would get the signal, and nothing is logged.
+   *
+   * @param send Returns whether the signal was sent.
+   * @returns Resolves when the signal has come, or was not sent.
+   */
+  warmUp(
+    name: Deno.Signal,
+    standIn: Child,
+    send: () => boolean,
+  ): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#warmUp = { name, standIn, done: resolve };
+    if (!send()) {
+      this.#warmUp = null;
+      resolve();
+    }
+    return promise;
+  }
+
   #receive(name: Deno.Signal): void {
     if (name === "SIGUSR1") closeSignalDebugger(this.#log);
     const number = SIGNAL_NUMBERS[name];
+    const warmUp = this.#warmUp;
+    if (warmUp?.name === name && this.#child === null) {
+      this.#warmUp = null;
+      warmUp.standIn.signal(0);
+      return warmUp.done();
+    }
     if (this.#child === null) {
       if (TERMINATING.has(name)) {
         this.#log.info(`received ${name} before the child started: exiting`);

@@ -20,6 +20,7 @@ import { errnoName } from "./sys/errno.ts";
 import { pathExists } from "./sys/files.ts";
 import { lockExclusive, lockState, unlock } from "./sys/flock.ts";
 import { cString } from "./sys/libc.ts";
+import { every, type Ticker } from "./ticker.ts";
 import { formatDuration } from "./values/duration.ts";
 import { parentOf } from "./values/path.ts";
 import type { Trigger } from "./watcher.ts";
@@ -108,7 +109,7 @@ export class LeaseWatch {
   #fire: (trigger: Trigger) => void;
   #options: LeaseWatchOptions;
   #watched: Watched[];
-  #timer: ReturnType<typeof setInterval> | null = null;
+  #ticker: Ticker | null = null;
   #fired = false;
 
   constructor(options: LeaseWatchOptions) {
@@ -125,10 +126,14 @@ export class LeaseWatch {
     this.#fire = resolve;
   }
 
-  /** Starts looking, at once and then every `checkEveryMs`. */
+  /**
+   * Starts looking, at once and then every `checkEveryMs`. Not with a Deno
+   * timer: it starts before the child, and would hold the start-up while
+   * Deno loads its timers (lib/ticker.ts).
+   */
   start(): void {
     this.check();
-    this.#timer = setInterval(() => this.check(), this.#options.checkEveryMs);
+    this.#ticker = every(this.#options.checkEveryMs, () => this.check());
   }
 
   /** Looks at every lease once. */
@@ -179,7 +184,7 @@ export class LeaseWatch {
 
   /** Stops looking. */
   close(): void {
-    if (this.#timer !== null) clearInterval(this.#timer);
-    this.#timer = null;
+    this.#ticker?.stop();
+    this.#ticker = null;
   }
 }

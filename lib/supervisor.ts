@@ -26,6 +26,7 @@ import { signalName } from "./values/signal.ts";
 import { armWatch, openQuitEndpoint, watchLeases } from "./triggers.ts";
 import { absolutePath } from "./values/path.ts";
 import type { FileWatch, Trigger } from "./watcher.ts";
+import { warmUpForwarding } from "./warmup.ts";
 
 /** What the supervisor takes from its caller, besides the configuration. */
 export interface SupervisorContext {
@@ -121,6 +122,7 @@ export async function supervise(
     }
 
     if (config.waitFor.length) watch?.startPolling();
+    await warmUpForwarding(forwarder, log);
     const before = await awaitGates(config, log, trigger.promise, forwarder);
     if (before) return before;
 

@@ -28,6 +28,7 @@ import {
   type InotifyEvent,
 } from "./sys/inotify.ts";
 import { cString } from "./sys/libc.ts";
+import { every, type Ticker } from "./ticker.ts";
 import { nearestDirectory } from "./watch_paths.ts";
 
 /** Why the sidecar is to end. */
@@ -96,7 +97,7 @@ export class FileWatch {
   #dirs = new Map<string, { wd: number; id: string }>();
   /** What the watched directories were chosen from; "" for a re-arm. */
   #key = "";
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #ticker: Ticker | undefined;
   #done = false;
   #fire!: (trigger: Trigger) => void;
   /** Resolves once when the condition holds. */
@@ -126,24 +127,23 @@ export class FileWatch {
   }
 
   /**
-   * Starts the poll. Separate from {@linkcode arm}: Deno loads its timers on
-   * first use, which takes milliseconds, so the child is started first.
+   * Starts the poll, on V8's own timer (`every`): Deno's timers would load
+   * their module right after the child starts, and hold a signal meanwhile.
    */
   startPolling(): void {
     if (
-      this.#done || this.#timer !== undefined || !this.#options.pollIntervalMs
+      this.#done || this.#ticker !== undefined || !this.#options.pollIntervalMs
     ) return;
-    this.#timer = setInterval(
-      () => this.#onChange("poll"),
+    this.#ticker = every(
       this.#options.pollIntervalMs,
+      () => this.#onChange("poll"),
     );
   }
 
   /** Stops watching; never waits. */
   close(): void {
     this.#done = true;
-    // Even clearInterval(undefined) would make Deno load its timers.
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#ticker?.stop();
     this.#inotify?.close();
     this.#inotify = null;
   }

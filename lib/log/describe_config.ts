@@ -105,10 +105,7 @@ export function configArguments(config: Config): string[] {
   const args: string[] = [];
   for (const option of OPTIONS) {
     const value: unknown = config[option.key];
-    // Settings are plain data (numbers, strings, arrays, small objects):
-    // equal when their JSON is. node:util's deep equality would cost about
-    // 6 ms of start-up to load.
-    if (JSON.stringify(value) === JSON.stringify(option.fallback)) continue;
+    if (sameValue(value, option.fallback)) continue;
     if (option.placeholder === null) {
       args.push(option.flag);
       continue;
@@ -121,4 +118,23 @@ export function configArguments(config: Config): string[] {
     }
   }
   return [...args, "--", ...config.command];
+}
+
+/**
+ * Whether two option values are equal: numbers, strings, booleans, null, and
+ * arrays and plain objects of them. Not node:util's isDeepStrictEqual: loading
+ * node:util at start-up costs Deno milliseconds (Node's compatibility layer).
+ */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || !a || !b) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length &&
+    keys.every((k) =>
+      sameValue(
+        (a as Record<string, unknown>)[k],
+        (b as Record<string, unknown>)[k],
+      )
+    );
 }

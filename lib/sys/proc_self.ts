@@ -98,3 +98,18 @@ export function rawEnvironment(): Uint8Array<ArrayBuffer>[] | null {
 }
 
 let environment: Uint8Array<ArrayBuffer>[] | null | undefined;
+
+/**
+ * The signals blocked in guillotine's main thread (the thread that runs
+ * JavaScript), bit n-1 for signal n, as /proc/self/status shows them. A
+ * blocked mask is inherited through exec.
+ *
+ * @returns null when /proc/self/status cannot be read.
+ */
+export function blockedSignals(): bigint | null {
+  const bytes = readProcSelf("status");
+  const hex = bytes && /^SigBlk:\s*([0-9a-f]+)$/m.exec(
+    new TextDecoder().decode(bytes),
+  )?.[1];
+  return hex ? BigInt(`0x${hex}`) : null;
+}

@@ -1,0 +1,72 @@
+// Before the child starts, guillotine warms its signal path with a signal to
+// itself (lib/warmup.ts): the child never sees it, and a mask that blocks it
+// does not stop guillotine.
+import assert from "node:assert/strict";
+import {
+  DENO,
+  FIXTURES,
+  guillotineArgv,
+  requireCommand,
+  spawn,
+  start,
+} from "../harness/mod.ts";
+
+Deno.test("the signal path is warmed before the child starts; the child never sees the warm-up signal", async () => {
+  await using g = start([
+    "--log-level",
+    "debug",
+    "--",
+    DENO,
+    "run",
+    "-A",
+    `${FIXTURES}recorder.ts`,
+  ]);
+  await g.waitForStdout(/ready/);
+  await g.kill("SIGTERM");
+  assert.deepEqual((await g.status()).code, 0, g.stderr);
+  const warmed = g.stderr.indexOf("warmed the signal path signal=SIGWINCH");
+  const started = g.stderr.indexOf("child started");
+  assert.ok(warmed >= 0 && warmed < started, g.stderr);
+  assert.doesNotMatch(g.stderr, /received SIGWINCH/);
+  const received = g.stdout.split("\n").filter((l) => l.startsWith("SIG"));
+  assert.deepEqual(received, ["SIGTERM"]);
+});
+
+Deno.test("with its warm-up signals blocked from exec on, guillotine starts the child all the same", async () => {
+  requireCommand("python3", "apt-get install python3");
+  // Blocks them, then execs guillotine: the mask goes through exec to every
+  // thread Deno makes, so a signal to itself would stay pending for ever.
+  const block = [
+    "import os, signal, sys",
+    "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGWINCH, signal.SIGURG})",
+    "os.execv(sys.argv[1], sys.argv[1:])",
+  ].join("\n");
+  await using g = spawn([
+    "python3",
+    "-c",
+    block,
+    ...guillotineArgv(["--log-level", "debug", "--", "echo", "ran"]),
+  ], { what: "guillotine with a blocked mask" });
+  const status = await g.status(20_000);
+  assert.deepEqual(status.code, 0, g.stderr);
+  assert.match(g.stdout, /^ran$/m);
+  assert.match(g.stderr, /not warmed: its signals are blocked/);
+});
+
+Deno.test("with only the first warm-up signal blocked, guillotine warms with the next", async () => {
+  requireCommand("python3", "apt-get install python3");
+  const block = [
+    "import os, signal, sys",
+    "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGWINCH})",
+    "os.execv(sys.argv[1], sys.argv[1:])",
+  ].join("\n");
+  await using g = spawn([
+    "python3",
+    "-c",
+    block,
+    ...guillotineArgv(["--log-level", "debug", "--", "echo", "ran"]),
+  ], { what: "guillotine with SIGWINCH blocked" });
+  const status = await g.status(20_000);
+  assert.deepEqual(status.code, 0, g.stderr);
+  assert.match(g.stderr, /warmed the signal path signal=SIGURG/);
+});
