@@ -86,7 +86,7 @@ const COST_LABELS: Record<string, string> = {
   nextSignalListeners: "19 more signal listeners",
   firstSignal: "First signal to itself: kill(2) → its listener runs",
   nextSignal: "Second signal to itself: kill(2) → its listener runs",
-  watchFs: "Deno.watchFs of one directory",
+  fileWatch: "guillotine's inotify (libc) on one directory",
   firstTimer: "First setTimeout/setInterval (Deno loads its timers)",
   statMissing: "Deno.statSync of a missing file (throws)",
   statPresent: "Deno.statSync of an existing file",

@@ -412,7 +412,7 @@ function startupVerdict(results: Results): Verdict {
         costMedian(results, "parseAndLog"),
       ],
       ["the warm-up signal", costMedian(results, "firstSignal")],
-      ["a file watch", costMedian(results, "watchFs")],
+      ["a file watch", costMedian(results, "fileWatch")],
       [
         "its spawn (posix_spawn with its attributes, the peer's too)",
         costMedian(results, "spawnFfi"),

@@ -10,8 +10,6 @@
 import { EXIT_USAGE, explainError } from "./errors.ts";
 import type { SignalInbox } from "./signal_inbox.ts";
 import { createLogger, writeStderr } from "./log/logger.ts";
-import { helpText } from "./options/help.ts";
-import { afterUsageError } from "./last_words.ts";
 import { type NotText, parseOptions } from "./options/parse.ts";
 import type { Request } from "./config.ts";
 import { run } from "./supervisor.ts";
@@ -49,10 +47,14 @@ export async function main(
     writeStderr(`guillotine: error: ${message}\n`);
     // The other side must not wait for ever: the record, the termination
     // message and the quit requests, as far as the command line allows.
+    const { afterUsageError } = await import("./last_words.ts");
     await afterUsageError(args, env, error);
     return code;
   }
-  if (request.kind === "help") return writeStdout(`${helpText()}\n`);
+  if (request.kind === "help") {
+    const { helpText } = await import("./options/help.ts");
+    return writeStdout(`${helpText()}\n`);
+  }
   if (request.kind === "version") return writeStdout(`guillotine ${VERSION}\n`);
   const { config } = request;
   const log = createLogger({

@@ -9,7 +9,6 @@ export { FORWARDED_SIGNALS, type SignalInbox } from "./signal_inbox.ts";
 
 import type { Child } from "./child.ts";
 import type { SignalInbox } from "./signal_inbox.ts";
-import { closeSignalDebugger } from "./inspector_guard.ts";
 import type { Logger } from "./log/logger.ts";
 import { SIGNAL_NUMBERS } from "./values/signal.ts";
 
@@ -76,7 +75,11 @@ export class SignalForwarder {
   }
 
   #receive(name: Deno.Signal): void {
-    if (name === "SIGUSR1") closeSignalDebugger(this.#log);
+    if (name === "SIGUSR1") {
+      import("./inspector_guard.ts").then((guard) =>
+        guard.closeSignalDebugger(this.#log)
+      );
+    }
     const number = SIGNAL_NUMBERS[name];
     const warmUp = this.#warmUp;
     if (warmUp?.name === name && this.#child === null) {

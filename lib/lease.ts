@@ -127,12 +127,14 @@ export class LeaseWatch {
   }
 
   /**
-   * Starts looking, at once and then every `checkEveryMs`. Not with a Deno
+   * Starts looking every `checkEveryMs`. Not with a Deno
    * timer: it starts before the child, and would hold the start-up while
    * Deno loads its timers (lib/ticker.ts).
    */
   start(): void {
-    this.check();
+    // The first look comes with the first tick, not now: a main container
+    // is not lost in the first quarter second, and the lock calls it binds
+    // would only add to the start-up before the child.
     this.#ticker = every(this.#options.checkEveryMs, () => this.check());
   }
 

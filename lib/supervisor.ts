@@ -12,7 +12,6 @@ import type { Config } from "./config.ts";
 import type { Endpoint } from "./endpoint.ts";
 import { EXIT_USAGE, explainError } from "./errors.ts";
 import { SignalForwarder, type SignalInbox } from "./forwarder.ts";
-import { endOfError, sayLastWords } from "./last_words.ts";
 import { describeConfig } from "./log/describe_config.ts";
 import type { Logger } from "./log/logger.ts";
 import { exitCodeOf, type Outcome, recordOf } from "./outcome.ts";
@@ -74,6 +73,7 @@ export async function run(
     };
     if (recordUsable) await writeRecord(config, facts, log);
     lease?.release();
+    const { endOfError, sayLastWords } = await import("./last_words.ts");
     await sayLastWords(config, endOfError(error), log);
     throw error;
   }
@@ -81,6 +81,8 @@ export async function run(
   await writeRecord(config, recordOf(outcome, code), log);
   // After the record: a sidecar that sees the lease free sees the record too.
   lease?.release();
+  // Loaded at the end: nothing before the child needs it.
+  const { sayLastWords } = await import("./last_words.ts");
   await sayLastWords(config, { outcome, exitCode: code }, log);
   log.info("exiting", { code });
   return code;
