@@ -389,3 +389,52 @@ Deno.test("examples run Cloud SQL Auth Proxy v2, never v1's binary or flags", as
     assert.deepEqual(v1, [], `${where}: v1 flags`);
   }
 });
+
+/** Each Job, Pod and ConfigMap of a manifest file, checked by Kubernetes' schema. */
+async function schemaProblems(path: string): Promise<string[]> {
+  const { Job } = await import("kubernetes-models/batch/v1/Job");
+  const { Pod } = await import("kubernetes-models/v1/Pod");
+  const { ConfigMap } = await import("kubernetes-models/v1/ConfigMap");
+  const { parseAllDocuments } = await import("yaml");
+  const problems: string[] = [];
+  for (const document of parseAllDocuments(await Deno.readTextFile(path))) {
+    const object = document.toJSON();
+    const model = { Job, Pod, ConfigMap }[object?.kind as string];
+    if (!model) {
+      problems.push(`${path}: no schema for kind ${object?.kind}`);
+      continue;
+    }
+    try {
+      new model(object).validate();
+    } catch (error) {
+      problems.push(`${path}: ${(error as Error).message.split("\n")[0]}`);
+    }
+  }
+  return problems;
+}
+
+Deno.test("every Kubernetes manifest here passes Kubernetes' own schema", async () => {
+  const tests = new URL("./", import.meta.url).pathname;
+  const files = [
+    ...[...Deno.readDirSync(EXAMPLES)].map((e) => `${EXAMPLES}${e.name}`),
+    ...[...Deno.readDirSync(tests)].map((e) => `${tests}${e.name}`),
+  ].filter((f) => f.endsWith(".yaml") && !f.endsWith("docker-compose.yaml"));
+  assert.ok(files.length >= 7, files.join(", "));
+  const problems = (await Promise.all(files.map(schemaProblems))).flat();
+  assert.deepEqual(problems, []);
+
+  // The check can fail: a restart policy Kubernetes does not know.
+  const broken = await Deno.makeTempFile({ suffix: ".yaml" });
+  try {
+    await Deno.writeTextFile(
+      broken,
+      (await Deno.readTextFile(`${EXAMPLES}job.yaml`))
+        .replace("restartPolicy: Never", "restartPolicy: Sometimes"),
+    );
+    const found = await schemaProblems(broken);
+    assert.equal(found.length, 1, JSON.stringify(found));
+    assert.match(found[0], /restartPolicy/);
+  } finally {
+    await Deno.remove(broken);
+  }
+});
