@@ -92,47 +92,22 @@ const LOCK_SYMBOLS = {
 // Binding a symbol costs about 0.1 ms at start-up, so the calls that only
 // some runs need are bound apart, when first used.
 
-/** The loaded symbols. */
-export type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
-let loaded: Libc | undefined;
-
-/** libc's symbols, loaded on first use. */
-export function libc(): Libc {
-  loaded ??= Deno.dlopen("libc.so.6", SYMBOLS).symbols;
-  return loaded;
+/** Binds `symbols` of libc the first time the returned function is called. */
+function bindOnFirstUse<S extends Deno.ForeignLibraryInterface>(
+  symbols: S,
+): () => Deno.DynamicLibrary<S>["symbols"] {
+  let bound: Deno.DynamicLibrary<S>["symbols"] | undefined;
+  return () => bound ??= Deno.dlopen("libc.so.6", symbols).symbols;
 }
 
-/** The file watch's symbols. */
-export type WatchCalls = Deno.DynamicLibrary<typeof WATCH_SYMBOLS>["symbols"];
-let watchLoaded: WatchCalls | undefined;
-
-/** The file watch's symbols, loaded on first use. */
-export function watchCalls(): WatchCalls {
-  watchLoaded ??= Deno.dlopen("libc.so.6", WATCH_SYMBOLS).symbols;
-  return watchLoaded;
-}
-
-/** The occasional symbols. */
-export type OccasionalCalls = Deno.DynamicLibrary<
-  typeof OCCASIONAL_SYMBOLS
->["symbols"];
-let occasionalLoaded: OccasionalCalls | undefined;
-
-/** The occasional symbols, loaded on first use. */
-export function occasionalCalls(): OccasionalCalls {
-  occasionalLoaded ??= Deno.dlopen("libc.so.6", OCCASIONAL_SYMBOLS).symbols;
-  return occasionalLoaded;
-}
-
-/** The lease's symbols. */
-export type LockCalls = Deno.DynamicLibrary<typeof LOCK_SYMBOLS>["symbols"];
-let lockLoaded: LockCalls | undefined;
-
-/** The lease's symbols, loaded on first use. */
-export function lockCalls(): LockCalls {
-  lockLoaded ??= Deno.dlopen("libc.so.6", LOCK_SYMBOLS).symbols;
-  return lockLoaded;
-}
+/** libc's symbols that every run needs, bound on first use. */
+export const libc = bindOnFirstUse(SYMBOLS);
+/** The file watch's symbols, bound on first use. */
+export const watchCalls = bindOnFirstUse(WATCH_SYMBOLS);
+/** The terminal's, the subreaper's and the live environment's, on first use. */
+export const occasionalCalls = bindOnFirstUse(OCCASIONAL_SYMBOLS);
+/** The lease's symbols, bound on first use. */
+export const lockCalls = bindOnFirstUse(LOCK_SYMBOLS);
 
 /** The calling thread's errno, right after a failed call. */
 export function errno(): number {
