@@ -10,7 +10,11 @@ export { FORWARDED_SIGNALS, type SignalInbox } from "./signal_inbox.ts";
 import type { Child } from "./child.ts";
 import type { SignalInbox } from "./signal_inbox.ts";
 import type { Logger } from "./log/logger.ts";
+import { every } from "./ticker.ts";
 import { SIGNAL_NUMBERS } from "./values/signal.ts";
+
+/** The longest the warm-up signal is waited for (it takes well under 1 ms). */
+const WARM_UP_BOUND_MS = 200;
 
 /** Signals that end guillotine when no child is there to forward them to. */
 const TERMINATING: ReadonlySet<string> = new Set([
@@ -66,10 +70,20 @@ export class SignalForwarder {
     send: () => boolean,
   ): Promise<void> {
     const { promise, resolve } = Promise.withResolvers<void>();
-    this.#warmUp = { name, standIn, done: resolve };
-    if (!send()) {
+    // Bounded: a signal that never comes (a mask or a policy this cannot
+    // see) must not keep the child from starting.
+    const bound = every(WARM_UP_BOUND_MS, () => {
       this.#warmUp = null;
       resolve();
+    });
+    const done = () => {
+      bound.stop();
+      resolve();
+    };
+    this.#warmUp = { name, standIn, done };
+    if (!send()) {
+      this.#warmUp = null;
+      done();
     }
     return promise;
   }
