@@ -54,7 +54,7 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_WATCH_MODE",
     placeholder: "all|any",
     help:
-      "with several files, fire when all exist (every main container is done) or on the first; a file once seen stays counted",
+      "with several files, fire when all exist or on the first; a file once seen stays counted",
     fallback: "all",
     show: word,
     parse: (text) => parseChoice("watch mode", text, ["all", "any"] as const),
@@ -77,7 +77,7 @@ export const OPTIONS: readonly AnyOption[] = [
     envAliases: ["GUILLOTINE_INTERVAL"],
     placeholder: "DURATION",
     help:
-      "the safety-net check beside file events; 0 turns it off (not with --watch-method poll); GUILLOTINE_INTERVAL, the original's, is an alias",
+      "the check beside file events; 0 turns it off (not with --watch-method poll); GUILLOTINE_INTERVAL (the original's) is an alias",
     fallback: 1000,
     show: duration,
     parse: parseDuration,
@@ -154,7 +154,7 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_LEASE",
     placeholder: "on|off",
     help:
-      "with --notify, hold a lock on PATH.lock while the child runs; with --watch, a free lock without a record means the main container died (OOM kill, eviction): guillotine the child after --lost-main-grace",
+      "with --notify, hold a lock on PATH.lock while the child runs; with --watch, a free lock with no record means the main died: guillotine the child after --lost-main-grace",
     fallback: true,
     show: switchOf,
     parse: (text) => parseSwitch("lease", text),
