@@ -10,6 +10,7 @@ export { FORWARDED_SIGNALS, type SignalInbox } from "./signal_inbox.ts";
 import type { Child } from "./child.ts";
 import type { SignalInbox } from "./signal_inbox.ts";
 import type { Logger } from "./log/logger.ts";
+import { throttleLogger } from "./log/throttle.ts";
 import { every } from "./ticker.ts";
 import { SIGNAL_NUMBERS } from "./values/signal.ts";
 
@@ -30,6 +31,8 @@ const TERMINATING: ReadonlySet<string> = new Set([
  */
 export class SignalForwarder {
   #log: Logger;
+  /** For what a flood of signals would repeat: once a minute, with a count. */
+  #repeatable: Logger;
   #child: Child | null = null;
   #warmUp: { name: Deno.Signal; standIn: Child; done: () => void } | null =
     null;
@@ -41,6 +44,7 @@ export class SignalForwarder {
 
   constructor(log: Logger) {
     this.#log = log;
+    this.#repeatable = throttleLogger(log);
     const { promise, resolve } = Promise.withResolvers<number>();
     this.interrupted = promise;
     this.#interrupt = resolve;
@@ -117,7 +121,7 @@ export class SignalForwarder {
         pgid: this.#child.pid,
       });
     } else {
-      this.#log.warn(`child was already gone when forwarding ${name}`, {
+      this.#repeatable.warn(`child was already gone when forwarding ${name}`, {
         pgid: this.#child.pid,
       });
     }

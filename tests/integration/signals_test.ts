@@ -6,6 +6,7 @@ import {
   exec,
   FIXTURES,
   guillotineArgv,
+  hanging,
   pid1Argv,
   requireCommand,
   start,
@@ -90,4 +91,20 @@ Deno.test("a child that moved to another process group still gets forwarded sign
   await g.kill("SIGUSR1");
   await g.waitForStdout(/got SIGUSR1/);
   assert.deepEqual((await g.status()).code, 0, g.stderr);
+});
+
+Deno.test("signals after the child is gone warn once, not once each", async () => {
+  // The quit request to an endpoint that never answers keeps guillotine
+  // alive for a while after its child has ended.
+  using hang = hanging();
+  await using g = start(["--quit-url", hang.url, "true"]);
+  await g.waitForStderr(/child exit code 0/);
+  const pid = await g.pid();
+  for (let i = 0; i < 10; i++) {
+    Deno.kill(pid, "SIGWINCH");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await g.status();
+  const warnings = g.stderr.match(/child was already gone when forwarding/g);
+  assert.equal(warnings?.length, 1, g.stderr);
 });
