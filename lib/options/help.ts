@@ -69,8 +69,9 @@ export function helpText(): string {
     ...lines,
     "",
     "Exit codes: the child's code; 128+n if it died of signal n; the --exit-code",
-    "after a trigger; 124 a --wait-for gate timed out; 125 guillotine's own error;",
-    "126 COMMAND not executable; 127 COMMAND not found.",
+    "after a trigger (or the recorded one, or ?code=N); the --lost-main-exit-code",
+    "when a main container was lost; 124 a --wait-for gate timed out; 125",
+    "guillotine's own error; 126 COMMAND not executable; 127 COMMAND not found.",
   ].join("\n");
 }
 
