@@ -9,7 +9,8 @@
 import type { Settings } from "./config.ts";
 import { EXIT_USAGE, GuillotineError } from "./errors.ts";
 import { createLogger, type Logger } from "./log/logger.ts";
-import { type AnyOption, OPTIONS } from "./options/table.ts";
+import { optionValue } from "./options/parse.ts";
+import { OPTIONS } from "./options/table.ts";
 import {
   type End,
   terminationMessage,
@@ -106,21 +107,10 @@ function salvage<K extends keyof Settings>(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): Settings[K] | null {
-  const option = OPTIONS.find((o) => o.key === key) as AnyOption | undefined;
-  if (!option) return null;
-  let texts = flagValues(args, option.flag);
-  if (!texts.length) {
-    const text = env[option.env];
-    const separator = option.list?.separator ?? null;
-    if (text) {
-      texts = separator === null ? [text] : text.split(separator)
-        .map((item) => item.trim()).filter((item) => item !== "");
-    }
-  }
-  if (!texts.length) return option.fallback as Settings[K];
+  const flag = OPTIONS.find((o) => o.key === key)?.flag;
+  if (flag === undefined) return null;
   try {
-    const items = texts.map((text) => option.parse(text));
-    return (option.list ? items : items[0]) as Settings[K];
+    return optionValue(key, flagValues(args, flag), env);
   } catch {
     return null; // This option is what did not parse.
   }
@@ -163,7 +153,7 @@ export async function afterUsageError(
 /** The fallbacks of the settings a usage error's message may mention. */
 function fallbacks(): LastWordsSettings {
   const fallback = <K extends keyof Settings>(key: K) =>
-    OPTIONS.find((o) => o.key === key)!.fallback as Settings[K];
+    optionValue(key, [], {});
   return {
     terminationLog: fallback("terminationLog"),
     quitUrls: fallback("quitUrls"),

@@ -9,7 +9,13 @@
 import type { Config, Request, Settings } from "../config.ts";
 import { EXIT_USAGE, GuillotineError } from "../errors.ts";
 import { absolutePath } from "../values/path.ts";
-import { ACTIONS, type AnyOption, OPTIONS, WATCHED_FILE_ENV } from "./table.ts";
+import {
+  ACTIONS,
+  type AnyOption,
+  OPTIONS,
+  type OptionSpec,
+  WATCHED_FILE_ENV,
+} from "./table.ts";
 
 /**
  * A usage error. Values are quoted in messages as given, so control
@@ -154,6 +160,30 @@ function valueOf<K extends keyof Settings>(
     throw error;
   }
 }
+
+/**
+ * One option's value from the texts its flag was given (none: the
+ * variable, then the fallback), read exactly as {@linkcode parseOptions}
+ * reads it.
+ *
+ * @throws {GuillotineError} (125) When the value does not parse.
+ */
+export function optionValue<K extends keyof Settings>(
+  key: K,
+  flagTexts: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Settings[K] {
+  const option = BY_KEY.get(key) as AnyOption;
+  const flags = new Map(
+    flagTexts.length ? [[option.flag, [...flagTexts]]] : [],
+  );
+  const found = given(option, flags, env, ALL_TEXT);
+  return valueOf<K>(option as unknown as OptionSpec<K>, found);
+}
+
+const BY_KEY: ReadonlyMap<keyof Settings, AnyOption> = new Map(
+  OPTIONS.map((option) => [option.key, option]),
+);
 
 /** Rules between options, checked once every value is parsed. */
 function checkTogether(config: Config): void {
