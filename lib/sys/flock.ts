@@ -7,14 +7,19 @@
  */
 
 import * as E from "./errno.ts";
-import { cString, errno, libc, lockCalls } from "./libc.ts";
+import {
+  cString,
+  errno,
+  libc,
+  lockCalls,
+  O_CLOEXEC,
+  O_CREAT,
+  O_NOCTTY,
+  O_NONBLOCK,
+  O_RDONLY,
+  O_WRONLY,
+} from "./libc.ts";
 
-const O_RDONLY = 0;
-const O_WRONLY = 1;
-const O_CREAT = 0o100;
-const O_NOCTTY = 0o400;
-const O_NONBLOCK = 0o4000;
-const O_CLOEXEC = 0o2000000;
 const LOCK_SH = 1;
 const LOCK_EX = 2;
 const LOCK_NB = 4;

@@ -109,6 +109,14 @@ export const occasionalCalls = bindOnFirstUse(OCCASIONAL_SYMBOLS);
 /** The lease's symbols, bound on first use. */
 export const lockCalls = bindOnFirstUse(LOCK_SYMBOLS);
 
+/** open(2)'s flags, for the calls above. */
+export const O_RDONLY = 0;
+export const O_WRONLY = 1;
+export const O_CREAT = 0o100;
+export const O_NOCTTY = 0o400;
+export const O_NONBLOCK = 0o4000;
+export const O_CLOEXEC = 0o2000000;
+
 /** The calling thread's errno, right after a failed call. */
 export function errno(): number {
   const where = libc().__errno_location();

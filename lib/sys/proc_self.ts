@@ -8,10 +8,7 @@
  * @module
  */
 
-import { cString, libc } from "./libc.ts";
-
-const O_RDONLY = 0;
-const O_CLOEXEC = 0o2000000;
+import { cString, libc, O_CLOEXEC, O_RDONLY } from "./libc.ts";
 
 /** The whole of /proc/self/NAME, or null when it cannot be read (no /proc). */
 export function readProcSelf(name: string): Uint8Array<ArrayBuffer> | null {
