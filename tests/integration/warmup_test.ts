@@ -32,21 +32,29 @@ Deno.test("the signal path is warmed before the child starts; the child never se
   assert.deepEqual(received, ["SIGTERM"]);
 });
 
-Deno.test("with its warm-up signals blocked from exec on, guillotine starts the child all the same", async () => {
+/**
+ * guillotine started with `signals` blocked from exec on (python blocks them,
+ * then execs it): the mask goes through exec to every thread Deno makes, so a
+ * signal to itself would stay pending for ever.
+ */
+function startBlocking(signals: string[]) {
   requireCommand("python3", "apt-get install python3");
-  // Blocks them, then execs guillotine: the mask goes through exec to every
-  // thread Deno makes, so a signal to itself would stay pending for ever.
+  const set = signals.map((s) => `signal.${s}`).join(", ");
   const block = [
     "import os, signal, sys",
-    "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGWINCH, signal.SIGURG})",
+    `signal.pthread_sigmask(signal.SIG_BLOCK, {${set}})`,
     "os.execv(sys.argv[1], sys.argv[1:])",
   ].join("\n");
-  await using g = spawn([
+  return spawn([
     "python3",
     "-c",
     block,
     ...guillotineArgv(["--log-level", "debug", "--", "echo", "ran"]),
-  ], { what: "guillotine with a blocked mask" });
+  ], { what: `guillotine with ${signals.join(" and ")} blocked` });
+}
+
+Deno.test("with its warm-up signals blocked from exec on, guillotine starts the child all the same", async () => {
+  await using g = startBlocking(["SIGWINCH", "SIGURG"]);
   const status = await g.status(20_000);
   assert.deepEqual(status.code, 0, g.stderr);
   assert.match(g.stdout, /^ran$/m);
@@ -54,18 +62,7 @@ Deno.test("with its warm-up signals blocked from exec on, guillotine starts the 
 });
 
 Deno.test("with only the first warm-up signal blocked, guillotine warms with the next", async () => {
-  requireCommand("python3", "apt-get install python3");
-  const block = [
-    "import os, signal, sys",
-    "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGWINCH})",
-    "os.execv(sys.argv[1], sys.argv[1:])",
-  ].join("\n");
-  await using g = spawn([
-    "python3",
-    "-c",
-    block,
-    ...guillotineArgv(["--log-level", "debug", "--", "echo", "ran"]),
-  ], { what: "guillotine with SIGWINCH blocked" });
+  await using g = startBlocking(["SIGWINCH"]);
   const status = await g.status(20_000);
   assert.deepEqual(status.code, 0, g.stderr);
   assert.match(g.stderr, /warmed the signal path signal=SIGURG/);
