@@ -99,7 +99,7 @@ export class FileWatch {
   #key = "";
   #ticker: Ticker | undefined;
   #done = false;
-  #fire!: (trigger: Trigger) => void;
+  #fire: (trigger: Trigger) => void;
   /** Resolves once when the condition holds. */
   readonly triggered: Promise<Trigger>;
 
@@ -107,7 +107,9 @@ export class FileWatch {
     this.#options = options;
     this.#warn = throttleLogger(options.log);
     this.#cPaths = new Map(options.paths.map((p) => [p, cPathsOf(p)]));
-    this.triggered = new Promise((resolve) => this.#fire = resolve);
+    const { promise, resolve } = Promise.withResolvers<Trigger>();
+    this.triggered = promise;
+    this.#fire = resolve;
   }
 
   /**
