@@ -6,7 +6,7 @@
  * @module
  */
 
-import { freePort } from "./net.ts";
+import { closedPort } from "./net.ts";
 
 /** What an endpoint saw: each request, and which of the watched paths existed. */
 export interface SeenRequest {
@@ -75,7 +75,7 @@ export function hanging() {
   };
 }
 
-/** A URL on the loopback where nothing listens (a moment ago). */
-export function refusedUrl(): string {
-  return `http://127.0.0.1:${freePort()}/quitquitquit`;
+/** A URL on the loopback where nothing listens, for as long as the tests run. */
+export async function refusedUrl(): Promise<string> {
+  return `http://127.0.0.1:${await closedPort()}/quitquitquit`;
 }

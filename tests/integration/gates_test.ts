@@ -2,6 +2,7 @@
 // against real files, sockets and servers.
 import assert from "node:assert/strict";
 import {
+  closedPort,
   freePort,
   type Guillotine,
   pollUntil,
@@ -60,7 +61,10 @@ Deno.test("tcp: passes when a port accepts, times out when not", async () => {
     listener.close();
     await accepting.catch(() => {});
   }
-  assert.deepEqual((await gate(`tcp:127.0.0.1:${freePort()}`)).code, 124);
+  assert.deepEqual(
+    (await gate(`tcp:127.0.0.1:${await closedPort()}`)).code,
+    124,
+  );
 });
 
 Deno.test("http: passes on 2xx, times out on 503 and on no server", async () => {
@@ -89,7 +93,7 @@ Deno.test("http: passes on 2xx, times out on 503 and on no server", async () => 
     await server.finished;
   }
   assert.deepEqual(
-    (await gate(`http://127.0.0.1:${freePort()}/ready`)).code,
+    (await gate(`http://127.0.0.1:${await closedPort()}/ready`)).code,
     124,
   );
 });

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import {
   answering,
-  freePort,
+  closedPort,
   type Guillotine,
   hanging,
   refusedUrl,
@@ -34,7 +34,8 @@ interface Kind {
   drive?: (g: Guillotine) => Promise<void>;
 }
 
-const GATE = freePort();
+/** A gate that is never ready. */
+const GATE = await closedPort();
 
 const KINDS: Kind[] = [
   {
@@ -141,7 +142,7 @@ async function endOf(kind: Kind): Promise<void> {
   await using ok = answering([200], () => [record, terminationLog]);
   await using failing = answering([503]);
   using hang = hanging();
-  const refused = refusedUrl();
+  const refused = await refusedUrl();
   await using g = start([
     ...kind.before ?? [],
     ...[ok.url, failing.url, refused, hang.url].flatMap((url) => [

@@ -68,7 +68,7 @@ Deno.test("refused and hanging endpoints: every try made, all at once, within th
   using hang = hanging();
   using hang2 = hanging();
   await using ok = answering([200]);
-  const refused = refusedUrl();
+  const refused = await refusedUrl();
   const { lines, log } = recordingLogger();
   const started = performance.now();
   const results = await sendQuitRequests(
