@@ -4,8 +4,9 @@
  * (denoland/deno#35738), and offer no way to turn that off. guillotine
  * forwards SIGUSR1 (proxies reopen logs with it, pgbouncer pauses), so it
  * must receive it; it then closes the debugger the moment it is up, so that
- * no other container of the pod can attach to PID 1. Deno still prints its
- * "Debugger listening" banner.
+ * no other container of the pod can attach to PID 1. Deno usually still prints
+ * its "Debugger listening" banner; when the close comes before Deno's server
+ * thread gets to it, it does not.
  *
  * @module
  */
