@@ -17,10 +17,9 @@ import * as E from "./sys/errno.ts";
 import { kill } from "./sys/process.ts";
 import { type Argument, spawn, terminalHandOver } from "./sys/spawn.ts";
 import { formatDuration } from "./values/duration.ts";
-import { type Signal, signalName } from "./values/signal.ts";
+import { type Signal, SIGNAL_NUMBERS, signalName } from "./values/signal.ts";
 
-const SIGKILL = 9;
-const SIGTERM = 15;
+const { SIGKILL, SIGTERM } = SIGNAL_NUMBERS;
 const GROUP_POLL_MS = 10;
 /** How long to wait for SIGKILL to take effect, for the child and then its group. */
 const KILL_WAIT_MS = 10_000;

@@ -5,12 +5,12 @@
  * @module
  */
 
+import { SIGNAL_NUMBERS } from "../values/signal.ts";
 import { errno, libc, occasionalCalls } from "./libc.ts";
 
 const WNOHANG = 1;
 const PR_SET_CHILD_SUBREAPER = 36;
-const SIGTTIN = 21;
-const SIGTTOU = 22;
+const { SIGTTIN, SIGTTOU } = SIGNAL_NUMBERS;
 
 /**
  * Reaps one exited child, any child, without blocking.
