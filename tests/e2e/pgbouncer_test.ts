@@ -34,8 +34,8 @@ import {
   PGBOUNCER_MANIFEST,
   renderPgbouncerPod,
 } from "./manifest.ts";
-import { buildImages, PlayedPod, podman } from "./pod.ts";
-import { PostgresServer } from "./postgres.ts";
+import { playWithDatabase, podman } from "./pod.ts";
+import { insertRun as insert } from "./postgres.ts";
 
 const BASE = await loadManifests(PGBOUNCER_MANIFEST);
 const JOB_POD = await loadManifest(JOB_MANIFEST);
@@ -53,8 +53,6 @@ const SLACK_MS = 4_000;
 const POD_EXIT_TIMEOUT_MS = 25_000;
 /** The main's work in the kill runs: long enough to be killed in flight. */
 const sleepInMain = () => "SELECT pg_sleep(60)";
-const insert = (runId: string) =>
-  `INSERT INTO job_runs (run_id) VALUES ('${runId}')`;
 
 /** The job's database on a private server, and the pgbouncer Pod, played. */
 async function playPgbouncer(
@@ -62,26 +60,20 @@ async function playPgbouncer(
   sql: (runId: string) => string,
   main: MainSide,
 ) {
-  const [server] = await Promise.all([PostgresServer.start(), buildImages()]);
-  let pod: PlayedPod;
-  const runId = `${label}-${crypto.randomUUID().slice(0, 8)}`;
-  try {
-    await server.createJobDatabase(DATABASE);
-    pod = await PlayedPod.play(
+  const run = await playWithDatabase(
+    DATABASE,
+    label,
+    (port, runId) =>
       renderPgbouncerPod(BASE, JOB_POD, {
         label: `pgbouncer-${label}`,
-        port: server.port,
+        port,
         sql: sql(runId),
         main,
       }),
-    );
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
+  );
+  const { pod, server } = run;
   return {
-    pod,
-    rows: () => server.jobRows(DATABASE, runId),
+    ...run,
     /** Waits until the main container's psql runs pg_sleep on the server. */
     async sleeping(): Promise<void> {
       await pod.explain(() =>
@@ -102,10 +94,6 @@ async function playPgbouncer(
     async killMain(): Promise<number> {
       await podman(["kill", "--signal", "KILL", pod.containerId("job")]);
       return performance.now();
-    },
-    async [Symbol.asyncDispose]() {
-      await pod.remove();
-      await server.stop();
     },
   };
 }

@@ -14,6 +14,7 @@
 
 import { exec, mustExec, pollUntil, ROOT, which } from "../harness/mod.ts";
 import { IMAGES, type Manifest, SIDECAR_IMAGE } from "./manifest.ts";
+import { PostgresServer } from "./postgres.ts";
 
 const BUILD_SCRIPT = `${ROOT}scripts/build-local-image.sh`;
 const SETUP_HINT = "run scripts/setup.sh as root first";
@@ -264,4 +265,45 @@ export class PlayedPod {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.remove();
   }
+}
+
+/** A played Pod whose job talks to a private PostgreSQL server. */
+export interface DatabaseRun {
+  pod: PlayedPod;
+  server: PostgresServer;
+  /** How many rows the job inserted. */
+  rows(): Promise<number>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Starts a private PostgreSQL server with the job's `database` (building the
+ * images meanwhile), then plays the Pod that `render` writes for the server's
+ * port and a fresh run id made from `label`. Disposal removes the Pod and
+ * stops the server; so does a failure to play.
+ */
+export async function playWithDatabase(
+  database: string,
+  label: string,
+  render: (port: number, runId: string) => Manifest | Manifest[],
+): Promise<DatabaseRun> {
+  const [server] = await Promise.all([PostgresServer.start(), buildImages()]);
+  const runId = `${label}-${crypto.randomUUID().slice(0, 8)}`;
+  let pod: PlayedPod;
+  try {
+    await server.createJobDatabase(database);
+    pod = await PlayedPod.play(render(server.port, runId));
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return {
+    pod,
+    server,
+    rows: () => server.jobRows(database, runId),
+    async [Symbol.asyncDispose]() {
+      await pod.remove();
+      await server.stop();
+    },
+  };
 }

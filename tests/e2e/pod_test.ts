@@ -36,8 +36,15 @@ import {
   WATCHED_FILE_ENV,
   type Wrapping,
 } from "./manifest.ts";
-import { buildImages, type ContainerState, PlayedPod, podman } from "./pod.ts";
-import { PostgresServer } from "./postgres.ts";
+import {
+  buildImages,
+  type ContainerState,
+  type DatabaseRun,
+  PlayedPod,
+  playWithDatabase,
+  podman,
+} from "./pod.ts";
+import { insertRun as insert } from "./postgres.ts";
 
 /** Ample for a Pod that starts in ~2 s, and under the default 30 s grace period. */
 const POD_EXIT_TIMEOUT_MS = 25_000;
@@ -50,34 +57,22 @@ const BASE = await loadManifest(JOB_MANIFEST);
 const DATABASE = getEnv(findContainer(BASE, "job"), "PGDATABASE");
 const WATCHED = getEnv(findContainer(BASE, "job"), WATCHED_FILE_ENV);
 
-const insert = (runId: string) =>
-  `INSERT INTO job_runs (run_id) VALUES ('${runId}')`;
 // psql exits 1 when a statement fails under ON_ERROR_STOP with -c.
 const insertIntoMissing = (runId: string) =>
   `INSERT INTO missing_table (run_id) VALUES ('${runId}')`;
 
 /** The job's database on a private server, and its example Pod, played. */
-async function playJob(
+function playJob(
   label: string,
   sql: (runId: string) => string,
   guillotine: Wrapping,
-) {
-  const [server] = await Promise.all([PostgresServer.start(), buildImages()]);
-  await server.createJobDatabase(DATABASE);
-  const runId = `${label}-${crypto.randomUUID().slice(0, 8)}`;
-  const port = server.port;
-  const pod = await PlayedPod.play(
-    renderJobPod(BASE, { label, port, sql: sql(runId), guillotine }),
+): Promise<DatabaseRun> {
+  return playWithDatabase(
+    DATABASE,
+    label,
+    (port, runId) =>
+      renderJobPod(BASE, { label, port, sql: sql(runId), guillotine }),
   );
-  return {
-    pod,
-    /** How many rows the job inserted. */
-    rows: () => server.jobRows(DATABASE, runId),
-    async [Symbol.asyncDispose]() {
-      await pod.remove();
-      await server.stop();
-    },
-  };
 }
 
 /**
@@ -139,7 +134,7 @@ Deno.test("e2e: the job fails, the Pod still exits and the job's exit code shows
  * guillotine turns into its own exit code.
  */
 async function assertBothSides(
-  run: Awaited<ReturnType<typeof playJob>>,
+  run: DatabaseRun,
   expected: { code: number; rows: number },
 ) {
   const { job, proxy } = await run.pod.exited(POD_EXIT_TIMEOUT_MS);

@@ -160,3 +160,7 @@ export class PostgresServer {
     );
   }
 }
+
+/** The job's statement: one row of `job_runs` for the run `runId`. */
+export const insertRun = (runId: string): string =>
+  `INSERT INTO job_runs (run_id) VALUES ('${runId}')`;
