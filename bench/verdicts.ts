@@ -308,7 +308,7 @@ function forwardingVerdict(
     ` same forwarder's first signal took ${at("deno-forward-cold")} (${
       spread(results, js, "deno-forward-cold")
     } to its listener): guillotine sends itself one signal through the whole` +
-    " path before the child starts (lib/warmup.ts), so that the child's first" +
+    " path before the child starts (lib/pid1/warmup.ts), so that the child's first" +
     " signal is forwarded as fast as the hundredth.",
   ];
   if (moment === "50ms") {
@@ -326,7 +326,7 @@ function forwardingVerdict(
             ms(costMedian(results, "firstTimer"))
           } in this run, the Deno floor table), holding its one JavaScript` +
           " thread meanwhile. The lease watch already ticks without Deno's" +
-          " timers (lib/ticker.ts); the poll can do the same.",
+          " timers (lib/runtime/ticker.ts); the poll can do the same.",
       );
     }
   }

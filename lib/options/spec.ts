@@ -4,8 +4,8 @@
  * @module
  */
 
-import type { Settings } from "../config.ts";
-import { formatDuration } from "../values/duration.ts";
+import type { Settings } from "./config.ts";
+import { formatDuration } from "./values/duration.ts";
 
 /** One element of a list setting, or the setting itself. */
 export type Item<T> = T extends readonly (infer E)[] ? E : T;

@@ -17,13 +17,13 @@ import {
   type LogFormat,
   type LogLevel,
 } from "../log/logger.ts";
-import { parseChoice, parseExitCode, parseSwitch } from "../values/choice.ts";
-import { parseDuration } from "../values/duration.ts";
-import { type GateSpec, parseGateSpec } from "../values/gate_spec.ts";
-import { type HostPort, parseListenAddress } from "../values/host_port.ts";
-import { parseFilePath } from "../values/path.ts";
-import { parseQuitUrl, type QuitTarget } from "../values/quit_url.ts";
-import { parseSignal } from "../values/signal.ts";
+import { parseChoice, parseExitCode, parseSwitch } from "./values/choice.ts";
+import { parseDuration } from "./values/duration.ts";
+import { type GateSpec, parseGateSpec } from "./values/gate_spec.ts";
+import { type HostPort, parseListenAddress } from "./values/host_port.ts";
+import { parseFilePath } from "./values/path.ts";
+import { parseQuitUrl, type QuitTarget } from "./values/quit_url.ts";
+import { parseSignal } from "./values/signal.ts";
 
 /** Options that do something instead of running. */
 export const ACTIONS = [

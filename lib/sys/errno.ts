@@ -19,6 +19,8 @@ export const ENOTTY = 25;
 export const ETXTBSY = 26;
 export const ENAMETOOLONG = 36;
 export const ELOOP = 40;
+export const EADDRINUSE = 98;
+export const EADDRNOTAVAIL = 99;
 
 const NAMES: Readonly<Record<number, string>> = {
   [EPERM]: "EPERM",
@@ -53,6 +55,8 @@ const NAMES: Readonly<Record<number, string>> = {
   [ENAMETOOLONG]: "ENAMETOOLONG",
   38: "ENOSYS",
   [ELOOP]: "ELOOP",
+  [EADDRINUSE]: "EADDRINUSE",
+  [EADDRNOTAVAIL]: "EADDRNOTAVAIL",
 };
 
 /**

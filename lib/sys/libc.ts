@@ -89,6 +89,17 @@ const LOCK_SYMBOLS = {
   flock: { parameters: ["i32", "i32"], result: "i32" },
 } as const;
 
+/** The debugger port's hold (debugger_port.ts), taken first thing. */
+const HOLD_SYMBOLS = {
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  setsockopt: {
+    parameters: ["i32", "i32", "i32", "buffer", "u32"],
+    result: "i32",
+  },
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  listen: { parameters: ["i32", "i32"], result: "i32" },
+} as const;
+
 // Binding a symbol costs about 0.1 ms at start-up, so the calls that only
 // some runs need are bound apart, when first used.
 
@@ -108,6 +119,8 @@ export const watchCalls = bindOnFirstUse(WATCH_SYMBOLS);
 export const occasionalCalls = bindOnFirstUse(OCCASIONAL_SYMBOLS);
 /** The lease's symbols, bound on first use. */
 export const lockCalls = bindOnFirstUse(LOCK_SYMBOLS);
+/** The debugger port's hold's symbols, bound on first use. */
+export const holdCalls = bindOnFirstUse(HOLD_SYMBOLS);
 
 /** open(2)'s flags, for the calls above. */
 export const O_RDONLY = 0;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { SIGNAL_NUMBERS } from "../values/signal.ts";
+import { SIGNAL_NUMBERS } from "./signals.ts";
 import { errno, libc, occasionalCalls } from "./libc.ts";
 
 const WNOHANG = 1;

@@ -15,10 +15,10 @@
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import type { Config } from "../../lib/config.ts";
-import { leasePath } from "../../lib/lease.ts";
+import type { Config } from "../../lib/options/config.ts";
+import { leasePath } from "../../lib/triggers/lease.ts";
 import { parseOptions } from "../../lib/options/parse.ts";
-import { formatDuration } from "../../lib/values/duration.ts";
+import { formatDuration } from "../../lib/options/values/duration.ts";
 import { JOB_MANIFEST, renderJobPod } from "./manifest.ts";
 
 const EXAMPLES = new URL("../../examples/", import.meta.url).pathname;

@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { parse, parseAllDocuments } from "yaml";
-import { parseDuration } from "../../lib/values/duration.ts";
+import { parseDuration } from "../../lib/options/values/duration.ts";
 import { parseOptions } from "../../lib/options/parse.ts";
 import { ROOT } from "../harness/mod.ts";
 

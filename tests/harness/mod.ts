@@ -13,6 +13,7 @@ export * from "./endpoint.ts";
 export * from "./http.ts";
 export * from "./log.ts";
 export * from "./net.ts";
+export * from "./netns.ts";
 export * from "./output.ts";
 export * from "./paths.ts";
 export * from "./pid1.ts";

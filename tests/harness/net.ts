@@ -11,7 +11,7 @@
  * @module
  */
 
-import { FETCH_BAD_PORTS } from "../../lib/values/quit_url.ts";
+import { FETCH_BAD_PORTS } from "../../lib/options/values/quit_url.ts";
 
 /** The lowest port the kernel picks for `port: 0` and outgoing connections. */
 function ephemeralStart(): number {

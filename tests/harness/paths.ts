@@ -5,7 +5,7 @@
  * @module
  */
 
-import { PERMISSIONS } from "../../lib/permissions.ts";
+import { PERMISSIONS } from "../../lib/runtime/permissions.ts";
 
 /** Exactly the permissions the compiled binary gets. */
 export { PERMISSIONS };

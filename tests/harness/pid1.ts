@@ -15,6 +15,7 @@
  */
 
 import { which } from "./command.ts";
+import type { NetworkNamespace } from "./netns.ts";
 import { Output } from "./output.ts";
 import { guillotineArgv } from "./paths.ts";
 import { pollUntil } from "./poll.ts";
@@ -38,18 +39,21 @@ function resolve(name: string): string {
  * own /proc) and dies with the caller. The prefix's programs are named by
  * path, so the command runs whatever PATH its environment holds.
  */
-export function pid1Argv(argv: string[], ownNetwork = false): string[] {
+export function pid1Argv(
+  argv: string[],
+  netns?: NetworkNamespace,
+): string[] {
+  const unshare = [resolve("unshare")];
   return [
     resolve("setpriv"),
     "--pdeathsig",
     "KILL",
     "--",
-    resolve("unshare"),
+    ...(netns ? netns.argv(unshare) : unshare),
     "--pid",
     "--fork",
     "--mount-proc",
     "--kill-child",
-    ...(ownNetwork ? ["--net"] : []),
     "--",
     ...argv,
   ];
@@ -87,8 +91,8 @@ export interface StartOptions {
   onLine?: (line: string, stream: "stdout" | "stderr") => void;
   /** `start` and `run`: the main.ts to run instead of this checkout's. */
   main?: string;
-  /** Also a network namespace of its own (only a loopback, down). */
-  ownNetwork?: boolean;
+  /** Runs in this network namespace rather than the machine's. */
+  netns?: NetworkNamespace;
 }
 
 function environment(options: StartOptions): Record<string, string> {
@@ -285,7 +289,7 @@ export type Guillotine = Pid1Process;
 /** Starts `argv` (a program and its arguments) as PID 1, or plainly. */
 export function spawn(argv: string[], options: StartOptions = {}): Pid1Process {
   const pid1 = options.pid1 ?? true;
-  const full = pid1 ? pid1Argv(argv, options.ownNetwork) : argv;
+  const full = pid1 ? pid1Argv(argv, options.netns) : argv;
   const process = new Deno.Command(full[0], {
     args: full.slice(1),
     env: environment(options),

@@ -1,7 +1,7 @@
 // The lease between the two sides (issue #10): each side is PID 1 of its own
 // PID namespace, and they share a directory, as containers share an emptyDir.
 import assert from "node:assert/strict";
-import { leasePath } from "../../lib/lease.ts";
+import { leasePath } from "../../lib/triggers/lease.ts";
 import { lockState } from "../../lib/sys/flock.ts";
 import { cString } from "../../lib/sys/libc.ts";
 import { type Guillotine, pollUntil, start, tempDir } from "../harness/mod.ts";

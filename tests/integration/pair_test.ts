@@ -1,6 +1,6 @@
 // Both sides of the pod: each guillotine PID 1 of its own PID namespace, the
 // two sharing a directory as an emptyDir does.
-import { parseRecord } from "../../lib/records.ts";
+import { parseRecord } from "../../lib/reports/records.ts";
 import assert from "node:assert/strict";
 import { ROOT, start, tempDir } from "../harness/mod.ts";
 

@@ -13,7 +13,7 @@ import {
   tempDir,
 } from "../harness/mod.ts";
 
-/** 3 tries of 1 s each, with pauses of 100 and 200 ms (lib/quit_urls.ts). */
+/** 3 tries of 1 s each, with pauses of 100 and 200 ms (lib/reports/quit_urls.ts). */
 const BOUND_MS = 3300;
 /** Room for a loaded 2-core machine between the last try and the exit. */
 const SLACK_MS = 1500;

@@ -1,7 +1,7 @@
 // Every forwarded signal arrives at a child that records what it receives.
-import { FORWARDED_SIGNALS } from "../../lib/forwarder.ts";
+import { FORWARDED_SIGNALS } from "../../lib/pid1/forwarder.ts";
 import assert from "node:assert/strict";
-import { shellQuote } from "../../lib/log/describe_config.ts";
+import { shellQuote } from "../../lib/options/describe.ts";
 import {
   exec,
   FIXTURES,

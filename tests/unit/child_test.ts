@@ -2,7 +2,7 @@
 // child is reaped and its group is empty, its pid may belong to anyone, so
 // guillotine never signals it again.
 import assert from "node:assert/strict";
-import { Child } from "../../lib/child.ts";
+import { Child } from "../../lib/pid1/child.ts";
 import { ESRCH } from "../../lib/sys/errno.ts";
 import { reapOne } from "../../lib/sys/process.ts";
 import { spawn } from "../../lib/sys/spawn.ts";

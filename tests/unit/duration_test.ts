@@ -1,4 +1,7 @@
-import { formatDuration, parseDuration } from "../../lib/values/duration.ts";
+import {
+  formatDuration,
+  parseDuration,
+} from "../../lib/options/values/duration.ts";
 import assert from "node:assert/strict";
 
 Deno.test("parseDuration reads units and bare seconds", () => {

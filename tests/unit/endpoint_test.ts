@@ -1,14 +1,14 @@
 // The quit endpoint's pure parts: the router (the proxies' dialect, the code
 // parameter) and the strict request-head parser (client faults are 4xx).
 import assert from "node:assert/strict";
-import { route } from "../../lib/endpoint.ts";
+import { route } from "../../lib/triggers/endpoint.ts";
 import {
   findHeadEnd,
   formatResponse,
   HttpFault,
   leadingBlankBytes,
   parseRequestHead,
-} from "../../lib/http/head.ts";
+} from "../../lib/triggers/http/head.ts";
 
 Deno.test("route: the proxies' quit requests fire, with their exit code", () => {
   const table: [string, string, number | null][] = [

@@ -2,8 +2,8 @@ import {
   decodeWaitStatus,
   exitCodeFor,
   shellCode,
-} from "../../lib/child_status.ts";
-import { exitCodeOf } from "../../lib/outcome.ts";
+} from "../../lib/pid1/child_status.ts";
+import { exitCodeOf } from "../../lib/reports/outcome.ts";
 import assert from "node:assert/strict";
 
 Deno.test("decodeWaitStatus reads exits and signal deaths", () => {

@@ -3,7 +3,7 @@
 // and one log line, and close() cutting every connection at once.
 import assert from "node:assert/strict";
 import { closeQuietly, exchange, latin1, statusOf } from "../harness/mod.ts";
-import { type Handler, serveHttp } from "../../lib/http/server.ts";
+import { type Handler, serveHttp } from "../../lib/triggers/http/server.ts";
 import type { Logger } from "../../lib/log/logger.ts";
 
 function recordingLog(): Logger & { lines: string[] } {

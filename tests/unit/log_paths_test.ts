@@ -1,8 +1,8 @@
 import { createLogger, formatLine } from "../../lib/log/logger.ts";
-import { absolutePath, parentOf } from "../../lib/values/path.ts";
-import { isSatisfied } from "../../lib/watcher.ts";
-import { parseGateSpec } from "../../lib/values/gate_spec.ts";
-import { parseHostPort } from "../../lib/values/host_port.ts";
+import { absolutePath, parentOf } from "../../lib/options/values/path.ts";
+import { isSatisfied } from "../../lib/triggers/watcher.ts";
+import { parseGateSpec } from "../../lib/options/values/gate_spec.ts";
+import { parseHostPort } from "../../lib/options/values/host_port.ts";
 import assert from "node:assert/strict";
 
 Deno.test("text lines quote values with spaces; json lines are objects", () => {

@@ -4,11 +4,8 @@
 // configuration that round-trips through configArguments and describeConfig.
 // Replay a failure with GUILLOTINE_FUZZ_SEED=<the printed seed>.
 import assert from "node:assert/strict";
-import { GuillotineError } from "../../lib/errors.ts";
-import {
-  configArguments,
-  describeConfig,
-} from "../../lib/log/describe_config.ts";
+import { GuillotineError } from "../../lib/runtime/errors.ts";
+import { configArguments, describeConfig } from "../../lib/options/describe.ts";
 import { type NotText, parseOptions } from "../../lib/options/parse.ts";
 import { OPTIONS } from "../../lib/options/table.ts";
 

@@ -1,9 +1,9 @@
-import { GuillotineError } from "../../lib/errors.ts";
-import type { Config } from "../../lib/config.ts";
-import { describeConfig } from "../../lib/log/describe_config.ts";
+import { GuillotineError } from "../../lib/runtime/errors.ts";
+import type { Config } from "../../lib/options/config.ts";
+import { describeConfig } from "../../lib/options/describe.ts";
 import { helpText } from "../../lib/options/help.ts";
 import { parseOptions } from "../../lib/options/parse.ts";
-import { VERSION } from "../../lib/version.ts";
+import { VERSION } from "../../lib/options/version.ts";
 import assert from "node:assert/strict";
 
 function config(args: string[], env: Record<string, string> = {}): Config {
@@ -253,7 +253,7 @@ Deno.test("describeConfig logs parsed values", () => {
   assert.deepEqual(fields.signal, "SIGTERM");
 });
 
-Deno.test("lib/version.ts matches deno.json", async () => {
+Deno.test("lib/options/version.ts matches deno.json", async () => {
   const json = JSON.parse(
     await Deno.readTextFile(new URL("../../deno.json", import.meta.url)),
   );

@@ -5,8 +5,8 @@ import {
   quitBoundMs,
   type QuitPolicy,
   sendQuitRequests,
-} from "../../lib/quit_urls.ts";
-import { parseQuitUrl } from "../../lib/values/quit_url.ts";
+} from "../../lib/reports/quit_urls.ts";
+import { parseQuitUrl } from "../../lib/options/values/quit_url.ts";
 import {
   answering,
   hanging,

@@ -1,15 +1,15 @@
 // --quit-url: the preset table, URL validation, the option and its variable.
 import assert from "node:assert/strict";
-import { GuillotineError } from "../../lib/errors.ts";
-import { describeConfig } from "../../lib/log/describe_config.ts";
+import { GuillotineError } from "../../lib/runtime/errors.ts";
+import { describeConfig } from "../../lib/options/describe.ts";
 import { parseOptions } from "../../lib/options/parse.ts";
 import {
   FETCH_BAD_PORTS,
   parseQuitUrl,
   QUIT_PRESETS,
-} from "../../lib/values/quit_url.ts";
+} from "../../lib/options/values/quit_url.ts";
 
-/** Each proxy's documented quit endpoint (see lib/values/quit_url.ts). */
+/** Each proxy's documented quit endpoint (see lib/options/values/quit_url.ts). */
 const DOCUMENTED = {
   istio: "http://127.0.0.1:15020/quitquitquit",
   envoy: "http://127.0.0.1:9901/quitquitquit",

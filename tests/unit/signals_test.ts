@@ -1,9 +1,9 @@
-import { FORWARDED_SIGNALS } from "../../lib/forwarder.ts";
+import { FORWARDED_SIGNALS } from "../../lib/pid1/forwarder.ts";
 import {
   parseSignal,
   SIGNAL_NUMBERS,
   signalName,
-} from "../../lib/values/signal.ts";
+} from "../../lib/options/values/signal.ts";
 import assert from "node:assert/strict";
 
 Deno.test("parseSignal reads names, short names and numbers", () => {

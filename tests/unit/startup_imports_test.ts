@@ -15,7 +15,7 @@ function staticImports(source: string): string[] {
   return [...code.matchAll(statement)].map((match) => match[1]);
 }
 
-Deno.test("main.ts and lib/cli.ts (which it loads at once) reach no node: module through static imports", () => {
+Deno.test("main.ts and lib/run/cli.ts (which it loads at once) reach no node: module through static imports", () => {
   const seen = new Set<string>();
   const offending: string[] = [];
   const visit = (path: string, from: string) => {
@@ -28,7 +28,7 @@ Deno.test("main.ts and lib/cli.ts (which it loads at once) reach no node: module
     }
   };
   visit(`${ROOT}main.ts`, "");
-  visit(`${ROOT}lib/cli.ts`, "main.ts");
+  visit(`${ROOT}lib/run/cli.ts`, "main.ts");
   assert.ok(seen.size > 20, `only ${seen.size} modules found`);
   assert.deepEqual(offending, []);
 });

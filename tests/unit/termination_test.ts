@@ -1,7 +1,7 @@
 // The termination message: its words for each kind of end, its bound, and
 // the rules for the file it goes to (never created, never a FIFO).
 import assert from "node:assert/strict";
-import type { Outcome } from "../../lib/outcome.ts";
+import type { Outcome } from "../../lib/reports/outcome.ts";
 import { parseOptions } from "../../lib/options/parse.ts";
 import {
   type End,
@@ -9,7 +9,7 @@ import {
   TERMINATION_MESSAGE_BYTES,
   terminationMessage,
   writeTerminationLog,
-} from "../../lib/termination.ts";
+} from "../../lib/reports/termination.ts";
 import { recordingLogger, tempDir } from "../harness/mod.ts";
 
 const SETTINGS: EndSettings = {

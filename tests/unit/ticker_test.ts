@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { every } from "../../lib/ticker.ts";
+import { every } from "../../lib/runtime/ticker.ts";
 
 Deno.test("every refuses an interval that is not positive", () => {
   for (const ms of [0, -1, NaN]) {

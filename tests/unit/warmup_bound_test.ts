@@ -2,8 +2,8 @@
 // does not come (a mask or a policy it cannot see) must not keep the child
 // from starting.
 import assert from "node:assert/strict";
-import { Child } from "../../lib/child.ts";
-import { SignalForwarder } from "../../lib/forwarder.ts";
+import { Child } from "../../lib/pid1/child.ts";
+import { SignalForwarder } from "../../lib/pid1/forwarder.ts";
 import { recordingLogger } from "../harness/mod.ts";
 
 Deno.test("the warm-up gives up on a signal that never comes", async () => {

@@ -1,8 +1,11 @@
 // The watched paths: one file written several ways is one file; a directory,
 // or a path that can only be one, is refused with one line and the way out.
 import assert from "node:assert/strict";
-import { EXIT_USAGE, GuillotineError } from "../../lib/errors.ts";
-import { nearestDirectory, watchedPaths } from "../../lib/watch_paths.ts";
+import { EXIT_USAGE, GuillotineError } from "../../lib/runtime/errors.ts";
+import {
+  nearestDirectory,
+  watchedPaths,
+} from "../../lib/triggers/watch_paths.ts";
 
 function refusal(paths: string[], cwd: string, pattern: RegExp): void {
   assert.throws(() => watchedPaths(paths, cwd), (error) => {

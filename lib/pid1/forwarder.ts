@@ -5,14 +5,17 @@
  * @module
  */
 
-export { FORWARDED_SIGNALS, type SignalInbox } from "./signal_inbox.ts";
+export {
+  FORWARDED_SIGNALS,
+  type SignalInbox,
+} from "../runtime/signal_inbox.ts";
 
 import type { Child } from "./child.ts";
-import type { SignalInbox } from "./signal_inbox.ts";
-import type { Logger } from "./log/logger.ts";
-import { throttleLogger } from "./log/throttle.ts";
-import { every } from "./ticker.ts";
-import { SIGNAL_NUMBERS } from "./values/signal.ts";
+import type { SignalInbox } from "../runtime/signal_inbox.ts";
+import type { Logger } from "../log/logger.ts";
+import { throttleLogger } from "../log/throttle.ts";
+import { every } from "../runtime/ticker.ts";
+import { SIGNAL_NUMBERS } from "../options/values/signal.ts";
 
 /** The longest the warm-up signal is waited for (it takes well under 1 ms). */
 const WARM_UP_BOUND_MS = 200;
@@ -61,7 +64,7 @@ export class SignalForwarder {
   }
 
   /**
-   * Runs the forwarding path once before the child starts (lib/warmup.ts):
+   * Runs the forwarding path once before the child starts (lib/pid1/warmup.ts):
    * `send` sends `name` to guillotine itself; when it comes, `standIn` gets
    * signal 0 where the child would get the signal, and nothing is logged.
    *
@@ -93,11 +96,6 @@ export class SignalForwarder {
   }
 
   #receive(name: Deno.Signal): void {
-    if (name === "SIGUSR1") {
-      import("./inspector_guard.ts").then((guard) =>
-        guard.closeSignalDebugger(this.#log)
-      );
-    }
     const number = SIGNAL_NUMBERS[name];
     const warmUp = this.#warmUp;
     if (warmUp?.name === name && this.#child === null) {

@@ -5,27 +5,31 @@
  * @module
  */
 
-import { endStragglers, startChild, stopChild } from "./child.ts";
-import type { ChildStatus } from "./child_status.ts";
-import { describeStatus } from "./child_status.ts";
-import type { Config } from "./config.ts";
-import type { Endpoint } from "./endpoint.ts";
-import { EXIT_USAGE, explainError } from "./errors.ts";
-import { SignalForwarder, type SignalInbox } from "./forwarder.ts";
-import { describeConfig } from "./log/describe_config.ts";
-import type { Logger } from "./log/logger.ts";
-import { exitCodeOf, type Outcome, recordOf } from "./outcome.ts";
-import { holdLease, type Lease, type LeaseWatch } from "./lease.ts";
-import { Reaper } from "./reaper.ts";
-import type { RecordFacts } from "./records.ts";
-import type { Argument } from "./sys/spawn.ts";
-import { becomeSubreaper, getpid, ignoreTerminalStops } from "./sys/process.ts";
-import { formatDuration } from "./values/duration.ts";
-import { signalName } from "./values/signal.ts";
-import { armWatch, openQuitEndpoint, watchLeases } from "./triggers.ts";
-import { absolutePath } from "./values/path.ts";
-import type { FileWatch, Trigger } from "./watcher.ts";
-import { warmUpForwarding } from "./warmup.ts";
+import { endStragglers, startChild, stopChild } from "../pid1/child.ts";
+import type { ChildStatus } from "../pid1/child_status.ts";
+import { describeStatus } from "../pid1/child_status.ts";
+import type { Config } from "../options/config.ts";
+import type { Endpoint } from "../triggers/endpoint.ts";
+import { EXIT_USAGE, explainError } from "../runtime/errors.ts";
+import { SignalForwarder, type SignalInbox } from "../pid1/forwarder.ts";
+import { describeConfig } from "../options/describe.ts";
+import type { Logger } from "../log/logger.ts";
+import { exitCodeOf, type Outcome, recordOf } from "../reports/outcome.ts";
+import { holdLease, type Lease, type LeaseWatch } from "../triggers/lease.ts";
+import { Reaper } from "../pid1/reaper.ts";
+import type { RecordFacts } from "../reports/records.ts";
+import type { Argument } from "../sys/spawn.ts";
+import {
+  becomeSubreaper,
+  getpid,
+  ignoreTerminalStops,
+} from "../sys/process.ts";
+import { formatDuration } from "../options/values/duration.ts";
+import { signalName } from "../options/values/signal.ts";
+import { armWatch, openQuitEndpoint, watchLeases } from "../triggers/arm.ts";
+import { absolutePath } from "../options/values/path.ts";
+import type { FileWatch, Trigger } from "../triggers/watcher.ts";
+import { warmUpForwarding } from "../pid1/warmup.ts";
 
 /** What the supervisor takes from its caller, besides the configuration. */
 export interface SupervisorContext {
@@ -58,7 +62,7 @@ export async function run(
   try {
     if (config.notify) {
       const record = absolutePath(config.notify, context.cwd);
-      const { checkRecordPath } = await import("./records.ts");
+      const { checkRecordPath } = await import("../reports/records.ts");
       checkRecordPath(record);
       recordUsable = true;
       if (config.lease) lease = await holdLease(record, log);
@@ -73,7 +77,9 @@ export async function run(
     };
     if (recordUsable) await writeRecord(config, facts, log);
     lease?.release();
-    const { endOfError, sayLastWords } = await import("./last_words.ts");
+    const { endOfError, sayLastWords } = await import(
+      "../reports/last_words.ts"
+    );
     await sayLastWords(config, endOfError(error), log);
     throw error;
   }
@@ -82,7 +88,7 @@ export async function run(
   // After the record: a sidecar that sees the lease free sees the record too.
   lease?.release();
   // Loaded at the end: nothing before the child needs it.
-  const { sayLastWords } = await import("./last_words.ts");
+  const { sayLastWords } = await import("../reports/last_words.ts");
   await sayLastWords(config, { outcome, exitCode: code }, log);
   log.info("exiting", { code });
   return code;
@@ -171,7 +177,7 @@ async function writeRecord(
   log: Logger,
 ): Promise<void> {
   if (!config.notify) return;
-  const { notify } = await import("./records.ts");
+  const { notify } = await import("../reports/records.ts");
   await notify(config.notify, facts, config.command, log);
 }
 
@@ -191,7 +197,7 @@ async function guillotined(
     trigger.exitCode === undefined && config.exitCodeFromFile &&
     trigger.files.length
   ) {
-    const { exitCodeFromRecords } = await import("./records.ts");
+    const { exitCodeFromRecords } = await import("../reports/records.ts");
     exitCode = await exitCodeFromRecords(trigger.files, config.exitCode, log);
   }
   return { kind: "guillotined", trigger, status, started, exitCode };
@@ -216,7 +222,7 @@ async function awaitGates(
     return { kind: "interrupted", signal: forwarder.interruptedBy };
   }
   if (!config.waitFor.length) return null;
-  const { waitForGates } = await import("./gates.ts");
+  const { waitForGates } = await import("../triggers/gates.ts");
   let fired: Trigger | null = null;
   trigger.then((t) => fired = t);
   const notReady = await waitForGates(

@@ -6,11 +6,11 @@
  * @module
  */
 
-import { EXIT_USAGE, GuillotineError } from "./errors.ts";
-import { WATCHED_FILE_ENV } from "./options/table.ts";
-import { pathExists } from "./sys/files.ts";
-import { cString } from "./sys/libc.ts";
-import { absolutePath, parentOf } from "./values/path.ts";
+import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
+import { WATCHED_FILE_ENV } from "../options/table.ts";
+import { pathExists } from "../sys/files.ts";
+import { cString } from "../sys/libc.ts";
+import { absolutePath, parentOf } from "../options/values/path.ts";
 
 /**
  * Whether a path is a directory now, following symlinks: the path with a

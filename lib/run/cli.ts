@@ -7,15 +7,24 @@
  * @module
  */
 
-import { EXIT_USAGE, explainError } from "./errors.ts";
-import type { SignalInbox } from "./signal_inbox.ts";
-import { createLogger, writeStderr } from "./log/logger.ts";
-import { type NotText, parseOptions } from "./options/parse.ts";
-import type { Request } from "./config.ts";
+import { EXIT_USAGE, explainError } from "../runtime/errors.ts";
+import type { SignalInbox } from "../runtime/signal_inbox.ts";
+import {
+  type DebuggerPortHold,
+  holdDebuggerPort,
+} from "../sys/debugger_port.ts";
+import { every } from "../runtime/ticker.ts";
+
+/** How often to try again for the debugger's address while another has it. */
+const RETAKE_MS = 2_000;
+import type { Logger } from "../log/logger.ts";
+import { createLogger, writeStderr } from "../log/logger.ts";
+import { type NotText, parseOptions } from "../options/parse.ts";
+import type { Request } from "../options/config.ts";
 import { run } from "./supervisor.ts";
-import { rawArguments, rawEnvironment } from "./sys/proc_self.ts";
-import type { Argument } from "./sys/spawn.ts";
-import { VERSION } from "./version.ts";
+import { rawArguments, rawEnvironment } from "../sys/proc_self.ts";
+import type { Argument } from "../sys/spawn.ts";
+import { VERSION } from "../options/version.ts";
 
 /** What guillotine was given. */
 export interface Input {
@@ -32,11 +41,13 @@ export interface Input {
  *
  * @param input The command line and the environment.
  * @param signals The signals received since start, and those to come.
+ * @param debuggerPort What became of the hold of the debugger's address.
  * @returns The exit code.
  */
 export async function main(
   input: Input,
   signals: SignalInbox,
+  debuggerPort?: DebuggerPortHold,
 ): Promise<number> {
   const { args, env } = input;
   let request: Request;
@@ -47,12 +58,12 @@ export async function main(
     writeStderr(`guillotine: error: ${message}\n`);
     // The other side must not wait for ever: the record, the termination
     // message and the quit requests, as far as the command line allows.
-    const { afterUsageError } = await import("./last_words.ts");
+    const { afterUsageError } = await import("../reports/last_words.ts");
     await afterUsageError(args, env, error);
     return code;
   }
   if (request.kind === "help") {
-    const { helpText } = await import("./options/help.ts");
+    const { helpText } = await import("../options/help.ts");
     return writeStdout(`${helpText()}\n`);
   }
   if (request.kind === "version") return writeStdout(`guillotine ${VERSION}\n`);
@@ -61,6 +72,7 @@ export async function main(
     level: config.logLevel,
     format: config.logFormat,
   });
+  if (debuggerPort) logDebuggerPort(log, debuggerPort);
   const rawCommand =
     input.rawArgs?.slice(args.length - config.command.length) ??
       null;
@@ -71,6 +83,33 @@ export async function main(
     const { message, code } = explainError(error);
     writeStderr(`guillotine: error: ${message}\n`);
     return code;
+  }
+}
+
+function logDebuggerPort(log: Logger, hold: DebuggerPortHold): void {
+  if (hold.held) {
+    log.debug("holding the debugger's address: SIGUSR1 opens no debugger", {
+      address: "127.0.0.1:9229",
+    });
+  } else if (hold.taken) {
+    log.debug(
+      "the debugger's address is taken or absent: no debugger can open there while it is; trying to hold it every 2 s",
+      { address: "127.0.0.1:9229", reason: hold.reason },
+    );
+    // Another process (a guillotine of another user on the pod's other side,
+    // say) may leave before this one does: take the address when it goes.
+    const retry = every(RETAKE_MS, () => {
+      if (!holdDebuggerPort().held) return;
+      retry.stop();
+      log.debug("holding the debugger's address now", {
+        address: "127.0.0.1:9229",
+      });
+    });
+  } else {
+    log.warn(
+      "cannot hold the debugger's address: a SIGUSR1 may open an unauthenticated debugger on it; grant --allow-net",
+      { address: "127.0.0.1:9229", reason: hold.reason },
+    );
   }
 }
 
@@ -137,8 +176,12 @@ export function readInput(): Input {
  * was given, runs, and returns the exit code.
  *
  * @param signals The signals received since start, and those to come.
+ * @param debuggerPort What became of the hold of the debugger's address.
  */
-export async function start(signals: SignalInbox): Promise<number> {
+export async function start(
+  signals: SignalInbox,
+  debuggerPort: DebuggerPortHold,
+): Promise<number> {
   const report = (event: Event, error: unknown) => {
     event.preventDefault();
     writeStderr(`guillotine: error: ${explainError(error).message}\n`);
@@ -152,5 +195,5 @@ export async function start(signals: SignalInbox): Promise<number> {
     writeStderr(`guillotine: error: ${explainError(error).message}\n`);
     return EXIT_USAGE;
   }
-  return await main(input, signals);
+  return await main(input, signals, debuggerPort);
 }

@@ -11,13 +11,17 @@ import {
   EXIT_NOT_EXECUTABLE,
   EXIT_NOT_FOUND,
   GuillotineError,
-} from "./errors.ts";
-import type { Logger } from "./log/logger.ts";
-import * as E from "./sys/errno.ts";
-import { kill } from "./sys/process.ts";
-import { type Argument, spawn, terminalHandOver } from "./sys/spawn.ts";
-import { formatDuration } from "./values/duration.ts";
-import { type Signal, SIGNAL_NUMBERS, signalName } from "./values/signal.ts";
+} from "../runtime/errors.ts";
+import type { Logger } from "../log/logger.ts";
+import * as E from "../sys/errno.ts";
+import { kill } from "../sys/process.ts";
+import { type Argument, spawn, terminalHandOver } from "../sys/spawn.ts";
+import { formatDuration } from "../options/values/duration.ts";
+import {
+  type Signal,
+  SIGNAL_NUMBERS,
+  signalName,
+} from "../options/values/signal.ts";
 
 const { SIGKILL, SIGTERM } = SIGNAL_NUMBERS;
 const GROUP_POLL_MS = 10;

@@ -6,11 +6,11 @@
  * @module
  */
 
-import type { Settings } from "./config.ts";
-import { EXIT_USAGE, GuillotineError } from "./errors.ts";
-import { createLogger, type Logger } from "./log/logger.ts";
-import { optionValue } from "./options/parse.ts";
-import { OPTIONS } from "./options/table.ts";
+import type { Settings } from "../options/config.ts";
+import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
+import { optionValue } from "../options/parse.ts";
+import { OPTIONS } from "../options/table.ts";
 import {
   type End,
   terminationMessage,
@@ -33,7 +33,7 @@ export type LastWordsSettings = Pick<
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { GuillotineError } from "./errors.ts";
+ * import { GuillotineError } from "../runtime/errors.ts";
  * import { endOfError } from "./last_words.ts";
  *
  * assert.deepEqual(endOfError(new GuillotineError("Command \"x\" not found", 127)), {

@@ -8,8 +8,8 @@
  */
 
 import { type ChildStatus, decodeWaitStatus } from "./child_status.ts";
-import { reapOne } from "./sys/process.ts";
-import type { Logger } from "./log/logger.ts";
+import { reapOne } from "../sys/process.ts";
+import type { Logger } from "../log/logger.ts";
 
 /** Reaps on SIGCHLD and hands out the statuses of awaited children. */
 export class Reaper {

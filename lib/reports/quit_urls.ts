@@ -8,9 +8,9 @@
  * @module
  */
 
-import type { Logger } from "./log/logger.ts";
-import { formatDuration } from "./values/duration.ts";
-import type { QuitTarget } from "./values/quit_url.ts";
+import type { Logger } from "../log/logger.ts";
+import { formatDuration } from "../options/values/duration.ts";
+import type { QuitTarget } from "../options/values/quit_url.ts";
 
 /** How hard to try; injectable so that tests need not wait seconds. */
 export interface QuitPolicy {

@@ -24,9 +24,9 @@
  * @module
  */
 
-import { EXIT_USAGE, GuillotineError } from "./errors.ts";
-import type { Logger } from "./log/logger.ts";
-import { absolutePath, parentOf } from "./values/path.ts";
+import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
+import type { Logger } from "../log/logger.ts";
+import { absolutePath, parentOf } from "../options/values/path.ts";
 
 /** A record is one short line; a file larger than this is not one. */
 const MAX_RECORD_BYTES = 65536;

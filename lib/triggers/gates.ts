@@ -10,9 +10,9 @@
  * @module
  */
 
-import { formatDuration } from "./values/duration.ts";
-import type { GateSpec } from "./values/gate_spec.ts";
-import type { Logger } from "./log/logger.ts";
+import { formatDuration } from "../options/values/duration.ts";
+import type { GateSpec } from "../options/values/gate_spec.ts";
+import type { Logger } from "../log/logger.ts";
 
 const RETRY_MS = 100;
 const ATTEMPT_TIMEOUT_MS = 2000;

@@ -20,11 +20,11 @@
  * @module
  */
 
-import { EXIT_USAGE, GuillotineError } from "./errors.ts";
+import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import type { Reply } from "./http/head.ts";
 import { serveHttp } from "./http/server.ts";
-import type { Logger } from "./log/logger.ts";
-import type { HostPort } from "./values/host_port.ts";
+import type { Logger } from "../log/logger.ts";
+import type { HostPort } from "../options/values/host_port.ts";
 
 /** What the supervisor tells the endpoint and hears from it. */
 export interface Endpoint {

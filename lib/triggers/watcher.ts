@@ -7,16 +7,16 @@
  * is decided by access(2), which follows symlink swaps and opens nothing, so a
  * FIFO, a socket or a device there counts as the file and never blocks. A
  * directory there does not count: it is refused at start-up
- * (lib/watch_paths.ts) and only warned about later, once a minute at most, as
+ * (lib/triggers/watch_paths.ts) and only warned about later, once a minute at most, as
  * is every warning that each event or poll could repeat.
  *
  * @module
  */
 
-import { EXIT_USAGE, GuillotineError } from "./errors.ts";
-import type { Logger } from "./log/logger.ts";
-import { throttleLogger } from "./log/throttle.ts";
-import { pathExists as exists } from "./sys/files.ts";
+import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
+import type { Logger } from "../log/logger.ts";
+import { throttleLogger } from "../log/throttle.ts";
+import { pathExists as exists } from "../sys/files.ts";
 import {
   IN_CREATE,
   IN_DELETE_SELF,
@@ -26,9 +26,9 @@ import {
   IN_ONLYDIR,
   Inotify,
   type InotifyEvent,
-} from "./sys/inotify.ts";
-import { cString } from "./sys/libc.ts";
-import { every, type Ticker } from "./ticker.ts";
+} from "../sys/inotify.ts";
+import { cString } from "../sys/libc.ts";
+import { every, type Ticker } from "../runtime/ticker.ts";
 import { nearestDirectory } from "./watch_paths.ts";
 
 /** Why the sidecar is to end. */

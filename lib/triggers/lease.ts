@@ -15,14 +15,14 @@
  * @module
  */
 
-import type { Logger } from "./log/logger.ts";
-import { errnoName } from "./sys/errno.ts";
-import { pathExists } from "./sys/files.ts";
-import { lockExclusive, lockState, unlock } from "./sys/flock.ts";
-import { cString } from "./sys/libc.ts";
-import { every, type Ticker } from "./ticker.ts";
-import { formatDuration } from "./values/duration.ts";
-import { parentOf } from "./values/path.ts";
+import type { Logger } from "../log/logger.ts";
+import { errnoName } from "../sys/errno.ts";
+import { pathExists } from "../sys/files.ts";
+import { lockExclusive, lockState, unlock } from "../sys/flock.ts";
+import { cString } from "../sys/libc.ts";
+import { every, type Ticker } from "../runtime/ticker.ts";
+import { formatDuration } from "../options/values/duration.ts";
+import { parentOf } from "../options/values/path.ts";
 import type { Trigger } from "./watcher.ts";
 
 /** The lease file of a record. */
@@ -129,7 +129,7 @@ export class LeaseWatch {
   /**
    * Starts looking every `checkEveryMs`. Not with a Deno
    * timer: it starts before the child, and would hold the start-up while
-   * Deno loads its timers (lib/ticker.ts).
+   * Deno loads its timers (lib/runtime/ticker.ts).
    */
   start(): void {
     // The first look comes with the first tick, not now: a main container

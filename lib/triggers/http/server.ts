@@ -25,7 +25,7 @@ import {
   type Reply,
   type RequestHead,
 } from "./head.ts";
-import type { Logger } from "../log/logger.ts";
+import type { Logger } from "../../log/logger.ts";
 
 const HEAD_TIMEOUT_MS = 5000;
 /** For the answer, then to drain what the client still sends. */

@@ -14,10 +14,10 @@
 
 import { Child } from "./child.ts";
 import type { SignalForwarder } from "./forwarder.ts";
-import type { Logger } from "./log/logger.ts";
-import { blockedSignals } from "./sys/proc_self.ts";
-import { getpid, kill } from "./sys/process.ts";
-import { SIGNAL_NUMBERS } from "./values/signal.ts";
+import type { Logger } from "../log/logger.ts";
+import { blockedSignals } from "../sys/proc_self.ts";
+import { getpid, kill } from "../sys/process.ts";
+import { SIGNAL_NUMBERS } from "../options/values/signal.ts";
 
 /**
  * Forwarded signals that mean nothing before the child exists (a terminal's

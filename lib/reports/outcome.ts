@@ -5,11 +5,11 @@
  * @module
  */
 
-import { type ChildStatus, exitCodeFor } from "./child_status.ts";
-import { EXIT_WAIT_TIMEOUT } from "./errors.ts";
+import { type ChildStatus, exitCodeFor } from "../pid1/child_status.ts";
+import { EXIT_WAIT_TIMEOUT } from "../runtime/errors.ts";
 import type { RecordFacts } from "./records.ts";
-import type { Trigger } from "./watcher.ts";
-import { signalName } from "./values/signal.ts";
+import type { Trigger } from "../triggers/watcher.ts";
+import { signalName } from "../options/values/signal.ts";
 
 /** How guillotine's run ended; {@linkcode exitCodeOf} gives the exit code. */
 export type Outcome =

@@ -6,11 +6,11 @@
  * @module
  */
 
-import type { Config } from "./config.ts";
+import type { Config } from "../options/config.ts";
 import type { Endpoint } from "./endpoint.ts";
 import { LeaseWatch } from "./lease.ts";
-import type { Logger } from "./log/logger.ts";
-import type { HostPort } from "./values/host_port.ts";
+import type { Logger } from "../log/logger.ts";
+import type { HostPort } from "../options/values/host_port.ts";
 import { watchedPaths } from "./watch_paths.ts";
 import { FileWatch, type Trigger } from "./watcher.ts";
 

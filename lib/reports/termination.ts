@@ -10,12 +10,12 @@
  * @module
  */
 
-import { type ChildStatus, shellCode } from "./child_status.ts";
-import type { Settings } from "./config.ts";
-import type { Logger } from "./log/logger.ts";
+import { type ChildStatus, shellCode } from "../pid1/child_status.ts";
+import type { Settings } from "../options/config.ts";
+import type { Logger } from "../log/logger.ts";
 import type { Outcome } from "./outcome.ts";
-import { formatDuration } from "./values/duration.ts";
-import { signalName } from "./values/signal.ts";
+import { formatDuration } from "../options/values/duration.ts";
+import { signalName } from "../options/values/signal.ts";
 
 /** The kubelet's limit for one container's message, in bytes. */
 export const TERMINATION_MESSAGE_BYTES = 4096;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { LogFormat, LogLevel } from "./log/logger.ts";
+import type { LogFormat, LogLevel } from "../log/logger.ts";
 import type { GateSpec } from "./values/gate_spec.ts";
 import type { HostPort } from "./values/host_port.ts";
 import type { QuitTarget } from "./values/quit_url.ts";

@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Config } from "../config.ts";
-import { OPTIONS } from "../options/table.ts";
-import { formatDuration } from "../values/duration.ts";
+import type { Config } from "./config.ts";
+import { OPTIONS } from "./table.ts";
+import { formatDuration } from "./values/duration.ts";
 
 /**
  * Quotes an argument for a log line only where a shell would need it.
@@ -15,7 +15,7 @@ import { formatDuration } from "../values/duration.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { shellQuote } from "./describe_config.ts";
+ * import { shellQuote } from "./describe.ts";
  *
  * assert.equal(shellQuote("/proxy"), "/proxy");
  * assert.equal(shellQuote("it's"), `'it'\\''s'`);
@@ -35,8 +35,8 @@ export function shellQuote(arg: string): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseOptions } from "../options/parse.ts";
- * import { describeConfig } from "./describe_config.ts";
+ * import { parseOptions } from "./parse.ts";
+ * import { describeConfig } from "./describe.ts";
  *
  * const request = parseOptions(["--watch", "/share/done", "/proxy"], {});
  * assert(request.kind === "run");
@@ -89,8 +89,8 @@ export function describeConfig(config: Config): Record<string, string> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseOptions } from "../options/parse.ts";
- * import { configArguments } from "./describe_config.ts";
+ * import { parseOptions } from "./parse.ts";
+ * import { configArguments } from "./describe.ts";
  *
  * const request = parseOptions(["--grace-period", "1500ms", "/proxy"], {});
  * assert(request.kind === "run");
