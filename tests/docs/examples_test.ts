@@ -557,3 +557,88 @@ Deno.test("every Kubernetes manifest here passes Kubernetes' own schema", async 
     await Deno.remove(broken);
   }
 });
+
+const REPO = new URL("../../", import.meta.url).pathname;
+/** A registry host: a name with a dot or a port, or localhost. */
+const REGISTRY = /^(localhost|[\w-]+(\.[\w-]+)+(:\d+)?|[\w-]+:\d+)\//;
+
+/** The base images a Dockerfile names, with its ARG defaults put in. */
+function _baseImages(text: string): string[] {
+  const args = Object.fromEntries(
+    [...text.matchAll(/^\s*ARG (\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]),
+  );
+  const stages = [...text.matchAll(/^\s*FROM .* AS (\S+)$/gim)].map((m) =>
+    m[1]
+  );
+  const named = [
+    ...text.matchAll(/^\s*FROM (?:--platform=\S+ )?(\S+)/gm),
+    ...text.matchAll(/^\s*COPY --from=(\S+:\S+) /gm),
+  ].map((m) => m[1].replace(/\$\{?(\w+)\}?/g, (_, n) => args[n] ?? `$${n}`));
+  return named.filter((i) => i !== "scratch" && !stages.includes(i));
+}
+
+/** Dockerfiles here, and the dockerfile blocks of the README and docs/. */
+function _dockerfiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const dir of ["", "examples/", "tests/cluster/"]) {
+    for (const { name } of Deno.readDirSync(`${REPO}${dir}`)) {
+      if (name.startsWith("Dockerfile")) {
+        files[`${dir}${name}`] = Deno.readTextFileSync(`${REPO}${dir}${name}`);
+      }
+    }
+  }
+  const docs = [...Deno.readDirSync(`${REPO}docs`)].map((e) => `docs/${e.name}`)
+    .filter((f) => f.endsWith(".md"));
+  for (const doc of ["README.md", ...docs]) {
+    const text = Deno.readTextFileSync(`${REPO}${doc}`);
+    [...text.matchAll(/```dockerfile\n([\s\S]*?)```/g)]
+      .forEach((m, i) => files[`${doc} block ${i + 1}`] = m[1]);
+  }
+  return files;
+}
+
+/** Base images not named in full, which podman and buildah cannot pull. */
+function _shortNames(files: Record<string, string>): string[] {
+  return Object.entries(files).flatMap(([file, text]) =>
+    _baseImages(text).filter((i) => !REGISTRY.test(i)).map((i) =>
+      `${file}: ${i}`
+    )
+  );
+}
+
+Deno.test("Dockerfiles build with podman: base images named in full", () => {
+  const files = _dockerfiles();
+  assert.ok(Object.keys(files).length >= 7, Object.keys(files).join(", "));
+  assert.deepEqual(_shortNames(files), []);
+  const short = _mutate(
+    files["examples/Dockerfile.job"],
+    "ARG JOB_IMAGE=docker.io/library/",
+    "ARG JOB_IMAGE=",
+  );
+  assert.deepEqual(_shortNames({ job: short }), ["job: postgres:16-bookworm"]);
+});
+
+Deno.test("Dockerfiles build with podman: no TARGETARCH default, build args in the comments", () => {
+  const scratch = _dockerfiles()["Dockerfile.scratch"];
+  // A default would override buildx's value (docker/buildx#510): the arm64
+  // image would get the x86_64 binary. The RUN falls back instead.
+  assert.match(scratch, /^ARG TARGETARCH$/m);
+  assert.doesNotMatch(scratch, /^ARG (TARGET|BUILD)\w*=/m);
+  assert.match(scratch, /\$\{TARGETARCH:-\$\(dpkg --print-architecture\)\}/);
+  for (const [file, text] of Object.entries(_dockerfiles())) {
+    if (!/^(examples|tests\/cluster)\//.test(file)) continue;
+    const comments = _comments(text);
+    for (const [, name, value] of text.matchAll(/^ARG (\w+)=(\S+)$/gm)) {
+      // Every example's, and every placeholder anywhere, is given.
+      if (!file.startsWith("examples/") && !value.includes("OWNER")) continue;
+      assert.match(comments, new RegExp(`--build-arg ${name}=\\S`), file);
+    }
+  }
+});
+
+/** Replaces `from` in `text` once, failing if it is not there. */
+function _mutate(text: string, from: string, to: string): string {
+  const mutated = text.replace(from, to);
+  assert.notEqual(mutated, text, `the mutation found no ${from}`);
+  return mutated;
+}
