@@ -24,7 +24,8 @@ import { parseOptions } from "../../lib/options/parse.ts";
 import { formatDuration } from "../../lib/values/duration.ts";
 import { JOB_MANIFEST, renderJobPod } from "../e2e/manifest.ts";
 
-const EXAMPLES = new URL("../../examples/", import.meta.url).pathname;
+const REPO = new URL("../../", import.meta.url).pathname;
+const EXAMPLES = `${REPO}examples/`;
 const CLUSTER = new URL("../cluster/", import.meta.url).pathname;
 const WATCHED_FILE_ENV = "GUILLOTINE_WATCHED_FILE";
 
@@ -558,7 +559,6 @@ Deno.test("every Kubernetes manifest here passes Kubernetes' own schema", async 
   }
 });
 
-const REPO = new URL("../../", import.meta.url).pathname;
 /** A registry host: a name with a dot or a port, or localhost. */
 const REGISTRY = /^(localhost|[\w-]+(\.[\w-]+)+(:\d+)?|[\w-]+:\d+)\//;
 
