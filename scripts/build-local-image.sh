@@ -17,9 +17,9 @@
 # `deno compile` must download its runtime (denort), which these machines
 # cannot reach. So here the image carries the Deno binary itself as /deno, the
 # program under /app and a DENO_DIR filled beforehand by `deno cache`, and its
-# entrypoint runs the same code on the same runtime with the same permissions:
-#   /deno run --allow-ffi --allow-read --allow-write --allow-env --allow-net
-#             --cached-only --no-code-cache /app/main.ts
+# entrypoint runs the same code on the same runtime with the same flags, read
+# from scripts/compile-flags as scripts/compile.sh reads them:
+#   /deno run FLAGS --cached-only /app/main.ts
 # A scratch image has no shell, so /guillotine cannot be a wrapper script; pod
 # manifests give the sidecar's command as `args`, which follow the entrypoint
 # in both images alike.
@@ -121,11 +121,13 @@ done
 # remote and npm module main.ts reaches, so the container runs --cached-only.
 (cd "$root/app" && DENO_DIR="$root/deno-dir" deno cache --quiet main.ts)
 
-cat >"$sidecar/Containerfile" <<'CONTAINERFILE'
+read -ra flags <"$repo/scripts/compile-flags"
+entrypoint=$(printf '"%s", ' /deno run "${flags[@]}" --cached-only)
+cat >"$sidecar/Containerfile" <<CONTAINERFILE
 FROM scratch
 COPY rootfs/ /
 ENV DENO_DIR=/deno-dir DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
-ENTRYPOINT ["/deno", "run", "--allow-ffi", "--allow-read", "--allow-write", "--allow-env", "--allow-net", "--cached-only", "--no-code-cache", "/app/main.ts"]
+ENTRYPOINT [${entrypoint}"/app/main.ts"]
 CONTAINERFILE
 
 # --- job: a shell and a PostgreSQL client ------------------------------------

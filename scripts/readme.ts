@@ -2,7 +2,7 @@
  * `deno task readme`: writes the README's options table from the option
  * table itself (`optionsTable()` in lib/options/help.ts, which `--help` is
  * made from too), between the `<!-- options:begin -->` and
- * `<!-- options:end -->` markers. tests/unit/readme_test.ts fails when the
+ * `<!-- options:end -->` markers. tests/docs/readme_test.ts fails when the
  * README's table is not what this would write.
  *
  * The table sits in a `deno-fmt-ignore` region: `deno fmt` would pad every

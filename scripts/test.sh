@@ -2,7 +2,7 @@
 # `deno task test`: everything CI runs, on a machine where only Deno was
 # installed by hand. As root: installs the Debian packages the tests need when
 # they are missing (scripts/setup.sh says which), then runs the checks (format,
-# lint, types, the JSDoc examples), the unit, integration and workflow tests,
+# lint, types, the JSDoc examples), the unit, integration and docs tests,
 # and last the end-to-end tests that play Pods with podman.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,5 +14,5 @@ deno lint
 deno check main.ts lib tests demo bench scripts
 deno test --doc lib
 
-deno test -A --parallel tests/unit tests/integration tests/workflows_test.ts
+deno test -A --parallel tests/unit tests/integration tests/docs
 deno test -A tests/e2e/

@@ -77,7 +77,7 @@ export function helpText(): string {
 
 /**
  * The README's options table, as rows of cells: option, variable, default,
- * meaning. `tests/unit/readme_test.ts` checks the README against it.
+ * meaning. `tests/docs/readme_test.ts` checks the README against it.
  */
 export function optionRows(): string[][] {
   const code = (text: string) => `\`${text.replaceAll("|", "\\|")}\``;

@@ -4,7 +4,7 @@
  * relative link in it and in docs/ leads somewhere, and the facts corrected
  * once (one image owner placeholder, Cloud SQL Auth Proxy v2) stay corrected.
  *
- * Run: deno test -A tests/unit/readme_test.ts
+ * Run: deno test -A tests/docs/readme_test.ts
  */
 import assert from "node:assert/strict";
 import { BEGIN, END, README, withOptionsTable } from "../../scripts/readme.ts";

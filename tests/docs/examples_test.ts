@@ -8,20 +8,25 @@
  * comments telling its numbers. A Job whose proxy is injected
  * (injected-sidecar-job.yaml) must quit it at the URL that proxy documents.
  * Each container's guillotine options are read by guillotine's own parser.
- * examples/e2e-pod.yaml is also played for real by pod_test.ts, and
- * injected-sidecar-job.yaml by injected_test.ts.
+ * examples/e2e-pod.yaml is also played for real by tests/e2e/pod_test.ts,
+ * and injected-sidecar-job.yaml by tests/e2e/injected_test.ts. The Jobs of
+ * tests/cluster/, which .github/workflows/cluster.yml runs on a real cluster,
+ * keep the same contracts, and every Kubernetes manifest here passes
+ * Kubernetes' own schema.
  *
- * Needs nothing but Deno: run with `deno test -A tests/e2e/examples_test.ts`.
+ * Needs nothing but Deno: run with `deno test -A tests/docs/examples_test.ts`.
  */
 import assert from "node:assert/strict";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import type { Config } from "../../lib/options/config.ts";
 import { leasePath } from "../../lib/triggers/lease.ts";
 import { parseOptions } from "../../lib/options/parse.ts";
 import { formatDuration } from "../../lib/options/values/duration.ts";
-import { JOB_MANIFEST, renderJobPod } from "./manifest.ts";
+import { JOB_MANIFEST, renderJobPod } from "../e2e/manifest.ts";
 
-const EXAMPLES = new URL("../../examples/", import.meta.url).pathname;
+const REPO = new URL("../../", import.meta.url).pathname;
+const EXAMPLES = `${REPO}examples/`;
+const CLUSTER = new URL("../cluster/", import.meta.url).pathname;
 const WATCHED_FILE_ENV = "GUILLOTINE_WATCHED_FILE";
 
 // deno-lint-ignore no-explicit-any
@@ -31,6 +36,15 @@ async function _load(name: string): Promise<Yaml> {
   return parse(await Deno.readTextFile(`${EXAMPLES}${name}`));
 }
 
+/** The documents of a file of tests/cluster/, by kind and name. */
+async function _cluster(file: string): Promise<Record<string, Yaml>> {
+  const text = await Deno.readTextFile(`${CLUSTER}${file}`);
+  return Object.fromEntries(
+    parseAllDocuments(text).map((d) => d.toJSON())
+      .map((o: Yaml) => [`${o.kind}/${o.metadata.name}`, o]),
+  );
+}
+
 function _env(container: Yaml, name: string): string | undefined {
   return (container.env ?? []).find((e: Yaml) => e.name === name)?.value;
 }
@@ -38,8 +52,9 @@ function _env(container: Yaml, name: string): string | undefined {
 function _runsGuillotine(container: Yaml): boolean {
   const argv = [...(container.command ?? []), ...(container.args ?? [])];
   // With only `args`, the image's entrypoint (/guillotine, or the local
-  // image's deno run main.ts) is guillotine.
-  return argv[0] === "/guillotine" ||
+  // image's deno run main.ts) is guillotine; an installed copy may live in
+  // another directory (tests/cluster/install-job.yaml).
+  return /(^|\/)guillotine$/.test(argv[0] ?? "") ||
     (!container.command && /guillotine/.test(container.image));
 }
 
@@ -315,8 +330,8 @@ Deno.test("examples/injected-sidecar-job.yaml quits the injected proxy at the UR
   );
 });
 
-Deno.test("examples/native-sidecar.yaml uses a native sidecar, no guillotine", async () => {
-  const pod = (await _load("native-sidecar.yaml")).spec.template.spec;
+/** A native sidecar (an init container that restarts), and no guillotine. */
+function _assertNativeSidecar(pod: Yaml): void {
   const [sidecar] = pod.initContainers;
   assert.equal(sidecar.restartPolicy, "Always");
   assert.ok(
@@ -327,6 +342,109 @@ Deno.test("examples/native-sidecar.yaml uses a native sidecar, no guillotine", a
     assert.equal(_env(container, WATCHED_FILE_ENV), undefined);
     assert.equal(_runsGuillotine(container), false);
   }
+}
+
+Deno.test("examples/native-sidecar.yaml uses a native sidecar, no guillotine", async () => {
+  _assertNativeSidecar((await _load("native-sidecar.yaml")).spec.template.spec);
+});
+
+/** The Jobs .github/workflows/cluster.yml runs with guillotine on both sides. */
+const CLUSTER_LEASE_JOBS = [
+  ["readme-job.yaml", "readme"],
+  ["oom-job.yaml", "oom"],
+  ["fail-job.yaml", "fail"],
+  ["install-job.yaml", "install"],
+] as const;
+
+async function _clusterPod(file: string, name: string): Promise<Yaml> {
+  const job = (await _cluster(file))[`Job/${name}`];
+  assert.ok(job, `${file}: no Job/${name}`);
+  _assertNoRestart(file, job.spec.template.spec);
+  assert.equal(job.spec.backoffLimit, 0, `${file}: one Pod, one verdict`);
+  return job.spec.template.spec;
+}
+
+Deno.test("tests/cluster: each Job with guillotine on both sides keeps the lease contract", async () => {
+  for (const [file, name] of CLUSTER_LEASE_JOBS) {
+    const { sidecar } = _assertLeaseContract(
+      file,
+      await _clusterPod(file, name),
+    );
+    assert.equal(sidecar.g.exitCodeFromFile, true, `${file}: the main's code`);
+  }
+  // The README's Job runs examples/job.yaml's psql, with its own SQL.
+  const written = _assertLeaseContract(
+    "job.yaml",
+    (await _load("job.yaml")).spec.template.spec,
+  ).main.g.command;
+  const run = _assertLeaseContract(
+    "readme-job.yaml",
+    await _clusterPod("readme-job.yaml", "readme"),
+  ).main.g.command;
+  assert.deepEqual(run.slice(0, -1), written.slice(0, -1));
+  // The OOM Job: a limit to pass, and a lost main reported soon, as 1.
+  const oom = _assertLeaseContract(
+    "oom-job.yaml",
+    await _clusterPod("oom-job.yaml", "oom"),
+  );
+  assert.ok(oom.main.c.resources?.limits?.memory, "oom: a memory limit");
+  assert.ok(oom.sidecar.g.lostMainGraceMs <= 5000, "oom: a short grace");
+  assert.equal(oom.sidecar.g.lostMainExitCode, 1);
+});
+
+Deno.test("tests/cluster: every Pod runs as 65532 on a read-only root", async () => {
+  const files = [...Deno.readDirSync(CLUSTER)].map((e) => e.name)
+    .filter((f) => f.endsWith("-job.yaml"));
+  assert.equal(files.length, 5, files.join(", "));
+  for (const file of files) {
+    for (const object of Object.values(await _cluster(file))) {
+      if (object.kind !== "Job") continue;
+      const pod = object.spec.template.spec;
+      assert.equal(pod.securityContext?.runAsUser, 65532, file);
+      assert.equal(pod.securityContext?.runAsNonRoot, true, file);
+      for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+        assert.equal(
+          c.securityContext?.readOnlyRootFilesystem,
+          true,
+          `${file}: "${c.name}" should have a read-only root`,
+        );
+      }
+    }
+  }
+});
+
+Deno.test("tests/cluster/native-sidecar-job.yaml is examples/native-sidecar.yaml's form", async () => {
+  _assertNativeSidecar(
+    await _clusterPod("native-sidecar-job.yaml", "native"),
+  );
+});
+
+Deno.test("tests/cluster/install-job.yaml runs the release image's copy in unchanged images", async () => {
+  const pod = await _clusterPod("install-job.yaml", "install");
+  const [install] = pod.initContainers;
+  const [cp, from, to] = install.command;
+  assert.deepEqual([cp, from], ["/bin/cp", "/guillotine"]);
+  assert.equal(install.image, "guillotine:ci", "the release image, built here");
+  const tools = install.volumeMounts.find((m: Yaml) =>
+    to.startsWith(`${m.mountPath}/`)
+  );
+  assert.ok(tools, `the init container copies into a volume: ${to}`);
+  for (const c of pod.containers) {
+    assert.equal(c.command[0], to, `"${c.name}" runs the copy`);
+    assert.ok(
+      c.volumeMounts.some((m: Yaml) =>
+        m.name === tools.name && m.mountPath === tools.mountPath
+      ),
+      `"${c.name}" mounts the copy where it was made`,
+    );
+    assert.match(c.image, /^docker\.io\/library\/[\w-]+:[\w.-]+-bookworm$/);
+  }
+  // The release image holds the cp the init container runs.
+  const dockerfile = await Deno.readTextFile(
+    new URL("../../Dockerfile.scratch", import.meta.url),
+  );
+  assert.match(dockerfile, /cp -L \/bin\/cp \/rootfs\/bin\/cp/);
+  assert.match(dockerfile, /ldd \/bin\/cp/);
 });
 
 Deno.test("examples/docker-compose.yaml keeps guillotine's contract", async () => {
@@ -390,16 +508,19 @@ Deno.test("examples run Cloud SQL Auth Proxy v2, never v1's binary or flags", as
   }
 });
 
-/** Each Job, Pod and ConfigMap of a manifest file, checked by Kubernetes' schema. */
+/** Each object of a manifest file, checked by Kubernetes' schema. */
 async function schemaProblems(path: string): Promise<string[]> {
   const { Job } = await import("kubernetes-models/batch/v1/Job");
+  const { Deployment } = await import("kubernetes-models/apps/v1/Deployment");
   const { Pod } = await import("kubernetes-models/v1/Pod");
   const { ConfigMap } = await import("kubernetes-models/v1/ConfigMap");
-  const { parseAllDocuments } = await import("yaml");
+  const { Service } = await import("kubernetes-models/v1/Service");
   const problems: string[] = [];
   for (const document of parseAllDocuments(await Deno.readTextFile(path))) {
     const object = document.toJSON();
-    const model = { Job, Pod, ConfigMap }[object?.kind as string];
+    const model = { Job, Deployment, Pod, ConfigMap, Service }[
+      object?.kind as string
+    ];
     if (!model) {
       problems.push(`${path}: no schema for kind ${object?.kind}`);
       continue;
@@ -414,12 +535,11 @@ async function schemaProblems(path: string): Promise<string[]> {
 }
 
 Deno.test("every Kubernetes manifest here passes Kubernetes' own schema", async () => {
-  const tests = new URL("./", import.meta.url).pathname;
-  const files = [
-    ...[...Deno.readDirSync(EXAMPLES)].map((e) => `${EXAMPLES}${e.name}`),
-    ...[...Deno.readDirSync(tests)].map((e) => `${tests}${e.name}`),
-  ].filter((f) => f.endsWith(".yaml") && !f.endsWith("docker-compose.yaml"));
-  assert.ok(files.length >= 7, files.join(", "));
+  const e2e = new URL("../e2e/", import.meta.url).pathname;
+  const files = [EXAMPLES, e2e, CLUSTER].flatMap((dir) =>
+    [...Deno.readDirSync(dir)].map((e) => `${dir}${e.name}`)
+  ).filter((f) => f.endsWith(".yaml") && !f.endsWith("docker-compose.yaml"));
+  assert.ok(files.length >= 14, files.join(", "));
   const problems = (await Promise.all(files.map(schemaProblems))).flat();
   assert.deepEqual(problems, []);
 
@@ -438,3 +558,87 @@ Deno.test("every Kubernetes manifest here passes Kubernetes' own schema", async 
     await Deno.remove(broken);
   }
 });
+
+/** A registry host: a name with a dot or a port, or localhost. */
+const REGISTRY = /^(localhost|[\w-]+(\.[\w-]+)+(:\d+)?|[\w-]+:\d+)\//;
+
+/** The base images a Dockerfile names, with its ARG defaults put in. */
+function _baseImages(text: string): string[] {
+  const args = Object.fromEntries(
+    [...text.matchAll(/^\s*ARG (\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]),
+  );
+  const stages = [...text.matchAll(/^\s*FROM .* AS (\S+)$/gim)].map((m) =>
+    m[1]
+  );
+  const named = [
+    ...text.matchAll(/^\s*FROM (?:--platform=\S+ )?(\S+)/gm),
+    ...text.matchAll(/^\s*COPY --from=(\S+:\S+) /gm),
+  ].map((m) => m[1].replace(/\$\{?(\w+)\}?/g, (_, n) => args[n] ?? `$${n}`));
+  return named.filter((i) => i !== "scratch" && !stages.includes(i));
+}
+
+/** Dockerfiles here, and the dockerfile blocks of the README and docs/. */
+function _dockerfiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const dir of ["", "examples/", "tests/cluster/"]) {
+    for (const { name } of Deno.readDirSync(`${REPO}${dir}`)) {
+      if (name.startsWith("Dockerfile")) {
+        files[`${dir}${name}`] = Deno.readTextFileSync(`${REPO}${dir}${name}`);
+      }
+    }
+  }
+  const docs = [...Deno.readDirSync(`${REPO}docs`)].map((e) => `docs/${e.name}`)
+    .filter((f) => f.endsWith(".md"));
+  for (const doc of ["README.md", ...docs]) {
+    const text = Deno.readTextFileSync(`${REPO}${doc}`);
+    [...text.matchAll(/```dockerfile\n([\s\S]*?)```/g)]
+      .forEach((m, i) => files[`${doc} block ${i + 1}`] = m[1]);
+  }
+  return files;
+}
+
+/** Base images not named in full, which podman and buildah cannot pull. */
+function _shortNames(files: Record<string, string>): string[] {
+  return Object.entries(files).flatMap(([file, text]) =>
+    _baseImages(text).filter((i) => !REGISTRY.test(i)).map((i) =>
+      `${file}: ${i}`
+    )
+  );
+}
+
+Deno.test("Dockerfiles build with podman: base images named in full", () => {
+  const files = _dockerfiles();
+  assert.ok(Object.keys(files).length >= 7, Object.keys(files).join(", "));
+  assert.deepEqual(_shortNames(files), []);
+  const short = _mutate(
+    files["examples/Dockerfile.job"],
+    "ARG JOB_IMAGE=docker.io/library/",
+    "ARG JOB_IMAGE=",
+  );
+  assert.deepEqual(_shortNames({ job: short }), ["job: postgres:16-bookworm"]);
+});
+
+Deno.test("Dockerfiles build with podman: no TARGETARCH default, build args in the comments", () => {
+  const scratch = _dockerfiles()["Dockerfile.scratch"];
+  // A default would override buildx's value (docker/buildx#510): the arm64
+  // image would get the x86_64 binary. The RUN falls back instead.
+  assert.match(scratch, /^ARG TARGETARCH$/m);
+  assert.doesNotMatch(scratch, /^ARG (TARGET|BUILD)\w*=/m);
+  assert.match(scratch, /\$\{TARGETARCH:-\$\(dpkg --print-architecture\)\}/);
+  for (const [file, text] of Object.entries(_dockerfiles())) {
+    if (!/^(examples|tests\/cluster)\//.test(file)) continue;
+    const comments = _comments(text);
+    for (const [, name, value] of text.matchAll(/^ARG (\w+)=(\S+)$/gm)) {
+      // Every example's, and every placeholder anywhere, is given.
+      if (!file.startsWith("examples/") && !value.includes("OWNER")) continue;
+      assert.match(comments, new RegExp(`--build-arg ${name}=\\S`), file);
+    }
+  }
+});
+
+/** Replaces `from` in `text` once, failing if it is not there. */
+function _mutate(text: string, from: string, to: string): string {
+  const mutated = text.replace(from, to);
+  assert.notEqual(mutated, text, `the mutation found no ${from}`);
+  return mutated;
+}
