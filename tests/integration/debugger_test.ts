@@ -207,12 +207,25 @@ Deno.test("debugger: when another process has the address, guillotine takes it o
       return false;
     }
   }, "the squatter to listen on 127.0.0.1:9229");
-  await using g = start(["--log-level", "debug", "--", "sh", "-c", TRAP_USR1], {
-    netns,
-  });
+  await using g = start(
+    [
+      "--log-level",
+      "debug",
+      "--log-format",
+      "json",
+      "--",
+      "sh",
+      "-c",
+      TRAP_USR1,
+    ],
+    { netns },
+  );
   await g.waitForStdout(/ready/);
   const pid = await g.pid();
-  await g.waitForStderr(/debugger's address is taken/);
+  await g.waitForEvent((e) =>
+    e.level === "debug" && e.address === "127.0.0.1:9229" &&
+    typeof e.reason === "string" && e.reason.includes("EADDRINUSE")
+  );
   await squatter.close();
   // Held again within its 2 s retry.
   await pollUntil(
