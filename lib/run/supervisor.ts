@@ -31,6 +31,7 @@ import {
   Decision,
   type Ending,
   openQuitEndpoint,
+  triggerExitCode,
   watchLeases,
 } from "../triggers/arm.ts";
 import { absolutePath } from "../options/values/path.ts";
@@ -276,15 +277,6 @@ function exitCodeNow(
   return ending.kind === "trigger"
     ? triggerExitCode(config, ending.trigger)
     : exitCodeOf(ending, config.successExitCodes);
-}
-
-/** The one the trigger asks for, else fixed; null: from the records. */
-function triggerExitCode(
-  config: Pick<Config, "exitCode" | "exitCodeFromFile">,
-  { exitCode, files }: Trigger,
-): number | null {
-  if (exitCode !== undefined) return exitCode;
-  return config.exitCodeFromFile && files.length ? null : config.exitCode;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Waiting, once for the whole program: a pause that an `AbortSignal` cuts
  * short ({@linkcode delay}), a bound on work that may never end
- * ({@linkcode within}), and tries again after a pause ({@linkcode retry}).
+ * ({@linkcode within}), tries again after a pause ({@linkcode retry}), and
+ * a pace for a flood of requests ({@linkcode pacer}).
  *
  * These use Deno's timers, whose module costs a few milliseconds when first
  * used (lib/runtime/ticker.ts says how much): fine where guillotine is ending
@@ -140,4 +141,39 @@ export async function retry<T>(
     await delay(pauseMs(tries), signal);
     if (signal?.aborted) return { result, tries };
   }
+}
+
+/**
+ * A pace: of the calls in each `windowMs`, the first `free` go at once and
+ * each further one waits `ms` (less if `signal` aborts). A client that waits
+ * for each answer before it asks again is held to a few answers a second.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pacer } from "./delay.ts";
+ *
+ * const pace = pacer({ free: 2, windowMs: 60_000, ms: 20 });
+ * const started = performance.now();
+ * await pace();
+ * await pace();
+ * assert.ok(performance.now() - started < 15);
+ * await pace();
+ * assert.ok(performance.now() - started >= 15);
+ * ```
+ */
+export function pacer(
+  { free, windowMs, ms }: { free: number; windowMs: number; ms: number },
+  signal?: AbortSignal,
+): () => Promise<void> {
+  let windowStart = -Infinity;
+  let calls = 0;
+  return () => {
+    const now = performance.now();
+    if (now - windowStart >= windowMs) {
+      windowStart = now;
+      calls = 0;
+    }
+    return ++calls > free ? delay(ms, signal) : Promise.resolve();
+  };
 }

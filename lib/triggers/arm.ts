@@ -60,6 +60,18 @@ export function watchLeases(
   return leases;
 }
 
+/**
+ * The exit code a trigger gives: the one it asks for, else `--exit-code`;
+ * null when it is read from the records (`--exit-code-from-file`).
+ */
+export function triggerExitCode(
+  config: Pick<Config, "exitCode" | "exitCodeFromFile">,
+  { exitCode, files }: Trigger,
+): number | null {
+  if (exitCode !== undefined) return exitCode;
+  return config.exitCodeFromFile && files.length ? null : config.exitCode;
+}
+
 /** A way the run ends: its shapes are those of the outcome that follows. */
 export type Ending =
   | { kind: "trigger"; trigger: Trigger }

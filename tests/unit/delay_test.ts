@@ -1,7 +1,7 @@
 // The one helper for waiting (lib/runtime/delay.ts): a pause that an abort
 // cuts short, a bound on work that may never end, tries again after pauses.
 import assert from "node:assert/strict";
-import { delay, retry, within } from "../../lib/runtime/delay.ts";
+import { delay, pacer, retry, within } from "../../lib/runtime/delay.ts";
 
 Deno.test("delay: waits its time, or ends at once when aborted", async () => {
   let started = performance.now();
@@ -72,4 +72,22 @@ Deno.test("retry: until done, within its tries, pausing as told, and stops on ab
   stop.abort();
   assert.deepEqual(await stopped, { result: 0, tries: 1 });
   assert.ok(performance.now() - started < 1000);
+});
+
+Deno.test("pacer: the free calls of a window go at once, the others wait, an abort ends the wait", async () => {
+  const stop = new AbortController();
+  const pace = pacer({ free: 3, windowMs: 200, ms: 40 }, stop.signal);
+  let started = performance.now();
+  for (let i = 0; i < 3; i++) await pace();
+  assert.ok(performance.now() - started < 30);
+  await pace();
+  assert.ok(performance.now() - started >= 35);
+  await delay(200);
+  started = performance.now();
+  await pace();
+  assert.ok(performance.now() - started < 30, "a new window");
+  const slow = pacer({ free: 0, windowMs: 60_000, ms: 60_000 }, stop.signal);
+  const waiting = slow();
+  stop.abort();
+  await waiting;
 });
