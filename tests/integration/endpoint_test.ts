@@ -288,3 +288,28 @@ Deno.test("a quit request after another trigger is told the code that will be us
   assert.equal(heard?.code, 9, g.stderr);
   assert.ok(!events.some((e) => e.msg === "quit requested"), g.stderr);
 });
+
+Deno.test("a quit request after the child exited on its own is told the child's code, and changes nothing", async () => {
+  const port = freePort();
+  // What the child leaves behind ignores SIGTERM for a while, so the
+  // endpoint is still open after the child's exit.
+  await using g = start([
+    "--listen",
+    String(port),
+    "--grace-period",
+    "5s",
+    "sh",
+    "-c",
+    "sh -c \"trap '' TERM; exec sleep 1.5\" & echo ready; sleep 0.2; exit 3",
+  ]);
+  await g.waitForStdout(/ready/);
+  await g.waitForStderr(/child exit code 3/);
+  const late = await request(port, "POST", "/quitquitquit?code=9");
+  assert.equal(late.status, 200);
+  assert.equal(
+    late.body,
+    "Already ending (child exit code 3), exit code 3\n",
+  );
+  assert.equal((await g.status()).code, 3, g.stderr);
+  assert.doesNotMatch(g.stderr, /quit requested|guillotining the child/);
+});
