@@ -16,6 +16,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { renderChart } from "./chart.ts";
+import { benchFlood, describeFlood } from "./flood.ts";
 import { benchIdle } from "./idle.ts";
 import { buildKid } from "./kid.ts";
 import { describeMachine, loadAverage, type Machine } from "./machine.ts";
@@ -36,6 +37,7 @@ const SUITES = [
   "trigger",
   "reaping",
   "idle",
+  "flood",
 ] as const;
 type Suite = typeof SUITES[number];
 
@@ -49,6 +51,7 @@ const PLANS = {
     reaping: [{ count: 1_000, reps: 9 }, { count: 10_000, reps: 7 }],
     idleSeconds: 60,
     settleSeconds: 3,
+    floodRounds: 5,
   },
   quick: {
     startup: 5,
@@ -58,6 +61,7 @@ const PLANS = {
     reaping: [{ count: 1_000, reps: 3 }, { count: 10_000, reps: 1 }],
     idleSeconds: 12,
     settleSeconds: 2,
+    floodRounds: 2,
   },
 };
 
@@ -142,6 +146,11 @@ async function measure(quick: boolean, only: Suite[]): Promise<Results> {
       reaping: () => benchReaping(work, results, plan.reaping),
       idle: () =>
         benchIdle(work, results, plan.idleSeconds, plan.settleSeconds),
+      flood: async () => {
+        const figure = await benchFlood(work, plan.floodRounds);
+        results.facts.floodRatio = Number(figure.ratio.toFixed(2));
+        progress(describeFlood(figure));
+      },
     };
     for (const suite of SUITES) {
       if (!only.includes(suite)) continue;

@@ -26,7 +26,14 @@ import {
 } from "../sys/process.ts";
 import { formatDuration } from "../options/values/duration.ts";
 import { signalName } from "../options/values/signal.ts";
-import { armWatch, openQuitEndpoint, watchLeases } from "../triggers/arm.ts";
+import {
+  armWatch,
+  Decision,
+  type Ending,
+  openQuitEndpoint,
+  triggerExitCode,
+  watchLeases,
+} from "../triggers/arm.ts";
 import { absolutePath } from "../options/values/path.ts";
 import type { FileWatch, Trigger } from "../triggers/watcher.ts";
 import { warmUpForwarding } from "../pid1/warmup.ts";
@@ -111,7 +118,13 @@ export async function supervise(
   reaper.start();
   const forwarder = new SignalForwarder(log);
   forwarder.start(signals);
-  const trigger = Promise.withResolvers<Trigger>();
+  // The first ending of any kind counts, and the endpoint answers from it.
+  const decision = new Decision((ending) => exitCodeNow(config, ending));
+  forwarder.interrupted.then((signal) =>
+    decision.propose({ kind: "interrupted", signal })
+  );
+  const fire = (trigger: Trigger) =>
+    decision.propose({ kind: "trigger", trigger });
   let watch: FileWatch | null = null;
   let endpoint: Endpoint | null = null;
   let leases: LeaseWatch | null = null;
@@ -119,19 +132,20 @@ export async function supervise(
     watch = config.watch.length ? armWatch(config, cwd, log) : null;
     const early = watch?.arm() ?? null;
     if (early) {
+      decision.propose({ kind: "trigger", trigger: early });
       log.info(`${early.reason} at start-up: not starting the child`);
       return await guillotined(config, early, null, false, log);
     }
-    watch?.triggered.then(trigger.resolve);
+    watch?.triggered.then(fire);
     leases = watchLeases(config, cwd, log);
-    leases?.lost.then(trigger.resolve);
+    leases?.lost.then(fire);
     if (config.listen) {
-      endpoint = await openQuitEndpoint(config.listen, trigger.resolve, log);
+      endpoint = await openQuitEndpoint(config.listen, decision, log);
     }
 
     if (config.waitFor.length) watch?.startPolling();
     await warmUpForwarding(forwarder, log);
-    const before = await awaitGates(config, log, trigger.promise, forwarder);
+    const before = await awaitGates(config, log, decision);
     if (before) return before;
 
     const child = startChild(config.command, rawCommand, log);
@@ -141,13 +155,13 @@ export async function supervise(
     endpoint?.setHealthy(true);
     watch?.startPolling();
 
-    const first = await Promise.race([
-      exited.then((status) => ({ kind: "exited" as const, status })),
-      trigger.promise.then((t) => ({ kind: "trigger" as const, trigger: t })),
-    ]);
+    exited.then((status) => decision.propose({ kind: "exited", status }));
+    const first = await decision.decided;
     watch?.close();
     endpoint?.setHealthy(false);
-    if (first.kind === "exited") {
+    if (first.kind !== "trigger") {
+      // A signal before the child or a gate cannot come once it started.
+      if (first.kind !== "exited") return await outcomeOf(config, first, log);
       const how = describeStatus(first.status, signalName);
       log.info(`child ${how}`, { pid: child.pid });
       await endStragglers(child, config.gracePeriodMs, log);
@@ -192,11 +206,8 @@ async function guillotined(
   started: boolean,
   log: Logger,
 ): Promise<Extract<Outcome, { kind: "guillotined" }>> {
-  let exitCode = trigger.exitCode ?? config.exitCode;
-  if (
-    trigger.exitCode === undefined && config.exitCodeFromFile &&
-    trigger.files.length
-  ) {
+  let exitCode = triggerExitCode(config, trigger);
+  if (exitCode === null) {
     const { exitCodeFromRecords } = await import("../reports/records.ts");
     exitCode = await exitCodeFromRecords(trigger.files, config.exitCode, log);
   }
@@ -204,8 +215,8 @@ async function guillotined(
 }
 
 /**
- * Waits for the readiness gates, if any. A trigger or a terminating signal
- * ends the wait.
+ * Waits for the readiness gates, if any. Any other ending (a trigger, a
+ * terminating signal) ends the wait.
  *
  * @returns An outcome when the child must not start, else null.
  */
@@ -215,41 +226,57 @@ async function awaitGates(
     "waitFor" | "waitTimeoutMs" | "exitCode" | "exitCodeFromFile"
   >,
   log: Logger,
-  trigger: Promise<Trigger>,
-  forwarder: SignalForwarder,
+  decision: Decision,
 ): Promise<Outcome | null> {
-  if (forwarder.interruptedBy !== null) {
-    return { kind: "interrupted", signal: forwarder.interruptedBy };
-  }
-  if (!config.waitFor.length) return null;
-  const { waitForGates } = await import("../triggers/gates.ts");
-  let fired: Trigger | null = null;
-  trigger.then((t) => fired = t);
-  const notReady = await waitForGates(
-    config.waitFor,
-    config.waitTimeoutMs,
-    log,
-    Promise.race([trigger, forwarder.interrupted]),
-  );
-  if (forwarder.interruptedBy !== null) {
-    return { kind: "interrupted", signal: forwarder.interruptedBy };
-  }
-  // Set by the trigger's callback, which TypeScript cannot see.
-  const firedBy = fired as Trigger | null;
-  if (firedBy) {
-    log.info(`${firedBy.reason} while waiting: not starting the child`);
-    return await guillotined(config, firedBy, null, false, log);
-  }
-  if (notReady.length) {
-    const names = notReady.map((g) => g.text);
-    log.error(
-      `not ready after ${formatDuration(config.waitTimeoutMs)}: ${
-        names.join(", ")
-      }; not starting the child`,
+  if (config.waitFor.length && !decision.ending) {
+    const { waitForGates } = await import("../triggers/gates.ts");
+    const notReady = await waitForGates(
+      config.waitFor,
+      config.waitTimeoutMs,
+      log,
+      decision.decided,
     );
-    return { kind: "wait-timeout", notReady: names };
+    const names = notReady.map((g) => g.text);
+    if (
+      names.length &&
+      decision.propose({ kind: "wait-timeout", notReady: names })
+    ) {
+      log.error(
+        `not ready after ${formatDuration(config.waitTimeoutMs)}: ${
+          names.join(", ")
+        }; not starting the child`,
+      );
+    }
   }
-  return null;
+  const ending = decision.ending;
+  if (ending?.kind === "trigger") {
+    log.info(`${ending.trigger.reason} while waiting: not starting the child`);
+  }
+  return ending ? await outcomeOf(config, ending, log) : null;
+}
+
+/** The outcome of an ending that came before the child started. */
+async function outcomeOf(
+  config: Pick<Config, "exitCode" | "exitCodeFromFile">,
+  ending: Ending,
+  log: Logger,
+): Promise<Outcome> {
+  return ending.kind === "trigger"
+    ? await guillotined(config, ending.trigger, null, false, log)
+    : ending;
+}
+
+/**
+ * The exit code an ending gives, as far as it is known when it comes: null
+ * when it is read from the records, after the stop.
+ */
+function exitCodeNow(
+  config: Pick<Config, "exitCode" | "exitCodeFromFile" | "successExitCodes">,
+  ending: Ending,
+): number | null {
+  return ending.kind === "trigger"
+    ? triggerExitCode(config, ending.trigger)
+    : exitCodeOf(ending, config.successExitCodes);
 }
 
 /**

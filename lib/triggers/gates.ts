@@ -13,6 +13,7 @@
 import { formatDuration } from "../options/values/duration.ts";
 import type { GateSpec } from "../options/values/gate_spec.ts";
 import type { Logger } from "../log/logger.ts";
+import { retry, within } from "../runtime/delay.ts";
 
 const RETRY_MS = 100;
 const ATTEMPT_TIMEOUT_MS = 2000;
@@ -34,7 +35,7 @@ export async function isReady(
   signal: AbortSignal,
 ): Promise<boolean> {
   try {
-    return await abortable(attempt(gate, signal), signal, () => {});
+    return await within(attempt(gate, signal), Infinity, { signal }) ?? false;
   } catch {
     return false;
   }
@@ -52,13 +53,12 @@ async function attempt(gate: GateSpec, signal: AbortSignal): Promise<boolean> {
         : Deno.connect({ hostname: gate.hostname, port: gate.port });
       // Deno.connect takes no signal: a connection that lands after the
       // abort is closed, not leaked.
-      const conn = await abortable<Deno.Conn>(
-        connecting,
+      const conn = await within<Deno.Conn>(connecting, Infinity, {
         signal,
-        (c) => c.close(),
-      );
-      conn.close();
-      return true;
+        dispose: (c) => c.close(),
+      });
+      conn?.close();
+      return conn !== null;
     }
     case "http": {
       const response = await fetch(gate.url, { signal, redirect: "follow" });
@@ -66,35 +66,6 @@ async function attempt(gate: GateSpec, signal: AbortSignal): Promise<boolean> {
       return response.status >= 200 && response.status < 300;
     }
   }
-}
-
-/**
- * The work's result, or a rejection as soon as `signal` aborts; `dispose`
- * then gets the result if it comes later.
- */
-function abortable<T>(
-  work: Promise<T>,
-  signal: AbortSignal,
-  dispose: (value: T) => void,
-): Promise<T> {
-  if (signal.aborted) {
-    work.then(dispose, () => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      work.then(dispose, () => {});
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then((value) => {
-      signal.removeEventListener("abort", onAbort);
-      if (!signal.aborted) resolve(value);
-    }, (error) => {
-      signal.removeEventListener("abort", onAbort);
-      reject(error);
-    });
-  });
 }
 
 /**
@@ -118,9 +89,9 @@ export async function waitForGates(
     wait_for: gates.map((g) => g.text).join(","),
   });
   let nextProgress = started + PROGRESS_MS;
-  while (pending.size && !stop.signal.aborted) {
+  const tryAll = async (): Promise<void> => {
     const left = deadline - Date.now();
-    if (left <= 0) break;
+    if (left <= 0) return;
     const round = AbortSignal.any([
       stop.signal,
       AbortSignal.timeout(Math.min(ATTEMPT_TIMEOUT_MS, left)),
@@ -137,7 +108,7 @@ export async function waitForGates(
       }
     }
     const now = Date.now();
-    if (!pending.size || stop.signal.aborted || now >= deadline) break;
+    if (!pending.size || stop.signal.aborted || now >= deadline) return;
     if (now >= nextProgress) {
       log.info(
         `still waiting for ${[...pending].map((g) => g.text).join(", ")}`,
@@ -148,20 +119,11 @@ export async function waitForGates(
       );
       nextProgress += PROGRESS_MS;
     }
-    await pause(Math.min(RETRY_MS, deadline - now), stop.signal);
-  }
-  return [...pending];
-}
-
-/** Waits `ms`, or less when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
+  };
+  await retry(tryAll, {
+    done: () => !pending.size || Date.now() >= deadline,
+    pauseMs: () => Math.min(RETRY_MS, deadline - Date.now()),
+    signal: stop.signal,
   });
+  return [...pending];
 }
