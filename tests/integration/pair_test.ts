@@ -195,7 +195,7 @@ Deno.test("a torn record is impossible: a reader racing the writer always sees a
       if (seen.length === rounds) return;
     }
   })();
-  try {
+  const writing = (async () => {
     for (let i = 0; i < rounds; i++) {
       await using g = start([
         "--notify",
@@ -206,9 +206,14 @@ Deno.test("a torn record is impossible: a reader racing the writer always sees a
       ]);
       assert.deepEqual((await g.status()).code, i % 7);
     }
-    await reading;
+  })();
+  try {
+    // Both at once: a torn record fails the test the moment it is read, not
+    // as a rejection that nobody awaits while the rounds go on.
+    await Promise.all([reading, writing]);
   } finally {
     watcher.close();
+    await Promise.allSettled([reading, writing]);
   }
   assert.deepEqual(seen, Array.from({ length: rounds }, (_, i) => i % 7));
 });

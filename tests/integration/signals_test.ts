@@ -8,6 +8,7 @@ import {
   guillotineArgv,
   hanging,
   pid1Argv,
+  pollUntil,
   requireCommand,
   start,
 } from "../harness/mod.ts";
@@ -107,4 +108,70 @@ Deno.test("signals after the child is gone warn once, not once each", async () =
   await g.status();
   const warnings = g.stderr.match(/child was already gone when forwarding/g);
   assert.equal(warnings?.length, 1, g.stderr);
+});
+
+Deno.test("an ordinary forwarded signal reaches every process of the child's group, not only the child", async () => {
+  // A grandchild in the child's group traps and prints each signal; the
+  // child traps them too (else they would end it) and prints nothing.
+  await using g = start([
+    "sh",
+    "-c",
+    `(trap 'echo grandchild USR2' USR2; trap 'echo grandchild HUP' HUP; ` +
+    `echo ready; while :; do sleep 0.05; done) & ` +
+    `trap '' USR2 HUP; while :; do sleep 0.05; done`,
+  ]);
+  await g.waitForStdout(/ready/);
+  for (const signal of ["SIGUSR2", "SIGHUP"] as const) {
+    await g.kill(signal);
+    await g.waitForStdout(new RegExp(`^grandchild ${signal.slice(3)}$`, "m"));
+  }
+  await g.kill("SIGKILL");
+});
+
+Deno.test("a signal that comes before the forwarder takes over is handed to it", async () => {
+  // SIGTERM is sent once guillotine's first listeners are in place (SigCgt
+  // shows SIGTERM caught) and, by the clocks, before its "starting" line,
+  // which the supervisor logs before its forwarder takes the held signals.
+  // A run that was not that early is run again.
+  const SIGTERM_BIT = 1n << 14n;
+  for (let attempt = 1;; attempt++) {
+    await using g = start(["--log-format", "json", "sleep", "600"]);
+    const pid = await g.pid();
+    await pollUntil(
+      () => {
+        const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+        const caught = status.match(/^SigCgt:\s*([0-9a-f]+)$/m)?.[1] ?? "0";
+        return (BigInt(`0x${caught}`) & SIGTERM_BIT) !== 0n;
+      },
+      "guillotine to listen for SIGTERM",
+      10_000,
+      1,
+    );
+    const sentAt = Date.now();
+    Deno.kill(pid, "SIGTERM");
+    const status = await g.status();
+    const lines = g.stderr.split("\n").filter((l) => l.startsWith("{")).map(
+      (l) => JSON.parse(l),
+    );
+    const starting = lines.find((l) => l.msg === "starting");
+    if (starting && Date.parse(starting.time) <= sentAt && attempt < 10) {
+      continue; // Sent too late to be held: try again.
+    }
+    // Deno itself crashes now and then when it exits this early: measured
+    // here, a 5-line script whose SIGTERM listener calls Deno.exit, sent
+    // SIGTERM as soon as the listener shows in SigCgt, died of SIGSEGV in 2
+    // of 30 runs (guillotine: 3 of 30); none when the exit came 300 ms later.
+    if (status.signal === "SIGSEGV" && attempt < 10) continue;
+    assert.ok(starting, `code ${status.code}: ${g.stderr}`);
+    assert.ok(Date.parse(starting.time) > sentAt, "never early enough");
+    assert.equal(status.code, 143, g.stderr);
+    assert.ok(
+      lines.some((l) =>
+        l.msg === "received SIGTERM before the child started: exiting"
+      ),
+      g.stderr,
+    );
+    assert.ok(!lines.some((l) => l.msg === "child started"), g.stderr);
+    return;
+  }
 });
