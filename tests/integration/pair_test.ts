@@ -195,8 +195,10 @@ Deno.test("a torn record is impossible: a reader racing the writer always sees a
       if (seen.length === rounds) return;
     }
   })();
+  let readerFailed = false;
+  reading.catch(() => readerFailed = true);
   const writing = (async () => {
-    for (let i = 0; i < rounds; i++) {
+    for (let i = 0; i < rounds && !readerFailed; i++) {
       await using g = start([
         "--notify",
         `${share.path}/done-${i}`,
