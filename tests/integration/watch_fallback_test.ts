@@ -265,3 +265,34 @@ Deno.test("fallback: a mount over the watched directory", async () => {
   );
   assert.equal(warning.cause, "the mounts changed");
 });
+
+Deno.test("fallback: the kernel's event queue overflowed", async () => {
+  await using dir = await tempDir();
+  const d = dir.path;
+  const queued = Number(
+    await Deno.readTextFile("/proc/sys/fs/inotify/max_queued_events"),
+  );
+  await using g = start(watching(`${d}/done`, ["sleep", "600"]));
+  await childStarted(g);
+  // Stopped, guillotine reads nothing while more files are made than its
+  // queue holds; the kernel then reports the overflow.
+  const pid = await g.pid();
+  Deno.kill(pid, "SIGSTOP");
+  try {
+    const { success } = await new Deno.Command("sh", {
+      args: ["-c", `seq 1 ${queued + 100} | sed s/^/f/ | xargs touch`],
+      cwd: d,
+    }).output();
+    assert.ok(success);
+  } finally {
+    Deno.kill(pid, "SIGCONT");
+  }
+  // The overflow is the last event queued: read before the file is made.
+  await g.waitForStderr(/falling back to a poll/);
+  const warning = await expectFired(
+    g,
+    () => Deno.writeTextFile(`${d}/done`, ""),
+    "overflow",
+  );
+  assert.equal(warning.cause, "events were lost: the queue overflowed");
+});
