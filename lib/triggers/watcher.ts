@@ -87,7 +87,8 @@ export class FileWatch {
   readonly #seen = new Set<string>();
   /** Each path as C strings, made once: a check allocates nothing. */
   readonly #cPaths: Map<string, { file: CString; dir: CString }>;
-  #events: DirWatches | null = null;
+  /** The file events; null with `--watch-method poll`. */
+  readonly #events: DirWatches | null;
   #ticker: Ticker | undefined;
   /** The poll's interval now; 0: none yet. */
   #tickerMs = 0;
@@ -107,13 +108,13 @@ export class FileWatch {
     const { promise, resolve } = Promise.withResolvers<Trigger>();
     this.triggered = promise;
     this.#fire = resolve;
-    if (options.method === "events") {
-      this.#events = new DirWatches(
+    this.#events = options.method === "events"
+      ? new DirWatches(
         () => this.#onChange("file event"),
         (cause, fields) => this.#distrust(cause, fields),
         options.log,
-      );
-    }
+      )
+      : null;
   }
 
   /**
