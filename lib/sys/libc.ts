@@ -47,8 +47,8 @@ const WATCH_SYMBOLS = {
   inotify_rm_watch: { parameters: ["i32", "i32"], result: "i32" },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
   eventfd_write: { parameters: ["i32", "u64"], result: "i32" },
-  poll: {
-    parameters: ["buffer", "u64", "i32"],
+  ppoll: {
+    parameters: ["buffer", "u64", "pointer", "buffer"],
     result: "i32",
     nonblocking: true,
   },

@@ -2,7 +2,7 @@ import { GuillotineError } from "../../lib/runtime/errors.ts";
 import type { Config } from "../../lib/options/config.ts";
 import { describeConfig } from "../../lib/options/describe.ts";
 import { helpText } from "../../lib/options/help.ts";
-import { parseOptions } from "../../lib/options/parse.ts";
+import { parseOptions, UsageError } from "../../lib/options/parse.ts";
 import { VERSION } from "../../lib/options/version.ts";
 import assert from "node:assert/strict";
 
@@ -281,4 +281,36 @@ Deno.test("describeConfig leaves out what the configuration does not use", () =>
     "grace_period",
     "exit_code",
   ]);
+});
+
+Deno.test("a usage error hands back the settings that parsed despite it", () => {
+  const partialOf = (args: string[], env: Record<string, string> = {}) => {
+    try {
+      parseOptions(args, env);
+    } catch (error) {
+      assert.ok(error instanceof UsageError, String(error));
+      assert.equal(error.exitCode, 125);
+      return error.partial;
+    }
+    assert.fail(`no usage error for ${args.join(" ")}`);
+  };
+  // An unknown option takes the words after it, up to the next option.
+  let p = partialOf(["--grace-peroid", "5s", "--notify", "/s/done", "x"]);
+  assert.equal(p.notify, "/s/done");
+  assert.deepEqual(p.command, ["x"]);
+  p = partialOf(["--bogus", "--watch", "/s/w", "--", "x"]);
+  assert.deepEqual(p.watch, ["/s/w"]);
+  assert.deepEqual(p.command, ["x"]);
+  // A value that does not parse leaves out its option only.
+  p = partialOf(["--grace-period", "xx", "--notify=/s/done", "x"]);
+  assert.equal(p.notify, "/s/done");
+  assert.ok(!("gracePeriodMs" in p));
+  // An option given twice, or without its value, is left out: no guessing.
+  p = partialOf(["--notify", "/a", "--notify", "/b", "x"]);
+  assert.ok(!("notify" in p));
+  p = partialOf(["--notify"], { GUILLOTINE_NOTIFY_FILE: "/env" });
+  assert.ok(!("notify" in p));
+  // The variable counts as it does when the line parses.
+  p = partialOf(["-g", "1s"], { GUILLOTINE_NOTIFY_FILE: "/env" });
+  assert.equal(p.notify, "/env");
 });
