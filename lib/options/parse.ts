@@ -9,6 +9,8 @@
 import type { Config, Request, Settings } from "./config.ts";
 import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import { absolutePath } from "./values/path.ts";
+import { checkListItem, listItems, type ListOption } from "./lists.ts";
+import { unknownVariable } from "./variables.ts";
 import {
   ACTIONS,
   type AnyOption,
@@ -116,7 +118,12 @@ function given(
   notText: NotText,
 ): { source: string; texts: string[] } | null {
   const values = flags.get(option.flag);
-  if (values) return { source: option.flag, texts: values };
+  if (values) {
+    return {
+      source: option.flag,
+      texts: values.flatMap((value) => listItems(option, value)),
+    };
+  }
   for (const name of [option.env, ...(option.envAliases ?? [])]) {
     if (notText.env.has(name)) {
       throw usage(
@@ -132,26 +139,22 @@ function given(
         `Variable ${name} holds only white space: give it a value, or unset it`,
       );
     }
-    const separator = option.list?.separator ?? null;
-    const texts = separator === null ? [text] : text.split(separator)
-      .map((item) => item.trim()).filter((item) => item !== "");
-    return { source: name, texts };
+    return { source: name, texts: listItems(option, text) };
   }
   return null;
 }
 
 /** One option's value, parsed; a parser's RangeError names the source. */
 function valueOf<K extends keyof Settings>(
-  option: {
-    parse: (text: string) => unknown;
-    list?: unknown;
-    fallback: Settings[K];
-  },
+  option: ListOption & { fallback: Settings[K] },
   found: { source: string; texts: string[] } | null,
 ): Settings[K] {
   if (!found) return option.fallback;
   try {
-    const items = found.texts.map((text) => option.parse(text));
+    const items = found.texts.map((text) => {
+      checkListItem(option, text);
+      return option.parse(text);
+    });
     return (option.list ? items : items[0]) as Settings[K];
   } catch (error) {
     if (error instanceof RangeError) {
@@ -243,6 +246,8 @@ export function parseOptions(
   const { flags, command } = splitArguments(args, notText);
   if (flags.has("--help")) return { kind: "help" };
   if (flags.has("--version")) return { kind: "version" };
+  const unknown = unknownVariable(env);
+  if (unknown !== null) throw usage(unknown);
   const settings: Partial<Record<keyof Settings, unknown>> = {};
   for (const option of OPTIONS) {
     settings[option.key] = valueOf(

@@ -222,7 +222,7 @@ async function awaitGates(
     return { kind: "interrupted", signal: forwarder.interruptedBy };
   }
   if (!config.waitFor.length) return null;
-  const { waitForGates } = await import("../triggers/gates.ts");
+  const { lastTry, waitForGates } = await import("../triggers/gates.ts");
   let fired: Trigger | null = null;
   trigger.then((t) => fired = t);
   const notReady = await waitForGates(
@@ -241,11 +241,12 @@ async function awaitGates(
     return await guillotined(config, firedBy, null, false, log);
   }
   if (notReady.length) {
-    const names = notReady.map((g) => g.text);
+    const names = notReady.map((n) => n.gate.text);
     log.error(
       `not ready after ${formatDuration(config.waitTimeoutMs)}: ${
         names.join(", ")
       }; not starting the child`,
+      { last_try: lastTry(notReady) },
     );
     return { kind: "wait-timeout", notReady: names };
   }

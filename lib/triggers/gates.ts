@@ -33,18 +33,63 @@ export async function isReady(
   gate: GateSpec,
   signal: AbortSignal,
 ): Promise<boolean> {
+  return await whyNotReady(gate, signal) === null;
+}
+
+/**
+ * One attempt at a gate.
+ *
+ * @returns Null when it is ready, else why not, in a few words: `missing`,
+ *   `not a socket`, `refused`, `HTTP status 503`, `timeout`, or the error.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { whyNotReady } from "./gates.ts";
+ * const gate = { kind: "file", path: "/", text: "file:/" } as const;
+ * assert.equal(await whyNotReady(gate, AbortSignal.abort()), "given up");
+ * ```
+ */
+export async function whyNotReady(
+  gate: GateSpec,
+  signal: AbortSignal,
+): Promise<string | null> {
   try {
     return await abortable(attempt(gate, signal), signal, () => {});
-  } catch {
-    return false;
+  } catch (error) {
+    if (signal.aborted) {
+      const reason = signal.reason as Error | undefined;
+      return reason?.name === "TimeoutError" ? "timeout" : "given up";
+    }
+    return await explain(gate, error);
   }
 }
 
-async function attempt(gate: GateSpec, signal: AbortSignal): Promise<boolean> {
+/** Why an attempt failed, from its error. */
+async function explain(gate: GateSpec, error: unknown): Promise<string> {
+  if (error instanceof Deno.errors.NotFound) return "missing";
+  if (error instanceof Deno.errors.ConnectionRefused) {
+    // connect(2) on a path that is not a socket is refused too.
+    if (gate.kind === "unix") {
+      const info = await Deno.stat(gate.path).catch(() => null);
+      if (info && !info.isSocket) return "not a socket";
+    }
+    return "refused";
+  }
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.TimedOut) return "timeout";
+  const message = String((error as Error)?.message ?? error);
+  return /refused/i.test(message) ? "refused" : message;
+}
+
+async function attempt(
+  gate: GateSpec,
+  signal: AbortSignal,
+): Promise<string | null> {
   switch (gate.kind) {
     case "file":
       await Deno.stat(gate.path);
-      return true;
+      return null;
     case "unix":
     case "tcp": {
       const connecting = gate.kind === "unix"
@@ -58,12 +103,13 @@ async function attempt(gate: GateSpec, signal: AbortSignal): Promise<boolean> {
         (c) => c.close(),
       );
       conn.close();
-      return true;
+      return null;
     }
     case "http": {
       const response = await fetch(gate.url, { signal, redirect: "follow" });
       await response.body?.cancel();
-      return response.status >= 200 && response.status < 300;
+      const ok = response.status >= 200 && response.status < 300;
+      return ok ? null : `HTTP status ${response.status}`;
     }
   }
 }
@@ -97,21 +143,44 @@ function abortable<T>(
   });
 }
 
+/** A gate still not ready, and why at its last try. */
+export interface NotReady {
+  gate: GateSpec;
+  why: string;
+}
+
+/**
+ * The gates not ready and why, for a log field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lastTry } from "./gates.ts";
+ * const gate = { kind: "file", path: "/x", text: "file:/x" } as const;
+ * assert.equal(lastTry([{ gate, why: "missing" }]), "file:/x: missing");
+ * ```
+ */
+export function lastTry(notReady: readonly NotReady[]): string {
+  return notReady.map(({ gate, why }) => `${gate.text}: ${why}`).join("; ");
+}
+
 /**
  * Waits until every gate is ready, or the timeout, or `abort`. Says every
- * few seconds what is still awaited.
+ * few seconds what is still awaited, and why.
  *
- * @returns The gates still not ready (empty when all are).
+ * @returns The gates still not ready, with why at their last try (empty
+ *   when all are ready).
  */
 export async function waitForGates(
   gates: readonly GateSpec[],
   timeoutMs: number,
   log: Logger,
   abort: Promise<unknown>,
-): Promise<GateSpec[]> {
+): Promise<NotReady[]> {
   const started = Date.now();
   const deadline = started + timeoutMs;
   const pending = new Set(gates);
+  const why = new Map<GateSpec, string>(gates.map((g) => [g, "not tried"]));
   const stop = new AbortController();
   abort.then(() => stop.abort());
   log.info("waiting for gates", {
@@ -126,10 +195,12 @@ export async function waitForGates(
       AbortSignal.timeout(Math.min(ATTEMPT_TIMEOUT_MS, left)),
     ]);
     const results = await Promise.all(
-      [...pending].map(async (g) => [g, await isReady(g, round)] as const),
+      [...pending].map(async (g) => [g, await whyNotReady(g, round)] as const),
     );
-    for (const [gate, ready] of results) {
-      if (ready) {
+    for (const [gate, notReady] of results) {
+      // An attempt given up for the abort keeps the reason before it.
+      if (notReady !== null && notReady !== "given up") why.set(gate, notReady);
+      if (notReady === null) {
         pending.delete(gate);
         log.info(`ready: ${gate.text}`, {
           after: formatDuration(Date.now() - started),
@@ -142,6 +213,9 @@ export async function waitForGates(
       log.info(
         `still waiting for ${[...pending].map((g) => g.text).join(", ")}`,
         {
+          last_try: lastTry(
+            [...pending].map((g) => ({ gate: g, why: why.get(g)! })),
+          ),
           waited: formatDuration(Math.floor((now - started) / 1000) * 1000),
           timeout: formatDuration(timeoutMs),
         },
@@ -150,7 +224,7 @@ export async function waitForGates(
     }
     await pause(Math.min(RETRY_MS, deadline - now), stop.signal);
   }
-  return [...pending];
+  return [...pending].map((gate) => ({ gate, why: why.get(gate)! }));
 }
 
 /** Waits `ms`, or less when `signal` aborts. */
