@@ -30,6 +30,7 @@ import { armWatch, openQuitEndpoint, watchLeases } from "../triggers/arm.ts";
 import { absolutePath } from "../options/values/path.ts";
 import type { FileWatch, Trigger } from "../triggers/watcher.ts";
 import { warmUpForwarding } from "../pid1/warmup.ts";
+import { checkSharedPaths } from "../triggers/volume_check.ts";
 
 /** What the supervisor takes from its caller, besides the configuration. */
 export interface SupervisorContext {
@@ -105,6 +106,7 @@ export async function supervise(
   { log, cwd, signals, rawCommand }: SupervisorContext,
 ): Promise<Outcome> {
   log.info("starting", describeConfig(config));
+  checkSharedPaths(config, cwd, getpid() === 1, log);
   registerAsSubreaper(log);
   ignoreTerminalStops();
   const reaper = new Reaper(log);

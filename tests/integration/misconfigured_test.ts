@@ -1,7 +1,17 @@
 // Issue #17: a misconfigured pod says so. Each test runs guillotine as PID 1
 // and reads its JSON log events, its exit code and its record.
 import assert from "node:assert/strict";
-import { closedPort, run, tempDir } from "../harness/mod.ts";
+import {
+  closedPort,
+  guillotineArgv,
+  pollUntil,
+  run,
+  spawn,
+  start,
+  tempDir,
+} from "../harness/mod.ts";
+import { parseMountPoints } from "../../lib/sys/mountinfo.ts";
+import { mountPointOf } from "../../lib/triggers/volume_check.ts";
 
 /** The JSON log events among stderr's lines. */
 function events(stderr: string): Record<string, unknown>[] {
@@ -121,4 +131,90 @@ Deno.test("#17 item 5: a gate that times out says why at its last try", async ()
     await unavailable.close();
     await hanging.close();
   }
+});
+
+/** The warnings of one kind among the events. */
+function problems(stderr: string, problem: string): Record<string, unknown>[] {
+  return events(stderr).filter((e) =>
+    e.level === "warn" && e.problem === problem
+  );
+}
+
+Deno.test("#17 item 1: a watched file whose directory does not exist is one warning naming it, and the watch goes on", async () => {
+  await using dir = await tempDir();
+  const share = `${dir.path}/shrae`;
+  await using g = start([
+    "--log-format",
+    "json",
+    "--watch",
+    `${share}/completed`,
+    "sleep",
+    "100",
+  ]);
+  await g.childPid();
+  await pollUntil(
+    () => problems(g.stderr, "missing-directory").length === 1,
+    () => `the warning; stderr: ${g.stderr}`,
+  );
+  assert.equal(problems(g.stderr, "missing-directory")[0].dir, share);
+  // It may still appear.
+  await Deno.mkdir(share);
+  await Deno.writeTextFile(`${share}/completed`, "");
+  assert.equal((await g.status()).code, 0, g.stderr);
+  assert.equal(problems(g.stderr, "missing-directory").length, 1, g.stderr);
+});
+
+/**
+ * guillotine as PID 1 of a mount namespace in which `volume` is a tmpfs of
+ * its own (the shared volume), while the rest of /tmp is the machine's root
+ * file system (checked below), as a container's image is.
+ */
+function startWithVolume(volume: string, args: string[], pid1 = true) {
+  const argv = guillotineArgv(["--log-format", "json", ...args]);
+  return pid1
+    ? spawn([
+      "sh",
+      "-c",
+      'mount -t tmpfs volume "$0" && exec "$@"',
+      volume,
+      ...argv,
+    ], { what: "guillotine" })
+    : spawn(argv, { pid1: false, what: "guillotine" });
+}
+
+Deno.test("#17 item 2: as PID 1, a watched file or a record on the root file system is one warning each; one on a mounted volume is none", async () => {
+  const tmpMount = mountPointOf(
+    Deno.realPathSync(Deno.makeTempDirSync({ prefix: "guillotine-probe-" })),
+    parseMountPoints(Deno.readTextFileSync("/proc/self/mountinfo")),
+  );
+  assert.equal(tmpMount, "/", "this test needs /tmp on the root file system");
+  await using dir = await tempDir();
+  const volume = `${dir.path}/volume`;
+  await Deno.mkdir(volume);
+  const image = `${dir.path}/image`;
+  await Deno.mkdir(image);
+  const args = [
+    "--watch",
+    `${image}/done`,
+    "--watch",
+    `${volume}/done`,
+    "--notify",
+    `${image}/records/main`,
+    "--",
+    "true",
+  ];
+  await using g = startWithVolume(volume, args);
+  assert.equal((await g.status()).code, 0, g.stderr);
+  const warned = problems(g.stderr, "not-on-volume").map((e) => e.file);
+  assert.deepEqual(warned, [`${image}/done`, `${image}/records/main`]);
+  // The record is still written, where it was asked for.
+  assert.equal(
+    JSON.parse(await Deno.readTextFile(`${image}/records/main`)).exitCode,
+    0,
+  );
+  // Not PID 1 (a local run): no such warning.
+  await Deno.remove(`${image}/records`, { recursive: true });
+  await using local = startWithVolume(volume, args, false);
+  assert.equal((await local.status()).code, 0, local.stderr);
+  assert.deepEqual(problems(local.stderr, "not-on-volume"), []);
 });
