@@ -26,9 +26,14 @@ import {
 } from "../sys/process.ts";
 import { formatDuration } from "../options/values/duration.ts";
 import { signalName } from "../options/values/signal.ts";
-import { armWatch, openQuitEndpoint, watchLeases } from "../triggers/arm.ts";
+import { openQuitEndpoint, watchLeases } from "../triggers/arm.ts";
 import { absolutePath } from "../options/values/path.ts";
-import type { FileWatch, Trigger } from "../triggers/watcher.ts";
+import type { Trigger } from "../triggers/watcher.ts";
+import {
+  type RecordWatch,
+  removeStaleRecord,
+  watchRecords,
+} from "./restarts.ts";
 import { warmUpForwarding } from "../pid1/warmup.ts";
 import { checkSharedPaths } from "../triggers/volume_check.ts";
 
@@ -67,6 +72,8 @@ export async function run(
       checkRecordPath(record);
       recordUsable = true;
       if (config.lease) lease = await holdLease(record, log);
+      // After the lease: a sidecar never sees no lease and no record.
+      await removeStaleRecord(record, log);
     }
     outcome = await supervise(config, context);
   } catch (error) {
@@ -114,12 +121,12 @@ export async function supervise(
   const forwarder = new SignalForwarder(log);
   forwarder.start(signals);
   const trigger = Promise.withResolvers<Trigger>();
-  let watch: FileWatch | null = null;
+  let watch: RecordWatch | null = null;
   let endpoint: Endpoint | null = null;
   let leases: LeaseWatch | null = null;
   try {
-    watch = config.watch.length ? armWatch(config, cwd, log) : null;
-    const early = watch?.arm() ?? null;
+    watch = config.watch.length ? watchRecords(config, cwd, log) : null;
+    const early = await watch?.arm() ?? null;
     if (early) {
       log.info(`${early.reason} at start-up: not starting the child`);
       return await guillotined(config, early, null, false, log);

@@ -213,11 +213,11 @@ export async function waitForGates(
       log.info(
         `still waiting for ${[...pending].map((g) => g.text).join(", ")}`,
         {
+          waited: formatDuration(Math.floor((now - started) / 1000) * 1000),
+          timeout: formatDuration(timeoutMs),
           last_try: lastTry(
             [...pending].map((g) => ({ gate: g, why: why.get(g)! })),
           ),
-          waited: formatDuration(Math.floor((now - started) / 1000) * 1000),
-          timeout: formatDuration(timeoutMs),
         },
       );
       nextProgress += PROGRESS_MS;
