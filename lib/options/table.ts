@@ -144,7 +144,7 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_EXIT_CODE_FROM_FILE",
     placeholder: null,
     help:
-      "after a file trigger, exit with the recorded code (the first non-zero of several) instead of --exit-code, which a file that is not a record gives, with a warning",
+      "after a file trigger, exit with the recorded code (the first non-zero of several); a file that is no record gives --exit-code, with a warning",
     fallback: false,
     show: switchOf,
     parse: (text) => parseSwitch("exit-code-from-file", text),
@@ -220,7 +220,7 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_LISTEN",
     placeholder: "[ADDR:]PORT",
     help:
-      "serve GET or POST /quitquitquit and POST /shutdown (fire the trigger; ?code=N sets the exit code), GET /healthz; a bare port means 127.0.0.1: whatever reaches it can quit",
+      "serve /quitquitquit, POST /shutdown (fire the trigger; ?code=N: the exit code) and GET /healthz; a bare port means 127.0.0.1: whatever reaches it can quit",
     fallback: null,
     show: (address: HostPort | null) =>
       address
@@ -271,7 +271,7 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_TERMINATION_LOG",
     placeholder: "PATH|off",
     help:
-      "when guillotine ends, append why and with which code, for kubectl describe pod; only to a writable regular file (never created)",
+      "when guillotine ends, append why, for kubectl describe pod; only to a writable regular file (never created)",
     fallback: "/dev/termination-log",
     show: (path) => path ?? "off",
     parse: (text) =>
