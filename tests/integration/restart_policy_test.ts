@@ -113,3 +113,20 @@ Deno.test("#17 item 6: on either policy, the main side removes a stale record be
   assert.equal(result.code, 0, result.stderr);
   assert.equal(JSON.parse(await Deno.readTextFile(record)).exitCode, 0);
 });
+
+Deno.test("#17 item 6: under OnFailure a sidecar (re)started beside a failure record keeps running until the main's success", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/done`;
+  await Deno.writeTextFile(record, '{"guillotine":1,"exitCode":3}\n');
+  await using side = sidecar(record);
+  await side.childPid();
+  await pollUntil(
+    () =>
+      events(side.stderr).some((e) =>
+        e.level === "warn" && e.file === record && e.exit_code === "3"
+      ),
+    () => `the sidecar's warning; stderr: ${side.stderr}`,
+  );
+  assert.equal((await mainRun(record, 0)).code, 0);
+  assert.equal((await side.status()).code, 0, side.stderr);
+});
