@@ -107,8 +107,8 @@ class OnFailureWatch implements RecordWatch {
 
   async arm(): Promise<Trigger | null> {
     const early = this.#watch.arm();
-    if (early && await this.#admit(early)) return early;
-    if (!early) this.#follow(this.#watch);
+    if (early) return await this.#admit(early);
+    this.#follow(this.#watch);
     return null;
   }
 
@@ -126,27 +126,39 @@ class OnFailureWatch implements RecordWatch {
   #follow(watch: FileWatch): void {
     watch.triggered.then(async (trigger) => {
       if (this.#closed || watch !== this.#watch) return;
-      if (await this.#admit(trigger)) this.#fire(trigger);
+      const admitted = await this.#admit(trigger);
+      if (admitted) this.#fire(admitted);
     });
   }
 
-  /** Whether a trigger ends the sidecar; if not, waits for new records. */
-  async #admit(trigger: Trigger): Promise<boolean> {
+  /**
+   * The trigger, when it ends the sidecar; else null, and waits for new
+   * records. Records whose codes are all success give exit code 0 to
+   * `--exit-code-from-file`: a non-zero exit would have the kubelet restart
+   * the sidecar.
+   */
+  async #admit(trigger: Trigger): Promise<Trigger | null> {
     const { readRecordFile, parseRecord } = await import(
       "../reports/records.ts"
     );
     const { restartPolicy, successExitCodes } = this.#config;
     const failed: { file: string; code: number }[] = [];
+    let allRecords = true;
     for (const file of trigger.files) {
       const text = await readRecordFile(file).catch(() => "");
       const parsed = parseRecord(text);
       const exitCode = "record" in parsed ? parsed.record.exitCode : null;
+      allRecords &&= exitCode !== null;
       const end = { kind: "record", exitCode } as const;
       if (!endsTheSidecar(restartPolicy, end, successExitCodes)) {
         failed.push({ file, code: exitCode! });
       }
     }
-    if (!failed.length) return true;
+    if (!failed.length) {
+      const zero = allRecords && this.#config.exitCodeFromFile &&
+        trigger.exitCode === undefined;
+      return zero ? { ...trigger, exitCode: 0 } : trigger;
+    }
     this.#log.warn(
       `the main container failed: under restartPolicy ${restartPolicy} the kubelet restarts it in place; watching for its next record`,
       {
@@ -155,7 +167,7 @@ class OnFailureWatch implements RecordWatch {
       },
     );
     this.#awaitNewRecords(failed.map((f) => f.file));
-    return false;
+    return null;
   }
 
   /** Arms a new watch once every failure record is gone or replaced. */
@@ -179,7 +191,7 @@ class OnFailureWatch implements RecordWatch {
       }
       if (this.#polling) this.#watch.startPolling();
       if (!early) return this.#follow(this.#watch);
-      this.#admit(early).then((ends) => ends && this.#fire(early));
+      this.#admit(early).then((admitted) => admitted && this.#fire(admitted));
     });
   }
 }

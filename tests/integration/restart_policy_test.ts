@@ -130,3 +130,23 @@ Deno.test("#17 item 6: under OnFailure a sidecar (re)started beside a failure re
   assert.equal((await mainRun(record, 0)).code, 0);
   assert.equal((await side.status()).code, 0, side.stderr);
 });
+
+Deno.test("#17 item 6: under OnFailure a record of a --success-exit-code ends the sidecar with 0 under --exit-code-from-file", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/done`;
+  await using side = start([
+    "--restart-policy",
+    "OnFailure",
+    "--exit-code-from-file",
+    "--success-exit-code",
+    "3",
+    "--watch",
+    record,
+    "sleep",
+    "100",
+  ]);
+  await side.childPid();
+  assert.equal((await mainRun(record, 3)).code, 3);
+  // A non-zero exit would have the kubelet restart the sidecar.
+  assert.equal((await side.status()).code, 0, side.stderr);
+});
