@@ -9,6 +9,8 @@
 import type { Config, Request, Settings } from "./config.ts";
 import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import { absolutePath } from "./values/path.ts";
+import { checkListItem, listItems, type ListOption } from "./lists.ts";
+import { unknownVariable } from "./variables.ts";
 import { ACTIONS, type AnyOption, OPTIONS, WATCHED_FILE_ENV } from "./table.ts";
 
 /**
@@ -154,7 +156,12 @@ function given(
   notText: NotText,
 ): { source: string; texts: string[] } | null {
   const values = flags.get(option.flag);
-  if (values) return { source: option.flag, texts: values };
+  if (values) {
+    return {
+      source: option.flag,
+      texts: values.flatMap((value) => listItems(option, value)),
+    };
+  }
   for (const name of [option.env, ...(option.envAliases ?? [])]) {
     if (notText.env.has(name)) {
       throw usage(
@@ -170,26 +177,22 @@ function given(
         `Variable ${name} holds only white space: give it a value, or unset it`,
       );
     }
-    const separator = option.list?.separator ?? null;
-    const texts = separator === null ? [text] : text.split(separator)
-      .map((item) => item.trim()).filter((item) => item !== "");
-    return { source: name, texts };
+    return { source: name, texts: listItems(option, text) };
   }
   return null;
 }
 
 /** One option's value, parsed; a parser's RangeError names the source. */
 function valueOf<K extends keyof Settings>(
-  option: {
-    parse: (text: string) => unknown;
-    list?: unknown;
-    fallback: Settings[K];
-  },
+  option: ListOption & { fallback: Settings[K] },
   found: { source: string; texts: string[] } | null,
 ): Settings[K] {
   if (!found) return option.fallback;
   try {
-    const items = found.texts.map((text) => option.parse(text));
+    const items = found.texts.map((text) => {
+      checkListItem(option, text);
+      return option.parse(text);
+    });
     return (option.list ? items : items[0]) as Settings[K];
   } catch (error) {
     if (error instanceof RangeError) {
@@ -264,7 +267,9 @@ export function parseOptions(
   const { flags, command, problem, spoiled } = splitArguments(args, notText);
   if (!problem && flags.has("--help")) return { kind: "help" };
   if (!problem && flags.has("--version")) return { kind: "version" };
-  let first: Error | null = problem;
+  const unknown = unknownVariable(env);
+  let first: Error | null = problem ??
+    (unknown === null ? null : usage(unknown));
   const settings: Partial<Record<keyof Settings, unknown>> = {};
   for (const option of OPTIONS) {
     if (spoiled.has(option.flag)) continue;

@@ -27,7 +27,6 @@ import {
 import { formatDuration } from "../options/values/duration.ts";
 import { signalName } from "../options/values/signal.ts";
 import {
-  armWatch,
   Decision,
   type Ending,
   openQuitEndpoint,
@@ -35,8 +34,14 @@ import {
   watchLeases,
 } from "../triggers/arm.ts";
 import { absolutePath } from "../options/values/path.ts";
-import type { FileWatch, Trigger } from "../triggers/watcher.ts";
+import type { Trigger } from "../triggers/watcher.ts";
+import {
+  type RecordWatch,
+  removeStaleRecord,
+  watchRecords,
+} from "./restarts.ts";
 import { warmUpForwarding } from "../pid1/warmup.ts";
+import { checkSharedPaths } from "../triggers/volume_check.ts";
 
 /** What the supervisor takes from its caller, besides the configuration. */
 export interface SupervisorContext {
@@ -73,6 +78,8 @@ export async function run(
       checkRecordPath(record);
       recordUsable = true;
       if (config.lease) lease = await holdLease(record, log);
+      // After the lease: a sidecar never sees no lease and no record.
+      await removeStaleRecord(record, log);
     }
     outcome = await supervise(config, context);
   } catch (error) {
@@ -112,6 +119,7 @@ export async function supervise(
   { log, cwd, signals, rawCommand }: SupervisorContext,
 ): Promise<Outcome> {
   log.info("starting", describeConfig(config));
+  checkSharedPaths(config, cwd, getpid() === 1, log);
   registerAsSubreaper(log);
   ignoreTerminalStops();
   const reaper = new Reaper(log);
@@ -125,12 +133,12 @@ export async function supervise(
   );
   const fire = (trigger: Trigger) =>
     decision.propose({ kind: "trigger", trigger });
-  let watch: FileWatch | null = null;
+  let watch: RecordWatch | null = null;
   let endpoint: Endpoint | null = null;
   let leases: LeaseWatch | null = null;
   try {
-    watch = config.watch.length ? armWatch(config, cwd, log) : null;
-    const early = watch?.arm() ?? null;
+    watch = config.watch.length ? watchRecords(config, cwd, log) : null;
+    const early = await watch?.arm() ?? null;
     if (early) {
       decision.propose({ kind: "trigger", trigger: early });
       log.info(`${early.reason} at start-up: not starting the child`);
@@ -229,14 +237,14 @@ async function awaitGates(
   decision: Decision,
 ): Promise<Outcome | null> {
   if (config.waitFor.length && !decision.ending) {
-    const { waitForGates } = await import("../triggers/gates.ts");
+    const { lastTry, waitForGates } = await import("../triggers/gates.ts");
     const notReady = await waitForGates(
       config.waitFor,
       config.waitTimeoutMs,
       log,
       decision.decided,
     );
-    const names = notReady.map((g) => g.text);
+    const names = notReady.map((n) => n.gate.text);
     if (
       names.length &&
       decision.propose({ kind: "wait-timeout", notReady: names })
@@ -245,6 +253,7 @@ async function awaitGates(
         `not ready after ${formatDuration(config.waitTimeoutMs)}: ${
           names.join(", ")
         }; not starting the child`,
+        { last_try: lastTry(notReady) },
       );
     }
   }

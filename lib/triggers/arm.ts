@@ -43,7 +43,11 @@ export function armWatch(
 export function watchLeases(
   config: Pick<
     Config,
-    "lease" | "watch" | "lostMainGraceMs" | "lostMainExitCode"
+    | "lease"
+    | "watch"
+    | "lostMainGraceMs"
+    | "lostMainExitCode"
+    | "restartPolicy"
   >,
   cwd: string,
   log: Logger,
@@ -53,6 +57,7 @@ export function watchLeases(
     records: watchedPaths(config.watch, cwd),
     graceMs: config.lostMainGraceMs,
     exitCode: config.lostMainExitCode,
+    restartPolicy: config.restartPolicy,
     checkEveryMs: LEASE_CHECK_MS,
     log,
   });
