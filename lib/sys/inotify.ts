@@ -17,7 +17,7 @@
  * @module
  */
 
-import { EAGAIN, errnoName } from "./errno.ts";
+import { EAGAIN, EINTR, EMFILE, ENOSPC, errnoName } from "./errno.ts";
 import { cString, errno, libc, watchCalls } from "./libc.ts";
 
 /** A file was made in the watched directory (any kind, a FIFO included). */
@@ -49,9 +49,6 @@ const EFD_CLOEXEC = 0o2000000;
 const POLLIN = 1;
 const POLLPRI = 2;
 const POLLERR = 8;
-const EINTR = 4;
-const ENOSPC = 28;
-const EMFILE = 24;
 const O_RDONLY_CLOEXEC = 0o2000000;
 // Many times the largest event (16 bytes and a name of up to 256).
 const BUFFER_SIZE = 64 * 1024;

@@ -8,18 +8,8 @@
 
 import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import { WATCHED_FILE_ENV } from "../options/table.ts";
-import { pathExists } from "../sys/files.ts";
-import { cString } from "../sys/libc.ts";
+import { isDirectory } from "../sys/files.ts";
 import { absolutePath, parentOf } from "../options/values/path.ts";
-
-/**
- * Whether a path is a directory now, following symlinks: the path with a
- * trailing `/` exists only for a directory (access(2), which opens nothing
- * and, unlike stat, throws nothing for the usual answer: nothing there).
- */
-function isDirectory(path: string): boolean {
-  return pathExists(cString(`${path}/`));
-}
 
 /**
  * The ending that makes a path a directory by its form alone: a trailing `/`,

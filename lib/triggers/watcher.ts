@@ -22,8 +22,7 @@
 import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { throttleLogger } from "../log/throttle.ts";
-import { pathExists as exists } from "../sys/files.ts";
-import { cString } from "../sys/libc.ts";
+import { type PathProbe, pathProbe } from "../sys/files.ts";
 import { every, type Ticker } from "../runtime/ticker.ts";
 import { DirWatches } from "./dir_watches.ts";
 import { nearestDirectory, planWatches } from "./watch_paths.ts";
@@ -36,13 +35,6 @@ export interface Trigger {
   files: string[];
   /** The exit code this trigger decides (a lost main, `?code=N`), if any. */
   exitCode?: number;
-}
-
-type CString = Uint8Array<ArrayBuffer>;
-
-/** A path as C strings: itself, and with a `/` (there only for a directory). */
-function cPathsOf(path: string): { file: CString; dir: CString } {
-  return { file: cString(path), dir: cString(`${path}/`) };
 }
 
 /** What {@linkcode FileWatch} watches and how. */
@@ -86,7 +78,7 @@ export class FileWatch {
   readonly #warn: Logger;
   readonly #seen = new Set<string>();
   /** Each path as C strings, made once: a check allocates nothing. */
-  readonly #cPaths: Map<string, { file: CString; dir: CString }>;
+  readonly #probes: Map<string, PathProbe>;
   /** The file events; null with `--watch-method poll`. */
   readonly #events: DirWatches | null;
   #ticker: Ticker | undefined;
@@ -104,7 +96,7 @@ export class FileWatch {
   constructor(options: WatchOptions) {
     this.#options = options;
     this.#warn = throttleLogger(options.log);
-    this.#cPaths = new Map(options.paths.map((p) => [p, cPathsOf(p)]));
+    this.#probes = new Map(options.paths.map((p) => [p, pathProbe(p)]));
     const { promise, resolve } = Promise.withResolvers<Trigger>();
     this.triggered = promise;
     this.#fire = resolve;
@@ -194,9 +186,9 @@ export class FileWatch {
     let last: string | null = null;
     for (const path of paths) {
       if (this.#seen.has(path)) continue;
-      const c = this.#cPaths.get(path)!;
-      if (!exists(c.file)) continue;
-      if (exists(c.dir)) {
+      const probe = this.#probes.get(path)!;
+      if (!probe.exists()) continue;
+      if (probe.isDirectory()) {
         this.#warn.warn(
           `watched file ${path} is a directory: it does not count until a file replaces it`,
         );

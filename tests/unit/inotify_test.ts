@@ -10,11 +10,15 @@ import {
   Inotify,
   type InotifyEvent,
 } from "../../lib/sys/inotify.ts";
-import { cString, errno, libc } from "../../lib/sys/libc.ts";
+import {
+  cString,
+  errno,
+  libc,
+  O_NONBLOCK,
+  O_WRONLY,
+} from "../../lib/sys/libc.ts";
 
 const MASK = IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_ONLYDIR;
-const O_WRONLY = 1;
-const O_NONBLOCK = 0o4000;
 const ENXIO = 6;
 
 /** `promise`, or a failure naming `what` after `ms`. */
