@@ -27,38 +27,29 @@
 import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { absolutePath, parentOf } from "../options/values/path.ts";
+import { errnoName } from "../sys/errno.ts";
+import {
+  readSharedFile,
+  removeFile,
+  renameFile,
+  writeNewFile,
+} from "../sys/files.ts";
 
 /** A record is one short line; a file larger than this is not one. */
 const MAX_RECORD_BYTES = 65536;
 
 /**
- * Reads a file that should be a record without ever blocking: a FIFO (whose
- * open would wait for a writer), a device or a directory is refused before it
- * is opened, and at most {@linkcode MAX_RECORD_BYTES} are read.
+ * Reads a file that should be a record without ever blocking: through
+ * {@linkcode readSharedFile}, which refuses by the open descriptor anything
+ * but a regular file (a FIFO swapped in after any check included) and reads
+ * at most {@linkcode MAX_RECORD_BYTES}.
  *
  * @throws {Error} Saying why the file cannot be a record.
  */
-async function readRecordFile(file: string): Promise<string> {
-  const info = await Deno.stat(file);
-  if (!info.isFile) {
-    throw new Error("it is not a regular file (a directory, FIFO or device)");
-  }
-  const handle = await Deno.open(file, { read: true });
-  try {
-    const buffer = new Uint8Array(MAX_RECORD_BYTES + 1);
-    let length = 0;
-    for (;;) {
-      const n = await handle.read(buffer.subarray(length));
-      if (n === null) break;
-      length += n;
-      if (length > MAX_RECORD_BYTES) {
-        throw new Error(`it is larger than ${MAX_RECORD_BYTES} bytes`);
-      }
-    }
-    return new TextDecoder().decode(buffer.subarray(0, length));
-  } finally {
-    handle.close();
-  }
+function readRecordFile(file: string): string {
+  const read = readSharedFile(file, MAX_RECORD_BYTES);
+  if ("problem" in read) throw new Error(read.problem);
+  return new TextDecoder().decode(read.bytes);
 }
 
 /** Why the record was written. */
@@ -110,25 +101,20 @@ export async function writeRecord(
   const temporary = `${dir}/.${path.slice(dir.length + 1)}.${Deno.pid}.${
     Math.random().toString(36).slice(2)
   }.tmp`;
-  const file = await Deno.open(temporary, {
-    write: true,
-    createNew: true,
-    mode: 0o644,
-  });
-  try {
-    const bytes = new TextEncoder().encode(`${JSON.stringify(record)}\n`);
-    for (let offset = 0; offset < bytes.length;) {
-      offset += await file.write(bytes.subarray(offset));
-    }
-    await file.sync();
-  } finally {
-    file.close();
+  const bytes = new TextEncoder().encode(`${JSON.stringify(record)}\n`);
+  // 0644 whatever the umask: the sidecar may run as another user.
+  const failure = writeNewFile(temporary, bytes, 0o644) ??
+    renameFile(temporary, path);
+  if (failure) {
+    removeFile(temporary);
+    throw new RecordError(failure.problem, failure.errno);
   }
-  try {
-    await Deno.rename(temporary, path);
-  } catch (error) {
-    await Deno.remove(temporary).catch(() => {});
-    throw error;
+}
+
+/** Why a record could not be written, with the errno when there is one. */
+class RecordError extends Error {
+  constructor(message: string, readonly errno: number | null) {
+    super(message);
   }
 }
 
@@ -221,10 +207,15 @@ export async function notify(
       reason: facts.reason,
     });
   } catch (error) {
-    log.error("cannot write completion record", {
-      file: path,
-      error: (error as Error).message,
-    });
+    // The lease is released all the same: a free lease with no record is
+    // what a sidecar takes for a lost main container, and so it is.
+    const errno = error instanceof RecordError && error.errno !== null
+      ? errnoName(error.errno)
+      : null;
+    log.error(
+      "cannot write completion record: the sidecar will take this container as lost",
+      { file: path, errno, error: (error as Error).message },
+    );
   }
 }
 
@@ -233,16 +224,16 @@ export async function notify(
  * non-zero code among them, else 0. A file that cannot be read or is not a
  * record counts as `fallback`, with a warning.
  */
-export async function exitCodeFromRecords(
+export function exitCodeFromRecords(
   files: readonly string[],
   fallback: number,
   log: Logger,
-): Promise<number> {
+): number {
   const codes: number[] = [];
   for (const file of files) {
     let text: string;
     try {
-      text = await readRecordFile(file);
+      text = readRecordFile(file);
     } catch (error) {
       log.warn(`cannot read completion record: using exit code ${fallback}`, {
         file,
