@@ -28,40 +28,18 @@ import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { absolutePath, parentOf } from "../options/values/path.ts";
 import { errnoName } from "../sys/errno.ts";
+import { removeFile, renameFile, writeNewFile } from "../sys/files.ts";
 import {
-  readSharedFile,
-  removeFile,
-  renameFile,
-  writeNewFile,
-} from "../sys/files.ts";
+  type CompletionRecord,
+  readRecord,
+  type RecordReason,
+} from "../triggers/record_format.ts";
 
-/** A record is one short line; a file larger than this is not one. */
-const MAX_RECORD_BYTES = 65536;
-
-/**
- * Reads a file that should be a record without ever blocking: through
- * {@linkcode readSharedFile}, which refuses by the open descriptor anything
- * but a regular file (a FIFO swapped in after any check included) and reads
- * at most {@linkcode MAX_RECORD_BYTES}.
- *
- * @throws {Error} Saying why the file cannot be a record.
- */
-function readRecordFile(file: string): string {
-  const read = readSharedFile(file, MAX_RECORD_BYTES);
-  if ("problem" in read) throw new Error(read.problem);
-  return new TextDecoder().decode(read.bytes);
-}
-
-/** Why the record was written. */
-export type RecordReason =
-  | "exited"
-  | "killed"
-  | "guillotined"
-  | "not-started"
-  | "wait-timeout"
-  | "interrupted"
-  | "spawn-failed"
-  | "error";
+export {
+  type CompletionRecord,
+  parseRecord,
+  type RecordReason,
+} from "../triggers/record_format.ts";
 
 /** What the outcome tells the record. */
 export interface RecordFacts {
@@ -69,16 +47,6 @@ export interface RecordFacts {
   /** The signal that killed the child, by name, else null. */
   signal: string | null;
   reason: RecordReason;
-}
-
-/** One completion record. */
-export interface CompletionRecord {
-  guillotine: 1;
-  exitCode: number;
-  signal: string | null;
-  reason: RecordReason;
-  endedAt: string;
-  command: string[];
 }
 
 /**
@@ -138,52 +106,6 @@ export function checkRecordPath(path: string): void {
 }
 
 /**
- * Parses a record's text.
- *
- * @returns The record, or a reason why the text is not one.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseRecord } from "./records.ts";
- *
- * const parsed = parseRecord('{"guillotine":1,"exitCode":3}');
- * assert("record" in parsed && parsed.record.exitCode === 3);
- * assert.deepEqual(parseRecord(""), {
- *   problem: "the file is empty (made by touch?)",
- * });
- * ```
- */
-export function parseRecord(
-  text: string,
-):
-  | { record: Pick<CompletionRecord, "exitCode"> & Partial<CompletionRecord> }
-  | {
-    problem: string;
-  } {
-  if (text.trim() === "") {
-    return { problem: "the file is empty (made by touch?)" };
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { problem: "it is not JSON" };
-  }
-  if (typeof value !== "object" || value === null) {
-    return { problem: "it is not a JSON object" };
-  }
-  const code = (value as { exitCode?: unknown }).exitCode;
-  if (
-    typeof code !== "number" || !Number.isInteger(code) || code < 0 ||
-    code > 255
-  ) {
-    return { problem: "it has no exitCode from 0 to 255" };
-  }
-  return { record: value as CompletionRecord };
-}
-
-/**
  * Writes the completion record for a run's end; a failure is logged, not
  * fatal, so guillotine still exits with its code.
  */
@@ -231,30 +153,25 @@ export function exitCodeFromRecords(
 ): number {
   const codes: number[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = readRecordFile(file);
-    } catch (error) {
-      log.warn(`cannot read completion record: using exit code ${fallback}`, {
+    const read = readRecord(file);
+    if ("record" in read) {
+      log.info("read completion record", {
         file,
-        error: (error as Error).message,
+        exit_code: read.record.exitCode,
       });
-      codes.push(fallback);
-      continue;
-    }
-    const parsed = parseRecord(text);
-    if ("problem" in parsed) {
+      codes.push(read.record.exitCode);
+    } else if (read.read) {
       log.warn(
-        `not a completion record (${parsed.problem}): using exit code ${fallback}`,
+        `not a completion record (${read.problem}): using exit code ${fallback}`,
         { file },
       );
       codes.push(fallback);
     } else {
-      log.info("read completion record", {
+      log.warn(`cannot read completion record: using exit code ${fallback}`, {
         file,
-        exit_code: parsed.record.exitCode,
+        error: read.problem,
       });
-      codes.push(parsed.record.exitCode);
+      codes.push(fallback);
     }
   }
   return codes.find((c) => c !== 0) ?? 0;

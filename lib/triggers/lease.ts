@@ -16,13 +16,13 @@
  */
 
 import type { Logger } from "../log/logger.ts";
-import { errnoName } from "../sys/errno.ts";
-import { pathExists } from "../sys/files.ts";
+import { EACCES, EAGAIN, errnoName } from "../sys/errno.ts";
 import { lockExclusive, lockState, unlock } from "../sys/flock.ts";
 import { cString } from "../sys/libc.ts";
 import { every, type Ticker } from "../runtime/ticker.ts";
 import { formatDuration } from "../options/values/duration.ts";
 import { parentOf } from "../options/values/path.ts";
+import { readRecord } from "./record_format.ts";
 import type { Trigger } from "./watcher.ts";
 
 /** The lease file of a record. */
@@ -54,16 +54,17 @@ export async function holdLease(
   } catch { /* open says why below */ }
   let result = lockExclusive(path);
   for (let i = 1; i < TAKE_ATTEMPTS && "errno" in result; i++) {
-    if (result.errno !== 11) break; // EAGAIN: a probe or another holder
+    if (result.errno !== EAGAIN) break; // a probe or another holder
     await new Promise((r) => setTimeout(r, TAKE_RETRY_MS));
     result = lockExclusive(path);
   }
-  if ("errno" in result) {
+  if ("problem" in result) {
     log.warn(
-      `cannot take the lease (${
-        errnoName(result.errno)
-      }): the sidecar will not notice if this container dies without a record`,
-      { file: path },
+      `cannot take the lease (${result.problem}): the sidecar will not notice if this container dies without a record`,
+      {
+        file: path,
+        errno: result.errno === null ? null : errnoName(result.errno),
+      },
     );
     return null;
   }
@@ -87,14 +88,17 @@ export interface LeaseWatchOptions {
   /** How often to look at the leases. */
   checkEveryMs: number;
   log: Logger;
+  /** Milliseconds on a clock that does not go back (tests inject one). */
+  now?: () => number;
 }
 
 /** One watched record's lease, as last seen. */
 interface Watched {
   record: string;
-  recordC: Uint8Array<ArrayBuffer>;
   lockC: Uint8Array<ArrayBuffer>;
   seenHeld: boolean;
+  /** The warnings given once for this record: "lease", "record". */
+  warned: Set<string>;
   /** Since when the lease has been free with no record, if it is. */
   lostSince: number | null;
 }
@@ -116,9 +120,9 @@ export class LeaseWatch {
     this.#options = options;
     this.#watched = options.records.map((record) => ({
       record,
-      recordC: cString(record),
       lockC: cString(leasePath(record)),
       seenHeld: false,
+      warned: new Set(),
       lostSince: null,
     }));
     const { promise, resolve } = Promise.withResolvers<Trigger>();
@@ -138,12 +142,21 @@ export class LeaseWatch {
     this.#ticker = every(this.#options.checkEveryMs, () => this.check());
   }
 
-  /** Looks at every lease once. */
-  check(now = Date.now()): void {
+  /**
+   * Looks at every lease once. The grace is measured on a monotonic clock
+   * (performance.now()): a step of the wall clock neither shortens nor
+   * stretches it.
+   */
+  check(now = this.#options.now?.() ?? performance.now()): void {
     if (this.#fired) return;
     const { graceMs, log } = this.#options;
     for (const w of this.#watched) {
       const state = lockState(w.lockC);
+      if (typeof state === "object") {
+        this.#warnOnce(w, "lease", state.errno);
+        w.lostSince = null;
+        continue;
+      }
       if (state === "held") {
         if (w.lostSince !== null) {
           log.info("a main container took the lease again", {
@@ -154,7 +167,7 @@ export class LeaseWatch {
         w.lostSince = null;
         continue;
       }
-      const lost = state === "free" && !pathExists(w.recordC);
+      const lost = state === "free" && !this.#hasRecord(w);
       if (!lost) {
         w.lostSince = null;
         continue;
@@ -182,6 +195,38 @@ export class LeaseWatch {
         return;
       }
     }
+  }
+
+  /**
+   * Whether a valid record is at `w.record`: a regular file that parses as
+   * one. A directory, a FIFO, a symlink or a file that is no record is none,
+   * so the lease still counts (the main that made a directory there could
+   * not write its record). A record this user cannot read counts, with a
+   * warning: the file watch fires on it all the same.
+   */
+  #hasRecord(w: Watched): boolean {
+    const read = readRecord(w.record);
+    if ("record" in read) return true;
+    if (read.read || read.errno !== EACCES) return false;
+    this.#warnOnce(w, "record", read.errno);
+    return true;
+  }
+
+  /** Says once per record and kind that a file cannot be probed, and why. */
+  #warnOnce(w: Watched, kind: "lease" | "record", errno: number): void {
+    if (w.warned.has(kind)) return;
+    w.warned.add(kind);
+    const file = kind === "lease" ? leasePath(w.record) : w.record;
+    this.#options.log.warn(
+      kind === "lease"
+        ? `cannot probe the lease (${
+          errnoName(errno)
+        }): a main container that dies will not be noticed`
+        : `cannot read the completion record (${
+          errnoName(errno)
+        }): taking it as there`,
+      { file, errno: errnoName(errno) },
+    );
   }
 
   /** Stops looking. */
