@@ -211,9 +211,9 @@ function delay(ms: number): { done: Promise<void>; cancel: () => void } {
 
 /** Polls until nobody is left in the group, or `limitMs` is over. */
 async function groupGone(child: Child, limitMs: number): Promise<boolean> {
-  const deadline = Date.now() + limitMs;
+  const deadline = performance.now() + limitMs;
   while (groupAlive(child)) {
-    if (Date.now() >= deadline) return false;
+    if (performance.now() >= deadline) return false;
     await delay(GROUP_POLL_MS).done;
   }
   return true;

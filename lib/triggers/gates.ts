@@ -109,7 +109,7 @@ export async function waitForGates(
   log: Logger,
   abort: Promise<unknown>,
 ): Promise<GateSpec[]> {
-  const started = Date.now();
+  const started = performance.now();
   const deadline = started + timeoutMs;
   const pending = new Set(gates);
   const stop = new AbortController();
@@ -119,7 +119,7 @@ export async function waitForGates(
   });
   let nextProgress = started + PROGRESS_MS;
   while (pending.size && !stop.signal.aborted) {
-    const left = deadline - Date.now();
+    const left = deadline - performance.now();
     if (left <= 0) break;
     const round = AbortSignal.any([
       stop.signal,
@@ -132,11 +132,11 @@ export async function waitForGates(
       if (ready) {
         pending.delete(gate);
         log.info(`ready: ${gate.text}`, {
-          after: formatDuration(Date.now() - started),
+          after: formatDuration(Math.round(performance.now() - started)),
         });
       }
     }
-    const now = Date.now();
+    const now = performance.now();
     if (!pending.size || stop.signal.aborted || now >= deadline) break;
     if (now >= nextProgress) {
       log.info(
