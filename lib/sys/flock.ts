@@ -61,14 +61,16 @@ export function lockExclusive(path: string): { fd: number } | FileProblem {
     c.close(fd);
     return { errno: null, problem: "it is not a regular file" };
   }
-  // The umask took bits off the mode given to open. A file made by another
-  // user (EPERM) keeps its mode: the sidecar's probe says if it cannot read.
-  fileCalls().fchmod(fd, LOCK_FILE_MODE);
   if (lockCalls().flock(fd, LOCK_EX | LOCK_NB) !== 0) {
     const code = errno();
     c.close(fd);
     return { errno: code, problem: E.errnoName(code) };
   }
+  // The umask took bits off the mode given to open. A file made by another
+  // user (EPERM) keeps its mode: the sidecar's probe says if it cannot read.
+  // After the flock: the change (IN_ATTRIB) tells a watching sidecar that
+  // the lease is held again (lib/triggers/lease_events.ts).
+  fileCalls().fchmod(fd, LOCK_FILE_MODE);
   return { fd };
 }
 

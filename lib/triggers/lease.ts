@@ -16,68 +16,26 @@
  */
 
 import type { Logger } from "../log/logger.ts";
-import { EACCES, EAGAIN, errnoName } from "../sys/errno.ts";
-import { lockExclusive, lockState, unlock } from "../sys/flock.ts";
+import { EACCES, errnoName } from "../sys/errno.ts";
+import { lockState } from "../sys/flock.ts";
 import { cString } from "../sys/libc.ts";
-import { every, type Ticker } from "../runtime/ticker.ts";
 import { formatDuration } from "../options/values/duration.ts";
-import { parentOf } from "../options/values/path.ts";
+import { LeaseEvents } from "./lease_events.ts";
+import { leasePath } from "./lease_hold.ts";
 import { readRecord } from "./record_format.ts";
 import type { Trigger } from "./watcher.ts";
 
-/** The lease file of a record. */
-export function leasePath(record: string): string {
-  return `${record}.lock`;
-}
-
-/** A lease held by this process; released by `release()` or by its death. */
-export interface Lease {
-  release(): void;
-}
-
-/** How long to keep trying when a sidecar's probe holds the lock an instant. */
-const TAKE_ATTEMPTS = 50;
-const TAKE_RETRY_MS = 20;
+export { holdLease, type Lease, leasePath } from "./lease_hold.ts";
 
 /**
- * Takes the lease of `record` (an absolute path) for the main side. A lease
- * that cannot be taken is a warning, not an error: the main work matters
- * more than the sidecar's safety net.
+ * How often the sidecar looks at the leases when no event prompts it. Events
+ * can be missed: a full inotify queue (IN_Q_OVERFLOW prompts a look, but
+ * not every later one), a file system that reports no events for changes
+ * made elsewhere (a network volume, some bind mounts). 5 s bounds the delay
+ * then to half the default `--lost-main-grace` (10 s) more, for 0.2 wake-ups
+ * a second when idle.
  */
-export async function holdLease(
-  record: string,
-  log: Logger,
-): Promise<Lease | null> {
-  const path = leasePath(record);
-  try {
-    await Deno.mkdir(parentOf(path), { recursive: true });
-  } catch { /* open says why below */ }
-  let result = lockExclusive(path);
-  for (let i = 1; i < TAKE_ATTEMPTS && "errno" in result; i++) {
-    if (result.errno !== EAGAIN) break; // a probe or another holder
-    await new Promise((r) => setTimeout(r, TAKE_RETRY_MS));
-    result = lockExclusive(path);
-  }
-  if ("problem" in result) {
-    log.warn(
-      `cannot take the lease (${result.problem}): the sidecar will not notice if this container dies without a record`,
-      {
-        file: path,
-        errno: result.errno === null ? null : errnoName(result.errno),
-      },
-    );
-    return null;
-  }
-  log.debug("holding the lease", { file: path });
-  const { fd } = result;
-  let held = true;
-  return {
-    release() {
-      if (held) unlock(fd);
-      held = false;
-    },
-  };
-}
+export const SAFETY_LOOK_MS = 5_000;
 
 /** What {@linkcode LeaseWatch} needs. */
 export interface LeaseWatchOptions {
@@ -85,7 +43,10 @@ export interface LeaseWatchOptions {
   records: readonly string[];
   graceMs: number;
   exitCode: number;
-  /** How often to look at the leases. */
+  /**
+   * How often to look at the leases while their directories cannot be
+   * watched for events (and the first look).
+   */
   checkEveryMs: number;
   log: Logger;
   /** Milliseconds on a clock that does not go back (tests inject one). */
@@ -113,7 +74,10 @@ export class LeaseWatch {
   #fire: (trigger: Trigger) => void;
   #options: LeaseWatchOptions;
   #watched: Watched[];
-  #ticker: Ticker | null = null;
+  #events: LeaseEvents | null = null;
+  /** Notified to end the pending wait (Atomics.waitAsync: see start). */
+  readonly #wake = new Int32Array(new SharedArrayBuffer(4));
+  #closed = false;
   #fired = false;
 
   constructor(options: LeaseWatchOptions) {
@@ -131,15 +95,61 @@ export class LeaseWatch {
   }
 
   /**
-   * Starts looking every `checkEveryMs`. Not with a Deno
-   * timer: it starts before the child, and would hold the start-up while
-   * Deno loads its timers (lib/runtime/ticker.ts).
+   * Starts looking: at each event that may mean a change
+   * (lib/triggers/lease_events.ts), at the end of a grace, and every
+   * {@linkcode SAFETY_LOOK_MS} besides; every `checkEveryMs` while a
+   * directory cannot be watched for events. Not with a Deno timer: it starts
+   * before the child, and would hold the start-up while Deno loads its
+   * timers (lib/runtime/ticker.ts).
    */
   start(): void {
-    // The first look comes with the first tick, not now: a main container
-    // is not lost in the first quarter second, and the lock calls it binds
-    // would only add to the start-up before the child.
-    this.#ticker = every(this.#options.checkEveryMs, () => this.check());
+    this.#events = new LeaseEvents(
+      this.#watched.flatMap((w) => [w.record, leasePath(w.record)]),
+      () => {
+        this.check();
+        // A grace may have begun or ended: the next wait is another one.
+        Atomics.notify(this.#wake, 0);
+      },
+      this.#options.log,
+    );
+    this.#run(this.#events);
+  }
+
+  async #run(events: LeaseEvents): Promise<void> {
+    // The first look comes after a first wait, not now: a main container
+    // is not lost in the first quarter second, and the watch and the lock
+    // calls would only add to the start-up before the child.
+    let wait = this.#options.checkEveryMs;
+    let watched = false;
+    while (!this.#closed) {
+      const woken = await Atomics.waitAsync(this.#wake, 0, 0, wait).value;
+      if (this.#closed) return;
+      if (woken === "timed-out") {
+        // Watch first, then look: a change after the look is an event.
+        if (!watched) watched = events.arm();
+        this.check();
+      }
+      watched &&= events.armed;
+      wait = watched ? this.#nextWait() : this.#options.checkEveryMs;
+    }
+  }
+
+  /** Until the next look that no event prompts: a grace's end, or safety. */
+  #nextWait(): number {
+    const now = this.#now();
+    let wait = SAFETY_LOOK_MS;
+    for (const { lostSince } of this.#watched) {
+      if (lostSince === null) continue;
+      wait = Math.min(
+        wait,
+        Math.max(1, lostSince + this.#options.graceMs - now),
+      );
+    }
+    return wait;
+  }
+
+  #now(): number {
+    return this.#options.now?.() ?? performance.now();
   }
 
   /**
@@ -147,8 +157,8 @@ export class LeaseWatch {
    * (performance.now()): a step of the wall clock neither shortens nor
    * stretches it.
    */
-  check(now = this.#options.now?.() ?? performance.now()): void {
-    if (this.#fired) return;
+  check(now = this.#now()): void {
+    if (this.#fired || this.#closed) return;
     const { graceMs, log } = this.#options;
     for (const w of this.#watched) {
       const state = lockState(w.lockC);
@@ -216,22 +226,24 @@ export class LeaseWatch {
   #warnOnce(w: Watched, kind: "lease" | "record", errno: number): void {
     if (w.warned.has(kind)) return;
     w.warned.add(kind);
-    const file = kind === "lease" ? leasePath(w.record) : w.record;
-    this.#options.log.warn(
-      kind === "lease"
-        ? `cannot probe the lease (${
-          errnoName(errno)
-        }): a main container that dies will not be noticed`
-        : `cannot read the completion record (${
-          errnoName(errno)
-        }): taking it as there`,
-      { file, errno: errnoName(errno) },
-    );
+    const [file, what, so] = kind === "lease"
+      ? [
+        leasePath(w.record),
+        "probe the lease",
+        "a main container that dies will not be noticed",
+      ]
+      : [w.record, "read the completion record", "taking it as there"];
+    const name = errnoName(errno);
+    this.#options.log.warn(`cannot ${what} (${name}): ${so}`, {
+      file,
+      errno: name,
+    });
   }
 
-  /** Stops looking. */
+  /** Stops looking; never waits. */
   close(): void {
-    this.#ticker?.stop();
-    this.#ticker = null;
+    this.#closed = true;
+    Atomics.notify(this.#wake, 0);
+    this.#events?.close();
   }
 }

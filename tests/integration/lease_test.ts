@@ -8,6 +8,7 @@ import {
   type Guillotine,
   guillotineArgv,
   pollUntil,
+  sleep,
   spawn,
   start,
   tempDir,
@@ -331,4 +332,110 @@ Deno.test("lease: a symlink planted at FILE.lock is not followed: nothing is mad
     JSON.parse(await Deno.readTextFile(record)).exitCode,
     0,
   );
+});
+
+Deno.test("lease: a main killed with SIGKILL is noticed at once through inotify, not by a periodic look (lost within the grace + 1 s)", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/done`;
+  await using sidecar = await startSidecar([record], [
+    "--log-format",
+    "json",
+    "--log-level",
+    "debug",
+  ]);
+  await using main = await startMain(record);
+  // The sidecar watches for events from its first look on.
+  await pollUntil(
+    () => eventsOf(sidecar, "watching the leases for events").length,
+    () => `the lease watch; stderr: ${sidecar.stderr}`,
+  );
+  const killed = Date.now();
+  await killMain(main);
+  assert.equal((await sidecar.status(10_000)).code, 1, sidecar.stderr);
+  const at = (prefix: string) =>
+    Date.parse(String(eventsOf(sidecar, prefix)[0]?.time)) - killed;
+  const noticed = at("main container ended without a record");
+  const lost = at("guillotining the child: main container lost");
+  console.log(`noticed ${noticed} ms after the kill; lost after ${lost} ms`);
+  assert.ok(lost < 1_000 + 1_000, `lost ${lost} ms after the kill`);
+  assert.ok(noticed < 1_000, `noticed ${noticed} ms after the kill`);
+});
+
+Deno.test("lease: a main that comes back within the grace and dies again gets a fresh, full grace", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/done`;
+  await using sidecar = await startSidecar([record], [
+    "--lost-main-grace",
+    "3s",
+    "--log-format",
+    "json",
+  ]);
+  await using first = await startMain(record);
+  await killMain(first);
+  await pollUntil(
+    () => eventsOf(sidecar, "main container ended without a record").length,
+    () => `the grace to start; stderr: ${sidecar.stderr}`,
+  );
+  await using second = await startMain(record);
+  const held = Date.now();
+  // Seen at once (its lock file's mode change is an event), not at the end
+  // of the grace.
+  await pollUntil(
+    () => eventsOf(sidecar, "a main container took the lease again").length,
+    () => `the lease taken again; stderr: ${sidecar.stderr}`,
+  );
+  const seen = Date.now() - held;
+  assert.ok(seen < 1_500, `the new holder seen after ${seen} ms`);
+  // Dies again well into the first grace: an end at the first grace's
+  // deadline would come about 1 s after this kill, a fresh grace's 3 s after.
+  const graceBegan = Date.parse(
+    String(eventsOf(sidecar, "main container ended without a record")[0].time),
+  );
+  await sleep(graceBegan + 2_000 - Date.now());
+  const killed = Date.now();
+  await killMain(second);
+  assert.equal((await sidecar.status(15_000)).code, 1, sidecar.stderr);
+  const lost = Date.parse(
+    String(
+      eventsOf(sidecar, "guillotining the child: main container lost")[0]
+        ?.time,
+    ),
+  ) - killed;
+  console.log(`lost ${lost} ms after the second kill (grace 3 s)`);
+  assert.ok(lost >= 2_900, `lost ${lost} ms after the second kill`);
+});
+
+Deno.test("lease: the record is there whenever the lease is seen free after being held (never released first)", async () => {
+  await using dir = await tempDir();
+  for (let round = 0; round < 6; round++) {
+    const record = `${dir.path}/done-${round}`;
+    const lock = cString(leasePath(record));
+    await using main = start([
+      "--notify",
+      record,
+      "sh",
+      "-c",
+      "sleep 0.3; exit 4",
+    ]);
+    let seenHeld = false, looks = 0, ended = false;
+    const status = main.status().finally(() => ended = true);
+    while (!ended) {
+      for (let i = 0; i < 50; i++) {
+        const state = lockState(lock);
+        looks++;
+        if (state === "held") seenHeld = true;
+        else if (state === "free" && seenHeld) {
+          // The instant the lease is free, the record must be whole.
+          const text = Deno.readTextFileSync(record);
+          assert.equal(JSON.parse(text).exitCode, 4, text);
+        }
+        // A shared lock held an instant at a time: the main's retries win.
+        for (const end = performance.now() + 0.2; performance.now() < end;);
+      }
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    assert.equal((await status).code, 4, main.stderr);
+    assert.ok(seenHeld, `round ${round}: the lease never seen held`);
+    assert.ok(looks > 100, `round ${round}: only ${looks} looks`);
+  }
 });

@@ -1,0 +1,89 @@
+// What prompts the sidecar to look at a lease: a real inotify watch of a real
+// directory; its own looks' closes prompt nothing.
+import assert from "node:assert/strict";
+import { LeaseEvents } from "../../lib/triggers/lease_events.ts";
+import { recordingLogger } from "../harness/log.ts";
+import { pollUntil, sleep, tempDir } from "../harness/mod.ts";
+
+/** Opens and closes `path` read-only, as a look at the lease does. */
+function openAndClose(path: string): void {
+  Deno.openSync(path, { read: true }).close();
+}
+
+Deno.test("lease events: read-only closes (the sidecar's own looks) prompt nothing; a close after writing does", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/done`;
+  const lock = `${record}.lock`;
+  await Deno.writeTextFile(lock, "");
+  await Deno.writeTextFile(record, "{}");
+  await Deno.writeTextFile(`${dir.path}/other`, "");
+  const { log } = recordingLogger();
+  let changes = 0;
+  const events = new LeaseEvents([record, lock], () => changes++, log);
+  try {
+    assert.equal(events.arm(), true);
+    for (let i = 0; i < 10; i++) {
+      openAndClose(lock);
+      openAndClose(record);
+      // Paced so that each close comes in a batch of its own.
+      await sleep(10);
+    }
+    // A file that is neither the record nor its lock is no news either.
+    await Deno.writeTextFile(`${dir.path}/other`, "x");
+    // A main that dies closes the lock file it opened for writing.
+    await Deno.writeTextFile(lock, "");
+    await pollUntil(() => changes > 0, "the close of the lock file");
+    await sleep(50);
+    assert.equal(changes, 1);
+  } finally {
+    events.close();
+  }
+});
+
+Deno.test("lease events: a record made, or removed, prompts a look", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/done`;
+  const { log } = recordingLogger();
+  let changes = 0;
+  const events = new LeaseEvents(
+    [record, `${record}.lock`],
+    () => changes++,
+    log,
+  );
+  try {
+    assert.equal(events.arm(), true);
+    await Deno.mkdir(record);
+    await pollUntil(() => changes > 0, "a directory made at the record's path");
+    await Deno.remove(record);
+    await pollUntil(() => changes > 1, "it removed");
+    await Deno.writeTextFile(`${dir.path}/.tmp`, "{}");
+    await Deno.rename(`${dir.path}/.tmp`, record);
+    await pollUntil(() => changes > 2, "the record renamed into place");
+  } finally {
+    events.close();
+  }
+});
+
+Deno.test("lease events: a directory that does not exist yet is watched once it does", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/later/done`;
+  const { log, lines } = recordingLogger();
+  let changes = 0;
+  const events = new LeaseEvents(
+    [record, `${record}.lock`],
+    () => changes++,
+    log,
+  );
+  try {
+    assert.equal(events.arm(), false);
+    assert.equal(events.armed, false);
+    assert.deepEqual(lines.filter((l) => /warn/.test(l)), []);
+    await Deno.mkdir(`${dir.path}/later`);
+    assert.equal(events.arm(), true);
+    assert.equal(events.armed, true);
+    await Deno.writeTextFile(`${record}.lock`, "");
+    await pollUntil(() => changes > 0, "the lock file made");
+  } finally {
+    events.close();
+  }
+});
