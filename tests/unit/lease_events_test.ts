@@ -87,3 +87,30 @@ Deno.test("lease events: a directory that does not exist yet is watched once it 
     events.close();
   }
 });
+
+Deno.test("lease events: a watched directory removed is no longer armed, and is watched again once made again", async () => {
+  await using dir = await tempDir();
+  const sub = `${dir.path}/share`;
+  await Deno.mkdir(sub);
+  const record = `${sub}/done`;
+  const { log } = recordingLogger();
+  let changes = 0;
+  const events = new LeaseEvents(
+    [record, `${record}.lock`],
+    () => changes++,
+    log,
+  );
+  try {
+    assert.equal(events.arm(), true);
+    await Deno.remove(sub);
+    await pollUntil(() => !events.armed, "the watch to end with its directory");
+    assert.ok(changes > 0, "the end of the watch prompts a look");
+    await Deno.mkdir(sub);
+    assert.equal(events.arm(), true);
+    const before = changes;
+    await Deno.writeTextFile(`${record}.lock`, "");
+    await pollUntil(() => changes > before, "an event from the new directory");
+  } finally {
+    events.close();
+  }
+});
