@@ -31,11 +31,13 @@ export { holdLease, type Lease, leasePath } from "./lease_hold.ts";
  * How often the sidecar looks at the leases when no event prompts it. Events
  * can be missed: a full inotify queue (IN_Q_OVERFLOW prompts a look, but
  * not every later one), a file system that reports no events for changes
- * made elsewhere (a network volume, some bind mounts). 5 s bounds the delay
- * then to half the default `--lost-main-grace` (10 s) more, for 0.2 wake-ups
- * a second when idle.
+ * made elsewhere (a network volume, some bind mounts). Each look costs about
+ * 3.5 wake-ups (the timer's task, the V8 platform's, the look): every 5 s,
+ * that was 0.85 wake-ups a second idle with the poll off (0.15 without the
+ * lease), too near the target of 1. 10 s keeps it near 0.5, and bounds the
+ * delay when events are missed to one default `--lost-main-grace` more.
  */
-export const SAFETY_LOOK_MS = 5_000;
+export const SAFETY_LOOK_MS = 10_000;
 
 /** What {@linkcode LeaseWatch} needs. */
 export interface LeaseWatchOptions {
