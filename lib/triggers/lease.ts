@@ -106,7 +106,7 @@ export class LeaseWatch {
    */
   start(): void {
     this.#events = new LeaseEvents(
-      this.#watched.flatMap((w) => [w.record, leasePath(w.record)]),
+      this.#watched.map((w) => w.record),
       () => {
         this.check();
         // A grace may have begun or ended: the next wait is another one.

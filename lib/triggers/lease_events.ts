@@ -44,6 +44,7 @@ import {
 } from "../sys/inotify.ts";
 import { cString } from "../sys/libc.ts";
 import { parentOf } from "../options/values/path.ts";
+import { leasePath } from "./lease_hold.ts";
 
 const EVENTS = IN_CLOSE_WRITE | IN_ATTRIB | IN_CREATE | IN_MOVED_TO |
   IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
@@ -57,11 +58,12 @@ interface Dir {
 }
 
 /**
- * Watches the directories of `paths` and calls `onChange` when an event may
+ * Watches the directories of `records` and calls `onChange` when an event may
  * have changed what a look at them would see.
  */
 export class LeaseEvents {
   readonly #paths: ReadonlySet<string>;
+  readonly #locks: ReadonlySet<string>;
   readonly #dirs: Dir[];
   readonly #onChange: () => void;
   readonly #log: Logger;
@@ -70,12 +72,13 @@ export class LeaseEvents {
   #closed = false;
 
   /**
-   * @param paths The watched records and their lock files, absolute.
+   * @param records The watched records, absolute; their lock files too.
    * @param onChange Called after a batch of events that may matter.
    */
-  constructor(paths: readonly string[], onChange: () => void, log: Logger) {
-    this.#paths = new Set(paths);
-    this.#dirs = [...new Set(paths.map(parentOf))].map((path) => ({
+  constructor(records: readonly string[], onChange: () => void, log: Logger) {
+    this.#locks = new Set(records.map(leasePath));
+    this.#paths = new Set([...records, ...this.#locks]);
+    this.#dirs = [...new Set(records.map(parentOf))].map((path) => ({
       path,
       wd: null,
     }));
@@ -177,7 +180,13 @@ export class LeaseEvents {
         news = true;
         continue;
       }
-      if (this.#paths.has(`${dir.path}/${name}`)) news = true;
+      const path = `${dir.path}/${name}`;
+      // A lock file made is no lease released: the main that makes it holds
+      // the lease a moment later, and a look in between would take the free
+      // lock file for a lost main. Its close after writing, or its mode
+      // changed once held, is the news.
+      if (mask & IN_CREATE && this.#locks.has(path)) continue;
+      if (this.#paths.has(path)) news = true;
     }
     return news;
   }

@@ -19,7 +19,7 @@ Deno.test("lease events: read-only closes (the sidecar's own looks) prompt nothi
   await Deno.writeTextFile(`${dir.path}/other`, "");
   const { log } = recordingLogger();
   let changes = 0;
-  const events = new LeaseEvents([record, lock], () => changes++, log);
+  const events = new LeaseEvents([record], () => changes++, log);
   try {
     assert.equal(events.arm(), true);
     for (let i = 0; i < 10; i++) {
@@ -46,7 +46,7 @@ Deno.test("lease events: a record made, or removed, prompts a look", async () =>
   const { log } = recordingLogger();
   let changes = 0;
   const events = new LeaseEvents(
-    [record, `${record}.lock`],
+    [record],
     () => changes++,
     log,
   );
@@ -70,7 +70,7 @@ Deno.test("lease events: a directory that does not exist yet is watched once it 
   const { log, lines } = recordingLogger();
   let changes = 0;
   const events = new LeaseEvents(
-    [record, `${record}.lock`],
+    [record],
     () => changes++,
     log,
   );
@@ -96,7 +96,7 @@ Deno.test("lease events: a watched directory removed is no longer armed, and is 
   const { log } = recordingLogger();
   let changes = 0;
   const events = new LeaseEvents(
-    [record, `${record}.lock`],
+    [record],
     () => changes++,
     log,
   );
@@ -110,6 +110,26 @@ Deno.test("lease events: a watched directory removed is no longer armed, and is 
     const before = changes;
     await Deno.writeTextFile(`${record}.lock`, "");
     await pollUntil(() => changes > before, "an event from the new directory");
+  } finally {
+    events.close();
+  }
+});
+
+Deno.test("lease events: a lock file made prompts nothing until it is closed after writing (a main holds it in between)", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/done`;
+  const { log } = recordingLogger();
+  let changes = 0;
+  const events = new LeaseEvents([record], () => changes++, log);
+  try {
+    assert.equal(events.arm(), true);
+    const file = Deno.openSync(`${record}.lock`, { write: true, create: true });
+    // Paced so that the creation comes in a batch of its own.
+    await sleep(50);
+    file.close();
+    await pollUntil(() => changes > 0, "the close of the lock file");
+    await sleep(50);
+    assert.equal(changes, 1);
   } finally {
     events.close();
   }
