@@ -24,7 +24,7 @@ import {
   spawn,
   type ThreadSample,
 } from "../tests/harness/mod.ts";
-import { lockExclusive, unlock } from "../lib/sys/flock.ts";
+import { lockExclusive, openLockFile, unlock } from "../lib/sys/flock.ts";
 import type { Results, ThreadWakeups } from "./results.ts";
 import { type ConfigId, type Workspace, wrap } from "./wrappers.ts";
 
@@ -94,9 +94,9 @@ export async function benchIdle(
   results.facts.idleWindows = WINDOWS;
   const running = new Map<ConfigId, { ns: Pid1Process; pid1: number }>();
   // A main container's lease on the watched file, held until the end.
-  const lease = lockExclusive(`${work.quietDir}/done.lock`);
-  if (!("fd" in lease)) {
-    throw new Error(`cannot hold the lease: ${lease.problem}`);
+  const lease = openLockFile(`${work.quietDir}/done.lock`);
+  if (!("fd" in lease) || lockExclusive(lease.fd) !== 0) {
+    throw new Error("cannot hold the lease of the watched file");
   }
   try {
     for (const id of CONFIGS) {

@@ -32,17 +32,15 @@ const LOCK_UN = 8;
 const LOCK_FILE_MODE = 0o644;
 
 /**
- * Creates `path` if needed and takes an exclusive lock on it, without
- * waiting. A symlink at `path` is not followed (O_NOFOLLOW: the main side
- * would create its target wherever it points), and anything but a regular
- * file is refused. The file is made mode 0644 whatever the umask, so that a
- * sidecar running as another user can probe it.
+ * Opens `path` for an exclusive lock, creating it if needed. A symlink at
+ * `path` is not followed (O_NOFOLLOW: the main side would create its target
+ * wherever it points), and anything but a regular file is refused. Opened
+ * for writing: its close, when the holder dies, is IN_CLOSE_WRITE for a
+ * watching sidecar.
  *
- * @returns The descriptor that holds the lock (close it to release), or the
- *   problem, whose errno is EWOULDBLOCK (EAGAIN) when someone else holds it.
+ * @returns The descriptor (close it with {@linkcode unlock}), or the problem.
  */
-export function lockExclusive(path: string): { fd: number } | FileProblem {
-  const c = libc();
+export function openLockFile(path: string): { fd: number } | FileProblem {
   const fd = lockCalls().open_mode(
     cString(path),
     O_WRONLY | O_CREAT | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC,
@@ -58,23 +56,29 @@ export function lockExclusive(path: string): { fd: number } | FileProblem {
     };
   }
   if (!isRegularFile(fd)) {
-    c.close(fd);
+    libc().close(fd);
     return { errno: null, problem: "it is not a regular file" };
   }
-  if (lockCalls().flock(fd, LOCK_EX | LOCK_NB) !== 0) {
-    const code = errno();
-    c.close(fd);
-    return { errno: code, problem: E.errnoName(code) };
-  }
-  // The umask took bits off the mode given to open. A file made by another
-  // user (EPERM) keeps its mode: the sidecar's probe says if it cannot read.
-  // After the flock: the change (IN_ATTRIB) tells a watching sidecar that
-  // the lease is held again (lib/triggers/lease_events.ts).
-  fileCalls().fchmod(fd, LOCK_FILE_MODE);
   return { fd };
 }
 
-/** Releases a lock taken by {@linkcode lockExclusive}. */
+/**
+ * Takes an exclusive lock on a descriptor from {@linkcode openLockFile},
+ * without waiting, then makes the file mode 0644 whatever the umask, so that
+ * a sidecar running as another user can probe it.
+ *
+ * @returns 0, or the errno: EWOULDBLOCK (EAGAIN) when someone else holds it.
+ */
+export function lockExclusive(fd: number): number {
+  if (lockCalls().flock(fd, LOCK_EX | LOCK_NB) !== 0) return errno();
+  // A file made by another user (EPERM) keeps its mode: the sidecar's probe
+  // says if it cannot read. After the flock: the change (IN_ATTRIB) tells a
+  // watching sidecar that the lease is held (lib/triggers/lease_events.ts).
+  fileCalls().fchmod(fd, LOCK_FILE_MODE);
+  return 0;
+}
+
+/** Releases a lock: closes the descriptor of {@linkcode openLockFile}. */
 export function unlock(fd: number): void {
   libc().close(fd);
 }

@@ -8,7 +8,7 @@
 
 import type { Logger } from "../log/logger.ts";
 import { EAGAIN, errnoName } from "../sys/errno.ts";
-import { lockExclusive, unlock } from "../sys/flock.ts";
+import { lockExclusive, openLockFile, unlock } from "../sys/flock.ts";
 import { parentOf } from "../options/values/path.ts";
 
 /** The lease file of a record. */
@@ -38,24 +38,34 @@ export async function holdLease(
   try {
     await Deno.mkdir(parentOf(path), { recursive: true });
   } catch { /* open says why below */ }
-  let result = lockExclusive(path);
-  for (let i = 1; i < TAKE_ATTEMPTS && "errno" in result; i++) {
-    if (result.errno !== EAGAIN) break; // a probe or another holder
-    await new Promise((r) => setTimeout(r, TAKE_RETRY_MS));
-    result = lockExclusive(path);
+  // One open, and the lock tried again on it: each open and close would be
+  // an event that prompts the sidecar to look, between two tries, at a free
+  // lease.
+  const opened = openLockFile(path);
+  let problem = "problem" in opened ? opened : null;
+  if ("fd" in opened) {
+    let code = lockExclusive(opened.fd);
+    for (let i = 1; i < TAKE_ATTEMPTS && code === EAGAIN; i++) {
+      await new Promise((r) => setTimeout(r, TAKE_RETRY_MS));
+      code = lockExclusive(opened.fd);
+    }
+    if (code !== 0) {
+      unlock(opened.fd);
+      problem = { errno: code, problem: errnoName(code) };
+    }
   }
-  if ("problem" in result) {
+  if (problem) {
     log.warn(
-      `cannot take the lease (${result.problem}): the sidecar will not notice if this container dies without a record`,
+      `cannot take the lease (${problem.problem}): the sidecar will not notice if this container dies without a record`,
       {
         file: path,
-        errno: result.errno === null ? null : errnoName(result.errno),
+        errno: problem.errno === null ? null : errnoName(problem.errno),
       },
     );
     return null;
   }
+  const { fd } = opened as { fd: number };
   log.debug("holding the lease", { file: path });
-  const { fd } = result;
   let held = true;
   return {
     release() {

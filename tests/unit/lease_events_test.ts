@@ -2,6 +2,7 @@
 // directory; its own looks' closes prompt nothing.
 import assert from "node:assert/strict";
 import { LeaseEvents } from "../../lib/triggers/lease_events.ts";
+import { holdLease } from "../../lib/triggers/lease.ts";
 import { recordingLogger } from "../harness/log.ts";
 import { pollUntil, sleep, tempDir } from "../harness/mod.ts";
 
@@ -130,6 +131,35 @@ Deno.test("lease events: a lock file made prompts nothing until it is closed aft
     await pollUntil(() => changes > 0, "the close of the lock file");
     await sleep(50);
     assert.equal(changes, 1);
+  } finally {
+    events.close();
+  }
+});
+
+Deno.test("lease events: a main that waits for its lock (a probe holds it) makes one event, once it holds it", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/done`;
+  const lock = `${record}.lock`;
+  await Deno.writeTextFile(lock, "");
+  // Held the way a probe (or a previous holder) holds it, read-only.
+  const holder = Deno.openSync(lock, { read: true });
+  holder.lockSync(true);
+  const { log } = recordingLogger();
+  let changes = 0;
+  const events = new LeaseEvents([record], () => changes++, log);
+  try {
+    assert.equal(events.arm(), true);
+    const taking = holdLease(record, log);
+    // Long enough for several of the main's tries.
+    await sleep(150);
+    holder.close();
+    const lease = await taking;
+    assert.ok(lease, "the lease taken once the holder let go");
+    await pollUntil(() => changes > 0, "the lock file's mode change");
+    await sleep(50);
+    // One event (its mode changed once held), not one per try.
+    assert.equal(changes, 1);
+    lease.release();
   } finally {
     events.close();
   }

@@ -2,7 +2,7 @@
 // real lock files, an injected monotonic clock, explicit looks.
 import assert from "node:assert/strict";
 import { leasePath, LeaseWatch } from "../../lib/triggers/lease.ts";
-import { lockExclusive, unlock } from "../../lib/sys/flock.ts";
+import { lockExclusive, openLockFile, unlock } from "../../lib/sys/flock.ts";
 import { recordingLogger } from "../harness/log.ts";
 import { tempDir } from "../harness/mod.ts";
 
@@ -79,8 +79,8 @@ Deno.test("lease rule: a main that comes back within the grace and dies again ge
   const lease = await freeLease(dir.path);
   assert.equal(await lease.lookAt(1_000), false);
   // A restarted main takes the lease just before the grace is over...
-  const held = lockExclusive(leasePath(lease.record));
-  assert.ok("fd" in held);
+  const held = openLockFile(leasePath(lease.record));
+  assert.ok("fd" in held && lockExclusive(held.fd) === 0);
   assert.equal(await lease.lookAt(1_000 + GRACE - 100), false);
   // ...and dies again: the grace starts over from here.
   unlock(held.fd);
