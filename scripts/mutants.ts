@@ -96,6 +96,8 @@ if (!Number.isInteger(concurrency) || concurrency < 1) {
 }
 
 const work = Deno.makeTempDirSync({ prefix: "guillotine-mutants-" });
+// Readable by all: some tests run guillotine as another user (nobody).
+Deno.chmodSync(work, 0o755);
 const config = {
   testRunner: "command",
   // --no-check: a mutant that does not type-check still runs, and is caught
