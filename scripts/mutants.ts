@@ -96,13 +96,16 @@ if (!Number.isInteger(concurrency) || concurrency < 1) {
 }
 
 const work = Deno.makeTempDirSync({ prefix: "guillotine-mutants-" });
-// Readable by all: some tests run guillotine as another user (nobody).
+// Reachable by all, as the sandboxes in it (see buildCommand).
 Deno.chmodSync(work, 0o755);
 const config = {
   testRunner: "command",
   // --no-check: a mutant that does not type-check still runs, and is caught
   // (or not) by what it does.
   commandRunner: { command: `deno test -A --no-check ${tests.join(" ")}` },
+  // Stryker makes each sandbox 0700 (mkdtemp): some tests run guillotine as
+  // another user (nobody), who must reach the copy.
+  buildCommand: "chmod a+rx .",
   mutate: modules,
   coverageAnalysis: "off",
   concurrency,
