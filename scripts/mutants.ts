@@ -101,8 +101,10 @@ Deno.chmodSync(work, 0o755);
 const config = {
   testRunner: "command",
   // --no-check: a mutant that does not type-check still runs, and is caught
-  // (or not) by what it does.
-  commandRunner: { command: `deno test -A --no-check ${tests.join(" ")}` },
+  // (or not) by what it does. --fail-fast: the first failure kills it.
+  commandRunner: {
+    command: `deno test -A --no-check --fail-fast ${tests.join(" ")}`,
+  },
   // Stryker makes each sandbox 0700 (mkdtemp): some tests run guillotine as
   // another user (nobody), who must reach the copy.
   buildCommand: "chmod a+rx .",
