@@ -2,6 +2,7 @@
 // real lock files, an injected monotonic clock, explicit looks.
 import assert from "node:assert/strict";
 import { leasePath, LeaseWatch } from "../../lib/triggers/lease.ts";
+import type { Trigger } from "../../lib/triggers/watcher.ts";
 import { lockExclusive, openLockFile, unlock } from "../../lib/sys/flock.ts";
 import { recordingLogger } from "../harness/log.ts";
 import { tempDir } from "../harness/mod.ts";
@@ -23,11 +24,16 @@ async function freeLease(dir: string) {
     now: () => time,
   });
   let fired = false;
-  watch.lost.then(() => fired = true);
+  const triggers: Trigger[] = [];
+  watch.lost.then((trigger) => {
+    fired = true;
+    triggers.push(trigger);
+  });
   return {
     record,
     lines,
     watch,
+    triggers,
     /** Sets the clock, looks once, and says whether the watch fired. */
     async lookAt(ms: number): Promise<boolean> {
       time = ms;
@@ -44,6 +50,43 @@ Deno.test("lease rule: a free lease with no record fires after the grace, measur
   assert.equal(await lease.lookAt(1_000), false);
   assert.equal(await lease.lookAt(1_000 + GRACE - 1), false);
   assert.equal(await lease.lookAt(1_000 + GRACE), true);
+  assert.deepEqual(lease.triggers.map((t) => [t.exitCode, t.files]), [
+    [1, []],
+  ]);
+  // A stale lock file: never seen held.
+  assert.equal(
+    lease.lines.filter((l) => /without a record.*seen_held=false/.test(l))
+      .length,
+    1,
+  );
+});
+
+Deno.test("lease rule: no lock file is no lease: never lost", async () => {
+  await using dir = await tempDir();
+  const lease = await freeLease(dir.path);
+  await Deno.remove(leasePath(lease.record));
+  assert.equal(await lease.lookAt(1_000), false);
+  assert.equal(await lease.lookAt(1_000 + 10 * GRACE), false);
+  assert.deepEqual(lease.lines, []);
+});
+
+Deno.test("lease rule: once closed, or once fired, a look does nothing", async () => {
+  await using dir = await tempDir();
+  const closed = await freeLease(dir.path);
+  closed.watch.close();
+  assert.equal(await closed.lookAt(1_000), false);
+  assert.equal(await closed.lookAt(1_000 + GRACE), false);
+  assert.deepEqual(closed.lines, []);
+
+  await using other = await tempDir();
+  const fired = await freeLease(other.path);
+  await fired.lookAt(1_000);
+  assert.equal(await fired.lookAt(1_000 + GRACE), true);
+  const said = fired.lines.length;
+  // The lease goes on being free: nothing more is said or fired.
+  await fired.lookAt(1_000 + 3 * GRACE);
+  assert.equal(fired.lines.length, said);
+  assert.equal(fired.triggers.length, 1);
 });
 
 Deno.test("lease rule: a step of the wall clock does not end the grace", async () => {
@@ -89,7 +132,15 @@ Deno.test("lease rule: a main that comes back within the grace and dies again ge
   assert.equal(await lease.lookAt(again + GRACE - 1), false);
   assert.equal(await lease.lookAt(again + GRACE), true);
   assert.equal(
-    lease.lines.filter((l) => /took the lease again/.test(l)).length,
+    lease.lines.filter((l) =>
+      /took the lease again file=/.test(l) && l.includes(lease.record)
+    ).length,
+    1,
+  );
+  // Its second end: this lease was seen held.
+  assert.equal(
+    lease.lines.filter((l) => /without a record.*seen_held=true/.test(l))
+      .length,
     1,
   );
 });
