@@ -219,8 +219,9 @@ function wakeupVerdict(results: Results): Verdict {
       onlyPoll
         ? "the poll is the only periodic wake-up guillotine adds"
         : "guillotine wakes periodically even with the poll off: its lease" +
-          " watch (--lease, on by default with --watch) looks at the main" +
-          " containers' leases every 250 ms"
+          " watch (--lease, on by default with --watch; the benchmark holds" +
+          " the lease as a main would) looks at the main containers' leases" +
+          " on inotify events and every 10 s"
     }. tini wakes ${
       rate(median(results, "idle-wakeups", "tini"))
     } (its 1 s sigtimedwait), dumb-init ${

@@ -1,106 +1,134 @@
 /**
- * `deno task mutants lib/FILE.ts...`: mutation testing of the modules named,
- * with Stryker (npm's @stryker-mutator/core) driving Deno's own tests through
- * its command test runner. Stryker changes one thing at a time in the
- * modules (a comparison flipped, a condition forced, a statement dropped),
- * runs the tests that cover them, and lists the mutants no test noticed: each
- * survivor is a behaviour nothing guards, to be killed with a test or
- * explained.
+ * Mutation testing: `deno task mutants lib/FILE.ts...` runs StrykerJS
+ * (`@stryker-mutator/core` from the npm registry) on those modules. Each
+ * mutant (an operator flipped, a condition forced, a block emptied) is put
+ * in a copy of the repository, and the test files that cover the modules run
+ * against it; a mutant that no test notices survives, and the survivors are
+ * printed with the score.
  *
- * Stryker is installed on first use into ~/.cache/guillotine-mutants (from
- * the npm registry, with the machine's Node.js and npm; 9.5 is the newest
- * that runs on Node 20). It copies the checkout into .stryker-tmp/ and runs
- * the tests there, one mutant at a time (about 10 s each for an integration
- * test file on these machines): name few modules at a time.
+ * The covering tests are the test files that import a module, and the one
+ * named after it (`lease.ts`: `tests/*\/lease_test.ts`); `--tests A,B` names
+ * them instead. Integration tests run guillotine from the copy, so they test
+ * the mutant too (the active mutant's id goes to guillotine in its
+ * environment).
+ *
+ * Stryker runs under Deno, not Node: it needs Node 22 or later, and Deno
+ * reports itself as such. Its command test runner is built in, so no plugin
+ * is loaded.
  *
  * @module
  */
 
-const STRYKER = "@stryker-mutator/core@9.5.1";
+import { parseArgs } from "node:util";
+import { basename, join, relative } from "node:path";
 
-/** The test files that exercise each module; others run every test. */
-export const COVERING_TESTS: Readonly<Record<string, string[]>> = {
-  "lib/triggers/lease.ts": ["tests/integration/lease_test.ts"],
-  "lib/pid1/forwarder.ts": [
-    "tests/integration/signals_test.ts",
-    "tests/integration/warmup_test.ts",
-  ],
-  "lib/pid1/child.ts": [
-    "tests/unit/child_test.ts",
-    "tests/integration/stop_test.ts",
-    "tests/integration/exit_codes_test.ts",
-  ],
-  "lib/runtime/signal_inbox.ts": ["tests/integration/signals_test.ts"],
-  "lib/reports/records.ts": ["tests/integration/pair_test.ts"],
-};
+const STRYKER = "npm:@stryker-mutator/core@10.1.1";
+const ROOT = new URL("../", import.meta.url).pathname;
+const TEST_DIRS = ["tests/unit", "tests/integration"];
 
-const ALL_TESTS = ["tests/unit", "tests/integration"];
+const USAGE =
+  `Usage: deno task mutants [--tests A,B] [--concurrency N] lib/FILE.ts...
 
-function run(cmd: string, args: string[], cwd?: string): number {
-  return new Deno.Command(cmd, {
-    args,
-    cwd,
-    stdout: "inherit",
-    stderr: "inherit",
-  })
-    .outputSync().code;
-}
+Runs StrykerJS on the modules, with the test files that cover them as its
+test command, and prints the mutants that survived and the score.
 
-function strykerBin(): string {
-  const home = Deno.env.get("HOME") ?? "/root";
-  const dir = `${home}/.cache/guillotine-mutants`;
-  const bin = `${dir}/node_modules/.bin/stryker`;
-  try {
-    Deno.statSync(bin);
-  } catch {
-    console.error(`mutants: installing ${STRYKER} into ${dir}`);
-    Deno.mkdirSync(dir, { recursive: true });
-    const code = run("npm", [
-      "install",
-      "--no-fund",
-      "--no-audit",
-      "--prefix",
-      dir,
-      STRYKER,
-    ]);
-    if (code !== 0) {
-      console.error(
-        `mutants: npm could not install ${STRYKER}: it needs Node.js 20 or later and the npm registry`,
-      );
-      Deno.exit(1);
+  --tests A,B        the test files to run (default: those that import the
+                     modules, and those named after them)
+  --concurrency N    mutants tested at once (default 2)`;
+
+/** The test files that cover `module` (a path from the repository's root). */
+function coveringTests(module: string): string[] {
+  const name = basename(module, ".ts");
+  const found: string[] = [];
+  for (const dir of TEST_DIRS) {
+    for (const entry of Deno.readDirSync(join(ROOT, dir))) {
+      if (!entry.isFile || !entry.name.endsWith("_test.ts")) continue;
+      const file = `${dir}/${entry.name}`;
+      const text = Deno.readTextFileSync(join(ROOT, file));
+      if (entry.name === `${name}_test.ts` || text.includes(module)) {
+        found.push(file);
+      }
     }
   }
-  return bin;
+  return found;
 }
 
-if (import.meta.main) {
-  const modules = Deno.args;
-  if (!modules.length || modules.some((m) => !m.startsWith("lib/"))) {
-    console.error(
-      "usage: deno task mutants lib/FILE.ts... (paths from the repository's root)",
-    );
-    Deno.exit(2);
+function fail(message: string): never {
+  console.error(`mutants: ${message}`);
+  Deno.exit(2);
+}
+
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  options: {
+    tests: { type: "string" },
+    concurrency: { type: "string", default: "2" },
+    help: { type: "boolean" },
+  },
+  allowPositionals: true,
+});
+if (values.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
+if (!positionals.length) fail(`no module given\n${USAGE}`);
+const modules = positionals.map((path) => {
+  // deno task runs in the repository's root; INIT_CWD is where it was typed.
+  const from = Deno.env.get("INIT_CWD") ?? Deno.cwd();
+  const rel = relative(ROOT, join(from, path));
+  if (!rel.startsWith("lib/") || !rel.endsWith(".ts")) {
+    fail(`"${path}" is not a module under lib/`);
   }
-  const tests = [
-    ...new Set(modules.flatMap((m) => COVERING_TESTS[m] ?? ALL_TESTS)),
-  ];
-  const root = new URL("../", import.meta.url).pathname;
-  const config = {
-    testRunner: "command",
-    commandRunner: {
-      // No type check: Stryker's instrumented modules are not typed.
-      command: `deno test -A --no-check ${tests.join(" ")}`,
-    },
-    mutate: modules,
-    coverageAnalysis: "off",
-    reporters: ["clear-text"],
-    concurrency: 1,
-    timeoutMS: 60_000,
-    tempDirName: ".stryker-tmp",
-    cleanTempDir: true,
-  };
-  const file = Deno.makeTempFileSync({ suffix: ".json" });
-  Deno.writeTextFileSync(file, JSON.stringify(config));
-  console.error(`mutants: ${modules.join(" ")} against ${tests.join(" ")}`);
-  Deno.exit(run(strykerBin(), ["run", file], root));
+  try {
+    Deno.statSync(join(ROOT, rel));
+  } catch {
+    fail(`"${path}" does not exist`);
+  }
+  return rel;
+});
+const tests = values.tests
+  ? values.tests.split(",").filter(Boolean)
+  : [...new Set(modules.flatMap(coveringTests))].sort();
+if (!tests.length) fail(`no test file covers ${modules.join(", ")}`);
+const concurrency = Number(values.concurrency);
+if (!Number.isInteger(concurrency) || concurrency < 1) {
+  fail(`--concurrency "${values.concurrency}" is not a positive integer`);
+}
+
+const work = Deno.makeTempDirSync({ prefix: "guillotine-mutants-" });
+// Reachable by all, as the sandboxes in it (see buildCommand).
+Deno.chmodSync(work, 0o755);
+const config = {
+  testRunner: "command",
+  // --no-check: a mutant that does not type-check still runs, and is caught
+  // (or not) by what it does. --fail-fast: the first failure kills it.
+  commandRunner: {
+    command: `deno test -A --no-check --fail-fast ${tests.join(" ")}`,
+  },
+  // Stryker makes each sandbox 0700 (mkdtemp): some tests run guillotine as
+  // another user (nobody), who must reach the copy.
+  buildCommand: "chmod a+rx .",
+  mutate: modules,
+  coverageAnalysis: "off",
+  concurrency,
+  reporters: ["clear-text", "progress"],
+  clearTextReporter: { reportMutants: true, reportScoreTable: true },
+  tempDirName: join(work, "sandboxes"),
+  ignorePatterns: ["dist", "node_modules", ".git"],
+  plugins: [],
+};
+const configFile = join(work, "stryker.config.json");
+Deno.writeTextFileSync(configFile, JSON.stringify(config, null, 2));
+console.error(`mutants: ${modules.join(", ")}, tested by ${tests.join(", ")}`);
+try {
+  const { code } = await new Deno.Command(Deno.execPath(), {
+    // No config, no lock: Stryker's packages stay out of deno.lock.
+    args: ["run", "-A", "--no-config", "--no-lock", STRYKER, "run", configFile],
+    cwd: ROOT,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  Deno.exitCode = code;
+} finally {
+  Deno.removeSync(work, { recursive: true });
 }

@@ -206,9 +206,9 @@ function groupAlive(child: Child): boolean {
 
 /** Polls until nobody is left in the group, or `limitMs` is over. */
 async function groupGone(child: Child, limitMs: number): Promise<boolean> {
-  const deadline = Date.now() + limitMs;
+  const deadline = performance.now() + limitMs;
   while (groupAlive(child)) {
-    if (Date.now() >= deadline) return false;
+    if (performance.now() >= deadline) return false;
     await delay(GROUP_POLL_MS);
   }
   return true;

@@ -27,50 +27,19 @@
 import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { absolutePath, parentOf } from "../options/values/path.ts";
+import { errnoName } from "../sys/errno.ts";
+import { removeFile, renameFile, writeNewFile } from "../sys/files.ts";
+import {
+  type CompletionRecord,
+  readRecord,
+  type RecordReason,
+} from "../triggers/record_format.ts";
 
-/** A record is one short line; a file larger than this is not one. */
-const MAX_RECORD_BYTES = 65536;
-
-/**
- * Reads a file that should be a record without ever blocking: a FIFO (whose
- * open would wait for a writer), a device or a directory is refused before it
- * is opened, and at most {@linkcode MAX_RECORD_BYTES} are read.
- *
- * @throws {Error} Saying why the file cannot be a record.
- */
-export async function readRecordFile(file: string): Promise<string> {
-  const info = await Deno.stat(file);
-  if (!info.isFile) {
-    throw new Error("it is not a regular file (a directory, FIFO or device)");
-  }
-  const handle = await Deno.open(file, { read: true });
-  try {
-    const buffer = new Uint8Array(MAX_RECORD_BYTES + 1);
-    let length = 0;
-    for (;;) {
-      const n = await handle.read(buffer.subarray(length));
-      if (n === null) break;
-      length += n;
-      if (length > MAX_RECORD_BYTES) {
-        throw new Error(`it is larger than ${MAX_RECORD_BYTES} bytes`);
-      }
-    }
-    return new TextDecoder().decode(buffer.subarray(0, length));
-  } finally {
-    handle.close();
-  }
-}
-
-/** Why the record was written. */
-export type RecordReason =
-  | "exited"
-  | "killed"
-  | "guillotined"
-  | "not-started"
-  | "wait-timeout"
-  | "interrupted"
-  | "spawn-failed"
-  | "error";
+export {
+  type CompletionRecord,
+  parseRecord,
+  type RecordReason,
+} from "../triggers/record_format.ts";
 
 /** What the outcome tells the record. */
 export interface RecordFacts {
@@ -78,16 +47,6 @@ export interface RecordFacts {
   /** The signal that killed the child, by name, else null. */
   signal: string | null;
   reason: RecordReason;
-}
-
-/** One completion record. */
-export interface CompletionRecord {
-  guillotine: 1;
-  exitCode: number;
-  signal: string | null;
-  reason: RecordReason;
-  endedAt: string;
-  command: string[];
 }
 
 /**
@@ -110,25 +69,20 @@ export async function writeRecord(
   const temporary = `${dir}/.${path.slice(dir.length + 1)}.${Deno.pid}.${
     Math.random().toString(36).slice(2)
   }.tmp`;
-  const file = await Deno.open(temporary, {
-    write: true,
-    createNew: true,
-    mode: 0o644,
-  });
-  try {
-    const bytes = new TextEncoder().encode(`${JSON.stringify(record)}\n`);
-    for (let offset = 0; offset < bytes.length;) {
-      offset += await file.write(bytes.subarray(offset));
-    }
-    await file.sync();
-  } finally {
-    file.close();
+  const bytes = new TextEncoder().encode(`${JSON.stringify(record)}\n`);
+  // 0644 whatever the umask: the sidecar may run as another user.
+  const failure = writeNewFile(temporary, bytes, 0o644) ??
+    renameFile(temporary, path);
+  if (failure) {
+    removeFile(temporary);
+    throw new RecordError(failure.problem, failure.errno);
   }
-  try {
-    await Deno.rename(temporary, path);
-  } catch (error) {
-    await Deno.remove(temporary).catch(() => {});
-    throw error;
+}
+
+/** Why a record could not be written, with the errno when there is one. */
+class RecordError extends Error {
+  constructor(message: string, readonly errno: number | null) {
+    super(message);
   }
 }
 
@@ -149,52 +103,6 @@ export function checkRecordPath(path: string): void {
       EXIT_USAGE,
     );
   }
-}
-
-/**
- * Parses a record's text.
- *
- * @returns The record, or a reason why the text is not one.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseRecord } from "./records.ts";
- *
- * const parsed = parseRecord('{"guillotine":1,"exitCode":3}');
- * assert("record" in parsed && parsed.record.exitCode === 3);
- * assert.deepEqual(parseRecord(""), {
- *   problem: "the file is empty (made by touch?)",
- * });
- * ```
- */
-export function parseRecord(
-  text: string,
-):
-  | { record: Pick<CompletionRecord, "exitCode"> & Partial<CompletionRecord> }
-  | {
-    problem: string;
-  } {
-  if (text.trim() === "") {
-    return { problem: "the file is empty (made by touch?)" };
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { problem: "it is not JSON" };
-  }
-  if (typeof value !== "object" || value === null) {
-    return { problem: "it is not a JSON object" };
-  }
-  const code = (value as { exitCode?: unknown }).exitCode;
-  if (
-    typeof code !== "number" || !Number.isInteger(code) || code < 0 ||
-    code > 255
-  ) {
-    return { problem: "it has no exitCode from 0 to 255" };
-  }
-  return { record: value as CompletionRecord };
 }
 
 /**
@@ -221,10 +129,15 @@ export async function notify(
       reason: facts.reason,
     });
   } catch (error) {
-    log.error("cannot write completion record", {
-      file: path,
-      error: (error as Error).message,
-    });
+    // The lease is released all the same: a free lease with no record is
+    // what a sidecar takes for a lost main container, and so it is.
+    const errno = error instanceof RecordError && error.errno !== null
+      ? errnoName(error.errno)
+      : null;
+    log.error(
+      "cannot write completion record: the sidecar will take this container as lost",
+      { file: path, errno, error: (error as Error).message },
+    );
   }
 }
 
@@ -233,37 +146,32 @@ export async function notify(
  * non-zero code among them, else 0. A file that cannot be read or is not a
  * record counts as `fallback`, with a warning.
  */
-export async function exitCodeFromRecords(
+export function exitCodeFromRecords(
   files: readonly string[],
   fallback: number,
   log: Logger,
-): Promise<number> {
+): number {
   const codes: number[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = await readRecordFile(file);
-    } catch (error) {
-      log.warn(`cannot read completion record: using exit code ${fallback}`, {
+    const read = readRecord(file);
+    if ("record" in read) {
+      log.info("read completion record", {
         file,
-        error: (error as Error).message,
+        exit_code: read.record.exitCode,
       });
-      codes.push(fallback);
-      continue;
-    }
-    const parsed = parseRecord(text);
-    if ("problem" in parsed) {
+      codes.push(read.record.exitCode);
+    } else if (read.read) {
       log.warn(
-        `not a completion record (${parsed.problem}): using exit code ${fallback}`,
+        `not a completion record (${read.problem}): using exit code ${fallback}`,
         { file },
       );
       codes.push(fallback);
     } else {
-      log.info("read completion record", {
+      log.warn(`cannot read completion record: using exit code ${fallback}`, {
         file,
-        exit_code: parsed.record.exitCode,
+        error: read.problem,
       });
-      codes.push(parsed.record.exitCode);
+      codes.push(fallback);
     }
   }
   return codes.find((c) => c !== 0) ?? 0;

@@ -138,15 +138,12 @@ class OnFailureWatch implements RecordWatch {
    * the sidecar.
    */
   async #admit(trigger: Trigger): Promise<Trigger | null> {
-    const { readRecordFile, parseRecord } = await import(
-      "../reports/records.ts"
-    );
+    const { readRecord } = await import("../triggers/record_format.ts");
     const { restartPolicy, successExitCodes } = this.#config;
     const failed: { file: string; code: number }[] = [];
     let allRecords = true;
     for (const file of trigger.files) {
-      const text = await readRecordFile(file).catch(() => "");
-      const parsed = parseRecord(text);
+      const parsed = readRecord(file);
       const exitCode = "record" in parsed ? parsed.record.exitCode : null;
       allRecords &&= exitCode !== null;
       const end = { kind: "record", exitCode } as const;

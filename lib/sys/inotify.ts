@@ -24,6 +24,16 @@ import { cString, errno, libc, watchCalls } from "./libc.ts";
 export const IN_CREATE = 0x100;
 /** A file was renamed into the watched directory. */
 export const IN_MOVED_TO = 0x80;
+/** A file opened for writing was closed (its last holder may have died). */
+export const IN_CLOSE_WRITE = 0x8;
+/** A file's metadata changed (its mode, by chmod even to the same). */
+export const IN_ATTRIB = 0x4;
+/** A file opened read-only was closed. */
+export const IN_CLOSE_NOWRITE = 0x10;
+/** A file was renamed out of the watched directory. */
+export const IN_MOVED_FROM = 0x40;
+/** A file was removed from the watched directory. */
+export const IN_DELETE = 0x200;
 /** The watched directory itself was removed. */
 export const IN_DELETE_SELF = 0x400;
 /** The watched directory itself was renamed. */

@@ -87,6 +87,23 @@ const LOCK_SYMBOLS = {
   flock: { parameters: ["i32", "i32"], result: "i32" },
 } as const;
 
+/**
+ * Reading and writing files that a neighbour may swap (files.ts): the
+ * record, the lease. statx rather than fstat: its layout is the same on
+ * every architecture.
+ */
+const FILE_SYMBOLS = {
+  statx: {
+    parameters: ["i32", "buffer", "i32", "u32", "buffer"],
+    result: "i32",
+  },
+  fchmod: { parameters: ["i32", "u32"], result: "i32" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  fsync: { parameters: ["i32"], result: "i32" },
+  rename: { parameters: ["buffer", "buffer"], result: "i32" },
+  unlink: { parameters: ["buffer"], result: "i32" },
+} as const;
+
 /** The debugger port's hold (debugger_port.ts), taken first thing. */
 const HOLD_SYMBOLS = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
@@ -117,6 +134,8 @@ export const watchCalls = bindOnFirstUse(WATCH_SYMBOLS);
 export const occasionalCalls = bindOnFirstUse(OCCASIONAL_SYMBOLS);
 /** The lease's symbols, bound on first use. */
 export const lockCalls = bindOnFirstUse(LOCK_SYMBOLS);
+/** The shared files' symbols, bound on first use. */
+export const fileCalls = bindOnFirstUse(FILE_SYMBOLS);
 /** The debugger port's hold's symbols, bound on first use. */
 export const holdCalls = bindOnFirstUse(HOLD_SYMBOLS);
 
@@ -124,8 +143,11 @@ export const holdCalls = bindOnFirstUse(HOLD_SYMBOLS);
 export const O_RDONLY = 0;
 export const O_WRONLY = 1;
 export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
 export const O_NOCTTY = 0o400;
 export const O_NONBLOCK = 0o4000;
+/** Not the same on aarch64 (arch/arm64/include/uapi/asm/fcntl.h). */
+export const O_NOFOLLOW = Deno.build.arch === "aarch64" ? 0o100000 : 0o400000;
 export const O_CLOEXEC = 0o2000000;
 
 /** The calling thread's errno, right after a failed call. */

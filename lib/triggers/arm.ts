@@ -18,7 +18,10 @@ import { watchedPaths } from "./watch_paths.ts";
 import { FileWatch, type Trigger } from "./watcher.ts";
 import { signalName } from "../options/values/signal.ts";
 
-/** How often the sidecar looks at the main containers' leases. */
+/**
+ * How often the sidecar looks at the leases while it cannot watch their
+ * directories for events (lib/triggers/lease.ts).
+ */
 const LEASE_CHECK_MS = 250;
 
 /** The file watch on the watched files (made absolute, each once). */

@@ -154,7 +154,7 @@ export async function waitForGates(
   log: Logger,
   abort: Promise<unknown>,
 ): Promise<NotReady[]> {
-  const started = Date.now();
+  const started = performance.now();
   const deadline = started + timeoutMs;
   const pending = new Set(gates);
   const why = new Map<GateSpec, string>(gates.map((g) => [g, "not tried"]));
@@ -165,7 +165,7 @@ export async function waitForGates(
   });
   let nextProgress = started + PROGRESS_MS;
   const tryAll = async (): Promise<void> => {
-    const left = deadline - Date.now();
+    const left = deadline - performance.now();
     if (left <= 0) return;
     const round = AbortSignal.any([
       stop.signal,
@@ -180,11 +180,11 @@ export async function waitForGates(
       if (notReady === null) {
         pending.delete(gate);
         log.info(`ready: ${gate.text}`, {
-          after: formatDuration(Date.now() - started),
+          after: formatDuration(Math.round(performance.now() - started)),
         });
       }
     }
-    const now = Date.now();
+    const now = performance.now();
     if (!pending.size || stop.signal.aborted || now >= deadline) return;
     if (now >= nextProgress) {
       log.info(
@@ -201,8 +201,8 @@ export async function waitForGates(
     }
   };
   await retry(tryAll, {
-    done: () => !pending.size || Date.now() >= deadline,
-    pauseMs: () => Math.min(RETRY_MS, deadline - Date.now()),
+    done: () => !pending.size || performance.now() >= deadline,
+    pauseMs: () => Math.min(RETRY_MS, deadline - performance.now()),
     signal: stop.signal,
   });
   return [...pending].map((gate) => ({ gate, why: why.get(gate)! }));

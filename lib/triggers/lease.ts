@@ -16,69 +16,30 @@
  */
 
 import type { Logger } from "../log/logger.ts";
-import { errnoName } from "../sys/errno.ts";
-import { pathExists } from "../sys/files.ts";
-import { lockExclusive, lockState, unlock } from "../sys/flock.ts";
+import { EACCES, errnoName } from "../sys/errno.ts";
+import { lockState } from "../sys/flock.ts";
 import { cString } from "../sys/libc.ts";
-import { every, type Ticker } from "../runtime/ticker.ts";
 import { formatDuration } from "../options/values/duration.ts";
-import { parentOf } from "../options/values/path.ts";
+import { LeaseEvents } from "./lease_events.ts";
+import { leasePath } from "./lease_hold.ts";
+import { readRecord } from "./record_format.ts";
 import type { Trigger } from "./watcher.ts";
 import type { RestartPolicy } from "../options/values/restart_policy.ts";
 import { endsTheSidecar } from "./restart_policy.ts";
 
-/** The lease file of a record. */
-export function leasePath(record: string): string {
-  return `${record}.lock`;
-}
-
-/** A lease held by this process; released by `release()` or by its death. */
-export interface Lease {
-  release(): void;
-}
-
-/** How long to keep trying when a sidecar's probe holds the lock an instant. */
-const TAKE_ATTEMPTS = 50;
-const TAKE_RETRY_MS = 20;
+export { holdLease, type Lease, leasePath } from "./lease_hold.ts";
 
 /**
- * Takes the lease of `record` (an absolute path) for the main side. A lease
- * that cannot be taken is a warning, not an error: the main work matters
- * more than the sidecar's safety net.
+ * How often the sidecar looks at the leases when no event prompts it. Events
+ * can be missed: a full inotify queue (IN_Q_OVERFLOW prompts a look, but
+ * not every later one), a file system that reports no events for changes
+ * made elsewhere (a network volume, some bind mounts). Each look costs about
+ * 3.5 wake-ups (the timer's task, the V8 platform's, the look): every 5 s,
+ * that was 0.85 wake-ups a second idle with the poll off (0.15 without the
+ * lease), too near the target of 1. 10 s keeps it near 0.5, and bounds the
+ * delay when events are missed to one default `--lost-main-grace` more.
  */
-export async function holdLease(
-  record: string,
-  log: Logger,
-): Promise<Lease | null> {
-  const path = leasePath(record);
-  try {
-    await Deno.mkdir(parentOf(path), { recursive: true });
-  } catch { /* open says why below */ }
-  let result = lockExclusive(path);
-  for (let i = 1; i < TAKE_ATTEMPTS && "errno" in result; i++) {
-    if (result.errno !== 11) break; // EAGAIN: a probe or another holder
-    await new Promise((r) => setTimeout(r, TAKE_RETRY_MS));
-    result = lockExclusive(path);
-  }
-  if ("errno" in result) {
-    log.warn(
-      `cannot take the lease (${
-        errnoName(result.errno)
-      }): the sidecar will not notice if this container dies without a record`,
-      { file: path },
-    );
-    return null;
-  }
-  log.debug("holding the lease", { file: path });
-  const { fd } = result;
-  let held = true;
-  return {
-    release() {
-      if (held) unlock(fd);
-      held = false;
-    },
-  };
-}
+export const SAFETY_LOOK_MS = 10_000;
 
 /** What {@linkcode LeaseWatch} needs. */
 export interface LeaseWatchOptions {
@@ -88,17 +49,23 @@ export interface LeaseWatchOptions {
   exitCode: number;
   /** Under OnFailure a lost main is a warning: the kubelet restarts it. */
   restartPolicy: RestartPolicy;
-  /** How often to look at the leases. */
+  /**
+   * How often to look at the leases while their directories cannot be
+   * watched for events (and the first look).
+   */
   checkEveryMs: number;
   log: Logger;
+  /** Milliseconds on a clock that does not go back (tests inject one). */
+  now?: () => number;
 }
 
 /** One watched record's lease, as last seen. */
 interface Watched {
   record: string;
-  recordC: Uint8Array<ArrayBuffer>;
   lockC: Uint8Array<ArrayBuffer>;
   seenHeld: boolean;
+  /** The warnings given once for this record: "lease", "record". */
+  warned: Set<string>;
   /** Since when the lease has been free with no record, if it is. */
   lostSince: number | null;
   /** Whether this loss was taken as a restart to wait for (OnFailure). */
@@ -115,16 +82,19 @@ export class LeaseWatch {
   #fire: (trigger: Trigger) => void;
   #options: LeaseWatchOptions;
   #watched: Watched[];
-  #ticker: Ticker | null = null;
+  #events: LeaseEvents | null = null;
+  /** Notified to end the pending wait (Atomics.waitAsync: see start). */
+  readonly #wake = new Int32Array(new SharedArrayBuffer(4));
+  #closed = false;
   #fired = false;
 
   constructor(options: LeaseWatchOptions) {
     this.#options = options;
     this.#watched = options.records.map((record) => ({
       record,
-      recordC: cString(record),
       lockC: cString(leasePath(record)),
       seenHeld: false,
+      warned: new Set(),
       lostSince: null,
     }));
     const { promise, resolve } = Promise.withResolvers<Trigger>();
@@ -133,23 +103,78 @@ export class LeaseWatch {
   }
 
   /**
-   * Starts looking every `checkEveryMs`. Not with a Deno
-   * timer: it starts before the child, and would hold the start-up while
-   * Deno loads its timers (lib/runtime/ticker.ts).
+   * Starts looking: at each event that may mean a change
+   * (lib/triggers/lease_events.ts), at the end of a grace, and every
+   * {@linkcode SAFETY_LOOK_MS} besides; every `checkEveryMs` while a
+   * directory cannot be watched for events. Not with a Deno timer: it starts
+   * before the child, and would hold the start-up while Deno loads its
+   * timers (lib/runtime/ticker.ts).
    */
   start(): void {
-    // The first look comes with the first tick, not now: a main container
-    // is not lost in the first quarter second, and the lock calls it binds
-    // would only add to the start-up before the child.
-    this.#ticker = every(this.#options.checkEveryMs, () => this.check());
+    this.#events = new LeaseEvents(
+      this.#watched.map((w) => w.record),
+      () => {
+        this.check();
+        // A grace may have begun or ended: the next wait is another one.
+        Atomics.notify(this.#wake, 0);
+      },
+      this.#options.log,
+    );
+    this.#run(this.#events);
   }
 
-  /** Looks at every lease once. */
-  check(now = Date.now()): void {
-    if (this.#fired) return;
+  async #run(events: LeaseEvents): Promise<void> {
+    // The first look comes after a first wait, not now: a main container
+    // is not lost in the first quarter second, and the watch and the lock
+    // calls would only add to the start-up before the child.
+    let wait = this.#options.checkEveryMs;
+    let watched = false;
+    while (!this.#closed) {
+      const woken = await Atomics.waitAsync(this.#wake, 0, 0, wait).value;
+      if (this.#closed) return;
+      if (woken === "timed-out") {
+        // Watch first, then look: a change after the look is an event.
+        if (!watched) watched = events.arm();
+        this.check();
+      }
+      watched &&= events.armed;
+      wait = watched ? this.#nextWait() : this.#options.checkEveryMs;
+    }
+  }
+
+  /** Until the next look that no event prompts: a grace's end, or safety. */
+  #nextWait(): number {
+    const now = this.#now();
+    let wait = SAFETY_LOOK_MS;
+    for (const { lostSince } of this.#watched) {
+      if (lostSince === null) continue;
+      wait = Math.min(
+        wait,
+        Math.max(1, lostSince + this.#options.graceMs - now),
+      );
+    }
+    return wait;
+  }
+
+  #now(): number {
+    return this.#options.now?.() ?? performance.now();
+  }
+
+  /**
+   * Looks at every lease once. The grace is measured on a monotonic clock
+   * (performance.now()): a step of the wall clock neither shortens nor
+   * stretches it.
+   */
+  check(now = this.#now()): void {
+    if (this.#fired || this.#closed) return;
     const { graceMs, log } = this.#options;
     for (const w of this.#watched) {
       const state = lockState(w.lockC);
+      if (typeof state === "object") {
+        this.#warnOnce(w, "lease", state.errno);
+        w.lostSince = null;
+        continue;
+      }
       if (state === "held") {
         if (w.lostSince !== null) {
           log.info("a main container took the lease again", {
@@ -161,7 +186,7 @@ export class LeaseWatch {
         w.kept = false;
         continue;
       }
-      const lost = state === "free" && !pathExists(w.recordC);
+      const lost = state === "free" && !this.#hasRecord(w);
       if (!lost) {
         w.lostSince = null;
         continue;
@@ -204,9 +229,43 @@ export class LeaseWatch {
     }
   }
 
-  /** Stops looking. */
+  /**
+   * Whether a valid record is at `w.record`: a regular file that parses as
+   * one. A directory, a FIFO, a symlink or a file that is no record is none,
+   * so the lease still counts (the main that made a directory there could
+   * not write its record). A record this user cannot read counts, with a
+   * warning: the file watch fires on it all the same.
+   */
+  #hasRecord(w: Watched): boolean {
+    const read = readRecord(w.record);
+    if ("record" in read) return true;
+    if (read.read || read.errno !== EACCES) return false;
+    this.#warnOnce(w, "record", read.errno);
+    return true;
+  }
+
+  /** Says once per record and kind that a file cannot be probed, and why. */
+  #warnOnce(w: Watched, kind: "lease" | "record", errno: number): void {
+    if (w.warned.has(kind)) return;
+    w.warned.add(kind);
+    const [file, what, so] = kind === "lease"
+      ? [
+        leasePath(w.record),
+        "probe the lease",
+        "a main container that dies will not be noticed",
+      ]
+      : [w.record, "read the completion record", "taking it as there"];
+    const name = errnoName(errno);
+    this.#options.log.warn(`cannot ${what} (${name}): ${so}`, {
+      file,
+      errno: name,
+    });
+  }
+
+  /** Stops looking; never waits. */
   close(): void {
-    this.#ticker?.stop();
-    this.#ticker = null;
+    this.#closed = true;
+    Atomics.notify(this.#wake, 0);
+    this.#events?.close();
   }
 }

@@ -1,0 +1,76 @@
+/**
+ * The main side of the lease (lib/triggers/lease.ts says what it is for):
+ * an exclusive flock on `FILE.lock`, held from before the child starts
+ * until the record is written, and by the kernel until this process dies.
+ *
+ * @module
+ */
+
+import type { Logger } from "../log/logger.ts";
+import { EAGAIN, errnoName } from "../sys/errno.ts";
+import { lockExclusive, openLockFile, unlock } from "../sys/flock.ts";
+import { parentOf } from "../options/values/path.ts";
+
+/** The lease file of a record. */
+export function leasePath(record: string): string {
+  return `${record}.lock`;
+}
+
+/** A lease held by this process; released by `release()` or by its death. */
+export interface Lease {
+  release(): void;
+}
+
+/** How long to keep trying when a sidecar's probe holds the lock an instant. */
+const TAKE_ATTEMPTS = 50;
+const TAKE_RETRY_MS = 20;
+
+/**
+ * Takes the lease of `record` (an absolute path) for the main side. A lease
+ * that cannot be taken is a warning, not an error: the main work matters
+ * more than the sidecar's safety net.
+ */
+export async function holdLease(
+  record: string,
+  log: Logger,
+): Promise<Lease | null> {
+  const path = leasePath(record);
+  try {
+    await Deno.mkdir(parentOf(path), { recursive: true });
+  } catch { /* open says why below */ }
+  // One open, and the lock tried again on it: each open and close would be
+  // an event that prompts the sidecar to look, between two tries, at a free
+  // lease.
+  const opened = openLockFile(path);
+  let problem = "problem" in opened ? opened : null;
+  if ("fd" in opened) {
+    let code = lockExclusive(opened.fd);
+    for (let i = 1; i < TAKE_ATTEMPTS && code === EAGAIN; i++) {
+      await new Promise((r) => setTimeout(r, TAKE_RETRY_MS));
+      code = lockExclusive(opened.fd);
+    }
+    if (code !== 0) {
+      unlock(opened.fd);
+      problem = { errno: code, problem: errnoName(code) };
+    }
+  }
+  if (problem) {
+    log.warn(
+      `cannot take the lease (${problem.problem}): the sidecar will not notice if this container dies without a record`,
+      {
+        file: path,
+        errno: problem.errno === null ? null : errnoName(problem.errno),
+      },
+    );
+    return null;
+  }
+  const { fd } = opened as { fd: number };
+  log.debug("holding the lease", { file: path });
+  let held = true;
+  return {
+    release() {
+      if (held) unlock(fd);
+      held = false;
+    },
+  };
+}

@@ -1,0 +1,166 @@
+// What prompts the sidecar to look at a lease: a real inotify watch of a real
+// directory; its own looks' closes prompt nothing.
+import assert from "node:assert/strict";
+import { LeaseEvents } from "../../lib/triggers/lease_events.ts";
+import { holdLease } from "../../lib/triggers/lease.ts";
+import { recordingLogger } from "../harness/log.ts";
+import { pollUntil, sleep, tempDir } from "../harness/mod.ts";
+
+/** Opens and closes `path` read-only, as a look at the lease does. */
+function openAndClose(path: string): void {
+  Deno.openSync(path, { read: true }).close();
+}
+
+Deno.test("lease events: read-only closes (the sidecar's own looks) prompt nothing; a close after writing does", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/done`;
+  const lock = `${record}.lock`;
+  await Deno.writeTextFile(lock, "");
+  await Deno.writeTextFile(record, "{}");
+  await Deno.writeTextFile(`${dir.path}/other`, "");
+  const { log } = recordingLogger();
+  let changes = 0;
+  const events = new LeaseEvents([record], () => changes++, log);
+  try {
+    assert.equal(events.arm(), true);
+    for (let i = 0; i < 10; i++) {
+      openAndClose(lock);
+      openAndClose(record);
+      // Paced so that each close comes in a batch of its own.
+      await sleep(10);
+    }
+    // A file that is neither the record nor its lock is no news either.
+    await Deno.writeTextFile(`${dir.path}/other`, "x");
+    // A main that dies closes the lock file it opened for writing.
+    await Deno.writeTextFile(lock, "");
+    await pollUntil(() => changes > 0, "the close of the lock file");
+    await sleep(50);
+    assert.equal(changes, 1);
+  } finally {
+    events.close();
+  }
+});
+
+Deno.test("lease events: a record made, or removed, prompts a look", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/done`;
+  const { log } = recordingLogger();
+  let changes = 0;
+  const events = new LeaseEvents(
+    [record],
+    () => changes++,
+    log,
+  );
+  try {
+    assert.equal(events.arm(), true);
+    await Deno.mkdir(record);
+    await pollUntil(() => changes > 0, "a directory made at the record's path");
+    await Deno.remove(record);
+    await pollUntil(() => changes > 1, "it removed");
+    await Deno.writeTextFile(`${dir.path}/.tmp`, "{}");
+    await Deno.rename(`${dir.path}/.tmp`, record);
+    await pollUntil(() => changes > 2, "the record renamed into place");
+  } finally {
+    events.close();
+  }
+});
+
+Deno.test("lease events: a directory that does not exist yet is watched once it does", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/later/done`;
+  const { log, lines } = recordingLogger();
+  let changes = 0;
+  const events = new LeaseEvents(
+    [record],
+    () => changes++,
+    log,
+  );
+  try {
+    assert.equal(events.arm(), false);
+    assert.equal(events.armed, false);
+    assert.deepEqual(lines.filter((l) => /warn/.test(l)), []);
+    await Deno.mkdir(`${dir.path}/later`);
+    assert.equal(events.arm(), true);
+    assert.equal(events.armed, true);
+    await Deno.writeTextFile(`${record}.lock`, "");
+    await pollUntil(() => changes > 0, "the lock file made");
+  } finally {
+    events.close();
+  }
+});
+
+Deno.test("lease events: a watched directory removed is no longer armed, and is watched again once made again", async () => {
+  await using dir = await tempDir();
+  const sub = `${dir.path}/share`;
+  await Deno.mkdir(sub);
+  const record = `${sub}/done`;
+  const { log } = recordingLogger();
+  let changes = 0;
+  const events = new LeaseEvents(
+    [record],
+    () => changes++,
+    log,
+  );
+  try {
+    assert.equal(events.arm(), true);
+    await Deno.remove(sub);
+    await pollUntil(() => !events.armed, "the watch to end with its directory");
+    assert.ok(changes > 0, "the end of the watch prompts a look");
+    await Deno.mkdir(sub);
+    assert.equal(events.arm(), true);
+    const before = changes;
+    await Deno.writeTextFile(`${record}.lock`, "");
+    await pollUntil(() => changes > before, "an event from the new directory");
+  } finally {
+    events.close();
+  }
+});
+
+Deno.test("lease events: a lock file made prompts nothing until it is closed after writing (a main holds it in between)", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/done`;
+  const { log } = recordingLogger();
+  let changes = 0;
+  const events = new LeaseEvents([record], () => changes++, log);
+  try {
+    assert.equal(events.arm(), true);
+    const file = Deno.openSync(`${record}.lock`, { write: true, create: true });
+    // Paced so that the creation comes in a batch of its own.
+    await sleep(50);
+    file.close();
+    await pollUntil(() => changes > 0, "the close of the lock file");
+    await sleep(50);
+    assert.equal(changes, 1);
+  } finally {
+    events.close();
+  }
+});
+
+Deno.test("lease events: a main that waits for its lock (a probe holds it) makes one event, once it holds it", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/done`;
+  const lock = `${record}.lock`;
+  await Deno.writeTextFile(lock, "");
+  // Held the way a probe (or a previous holder) holds it, read-only.
+  const holder = Deno.openSync(lock, { read: true });
+  holder.lockSync(true);
+  const { log } = recordingLogger();
+  let changes = 0;
+  const events = new LeaseEvents([record], () => changes++, log);
+  try {
+    assert.equal(events.arm(), true);
+    const taking = holdLease(record, log);
+    // Long enough for several of the main's tries.
+    await sleep(150);
+    holder.close();
+    const lease = await taking;
+    assert.ok(lease, "the lease taken once the holder let go");
+    await pollUntil(() => changes > 0, "the lock file's mode change");
+    await sleep(50);
+    // One event (its mode changed once held), not one per try.
+    assert.equal(changes, 1);
+    lease.release();
+  } finally {
+    events.close();
+  }
+});
