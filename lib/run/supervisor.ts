@@ -15,7 +15,7 @@ import { SignalForwarder, type SignalInbox } from "../pid1/forwarder.ts";
 import { describeConfig } from "../options/describe.ts";
 import type { Logger } from "../log/logger.ts";
 import { exitCodeOf, type Outcome, recordOf } from "../reports/outcome.ts";
-import { holdLease, type Lease, type LeaseWatch } from "../triggers/lease.ts";
+import type { Lease, LeaseWatch } from "../triggers/lease.ts";
 import { Reaper } from "../pid1/reaper.ts";
 import type { RecordFacts } from "../reports/records.ts";
 import type { Argument } from "../sys/spawn.ts";
@@ -26,7 +26,7 @@ import {
 } from "../sys/process.ts";
 import { formatDuration } from "../options/values/duration.ts";
 import { signalName } from "../options/values/signal.ts";
-import { armWatch, openQuitEndpoint, watchLeases } from "../triggers/arm.ts";
+import { triggeredAtStart } from "../triggers/early.ts";
 import { absolutePath } from "../options/values/path.ts";
 import type { FileWatch, Trigger } from "../triggers/watcher.ts";
 import { warmUpForwarding } from "../pid1/warmup.ts";
@@ -65,7 +65,10 @@ export async function run(
       const { checkRecordPath } = await import("../reports/records.ts");
       checkRecordPath(record);
       recordUsable = true;
-      if (config.lease) lease = await holdLease(record, log);
+      if (config.lease) {
+        const { holdLease } = await import("../triggers/lease.ts");
+        lease = await holdLease(record, log);
+      }
     }
     outcome = await supervise(config, context);
   } catch (error) {
@@ -112,24 +115,21 @@ export async function supervise(
   const forwarder = new SignalForwarder(log);
   forwarder.start(signals);
   const trigger = Promise.withResolvers<Trigger>();
-  let watch: FileWatch | null = null;
-  let endpoint: Endpoint | null = null;
-  let leases: LeaseWatch | null = null;
+  const armed: Armed = { watch: null, leases: null, endpoint: null };
   try {
-    watch = config.watch.length ? armWatch(config, cwd, log) : null;
-    const early = watch?.arm() ?? null;
-    if (early) {
-      log.info(`${early.reason} at start-up: not starting the child`);
-      return await guillotined(config, early, null, false, log);
+    // Only what must come before the child: a watched file already there
+    // means it never starts; gates hold it back, and a trigger ends that
+    // wait, so with gates everything is armed now.
+    const already = config.watch.length > 0 &&
+      triggeredAtStart(config.watch, config.watchMode, cwd);
+    if (already || config.waitFor.length) {
+      const early = await armTriggers(config, cwd, log, armed, trigger.resolve);
+      if (early) {
+        log.info(`${early.reason} at start-up: not starting the child`);
+        return await guillotined(config, early, null, false, log);
+      }
+      armed.watch?.startPolling();
     }
-    watch?.triggered.then(trigger.resolve);
-    leases = watchLeases(config, cwd, log);
-    leases?.lost.then(trigger.resolve);
-    if (config.listen) {
-      endpoint = await openQuitEndpoint(config.listen, trigger.resolve, log);
-    }
-
-    if (config.waitFor.length) watch?.startPolling();
     await warmUpForwarding(forwarder, log);
     const before = await awaitGates(config, log, trigger.promise, forwarder);
     if (before) return before;
@@ -138,6 +138,17 @@ export async function supervise(
     const exited = reaper.exitOf(child.pid, () => child.markReaped());
     reaper.afterReap(() => child.checkGroup());
     forwarder.forwardTo(child);
+    if (!armed.done) {
+      // After the spawn, so that the child does not wait for it; the watch's
+      // check once armed sees a file made since the look above.
+      const late = await armTriggers(config, cwd, log, armed, trigger.resolve)
+        .catch(async (error) => {
+          await stopChild(child, exited, config, log);
+          throw error;
+        });
+      if (late) trigger.resolve(late);
+    }
+    const { watch, endpoint } = armed;
     endpoint?.setHealthy(true);
     watch?.startPolling();
 
@@ -164,10 +175,51 @@ export async function supervise(
     // The signal listeners and the reaper stay until guillotine exits: a
     // SIGTERM that comes while the record is written must not take the
     // default action, and late orphans are still reaped.
-    watch?.close();
-    leases?.close();
-    await endpoint?.close();
+    armed.watch?.close();
+    armed.leases?.close();
+    await armed.endpoint?.close();
   }
+}
+
+/** What can end the run besides the child's exit, once armed. */
+interface Armed {
+  watch: FileWatch | null;
+  leases: LeaseWatch | null;
+  endpoint: Endpoint | null;
+  done?: boolean;
+}
+
+/**
+ * Arms the file watch, the lease watch and the quit endpoint; each fires
+ * `fire`. Their modules load here: without gates, after the spawn.
+ *
+ * @returns The trigger when the watched files exist once the watch is armed
+ *   (then neither the leases nor the endpoint are armed), else null.
+ * @throws {GuillotineError} For an unusable watch path or listen address.
+ */
+async function armTriggers(
+  config: Config,
+  cwd: string,
+  log: Logger,
+  armed: Armed,
+  fire: (trigger: Trigger) => void,
+): Promise<Trigger | null> {
+  armed.done = true;
+  const { armWatch, openQuitEndpoint, watchLeases } = await import(
+    "../triggers/arm.ts"
+  );
+  if (config.watch.length) {
+    armed.watch = armWatch(config, cwd, log);
+    const early = armed.watch.arm();
+    if (early) return early;
+    armed.watch.triggered.then(fire);
+  }
+  armed.leases = watchLeases(config, cwd, log);
+  armed.leases?.lost.then(fire);
+  if (config.listen) {
+    armed.endpoint = await openQuitEndpoint(config.listen, fire, log);
+  }
+  return null;
 }
 
 /** Writes the completion record, if `--notify` asks for one. */
