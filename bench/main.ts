@@ -17,6 +17,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { renderChart } from "./chart.ts";
 import { benchIdle } from "./idle.ts";
+import { benchLease } from "./lease.ts";
 import { buildKid } from "./kid.ts";
 import { describeMachine, loadAverage, type Machine } from "./machine.ts";
 import { benchReaping } from "./reaping.ts";
@@ -35,6 +36,7 @@ const SUITES = [
   "signal",
   "trigger",
   "reaping",
+  "lease",
   "idle",
 ] as const;
 type Suite = typeof SUITES[number];
@@ -46,6 +48,7 @@ const PLANS = {
     runtime: 7,
     signal: 25,
     trigger: 20,
+    lease: 10,
     reaping: [{ count: 1_000, reps: 9 }, { count: 10_000, reps: 7 }],
     idleSeconds: 60,
     settleSeconds: 3,
@@ -55,6 +58,7 @@ const PLANS = {
     runtime: 3,
     signal: 5,
     trigger: 5,
+    lease: 3,
     reaping: [{ count: 1_000, reps: 3 }, { count: 10_000, reps: 1 }],
     idleSeconds: 12,
     settleSeconds: 2,
@@ -140,6 +144,7 @@ async function measure(quick: boolean, only: Suite[]): Promise<Results> {
       signal: () => benchSignal(work, results, plan.signal),
       trigger: () => benchTrigger(work, results, plan.trigger),
       reaping: () => benchReaping(work, results, plan.reaping),
+      lease: () => benchLease(work, results, plan.lease),
       idle: () =>
         benchIdle(work, results, plan.idleSeconds, plan.settleSeconds),
     };
