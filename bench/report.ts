@@ -16,7 +16,12 @@ import {
 import { ratio, summarize, type Summary } from "./stats.ts";
 import { ms, show, stat, times, type Verdict, verdicts } from "./verdicts.ts";
 import { DENO_RUN, LABELS, ORDER } from "./wrappers.ts";
-import { issue19Table, memoryAttribution, memoryTable } from "./targets.ts";
+import {
+  issue19Notes,
+  issue19Table,
+  memoryAttribution,
+  memoryTable,
+} from "./targets.ts";
 
 /**
  * The results as one markdown table: per metric and config, median, min,
@@ -194,6 +199,8 @@ run k of the other (the runs are interleaved). A missed target is reported
 here, never a failed benchmark.
 
 ${issue19Table(results)}
+
+${issue19Notes(results)}
 
 ## Against tini (issue #11)
 
