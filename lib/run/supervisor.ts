@@ -116,6 +116,9 @@ export async function supervise(
   forwarder.start(signals);
   const trigger = Promise.withResolvers<Trigger>();
   const armed: Armed = { watch: null, leases: null, endpoint: null };
+  // Sent now, awaited below: Deno delivers it on its own threads while the
+  // watched files are looked at.
+  const warmed = warmUpForwarding(forwarder, log);
   try {
     // Only what must come before the child: a watched file already there
     // means it never starts; gates hold it back, and a trigger ends that
@@ -130,7 +133,7 @@ export async function supervise(
       }
       armed.watch?.startPolling();
     }
-    await warmUpForwarding(forwarder, log);
+    await warmed;
     const before = await awaitGates(config, log, trigger.promise, forwarder);
     if (before) return before;
 
