@@ -14,7 +14,7 @@ import { EXIT_USAGE, explainError } from "../runtime/errors.ts";
 import { SignalForwarder, type SignalInbox } from "../pid1/forwarder.ts";
 import { describeConfig } from "../options/describe.ts";
 import type { Logger } from "../log/logger.ts";
-import { exitCodeOf, type Outcome, recordOf } from "../reports/outcome.ts";
+import type { Outcome } from "../reports/outcome.ts";
 import type { Lease, LeaseWatch } from "../triggers/lease.ts";
 import { Reaper } from "../pid1/reaper.ts";
 import type { RecordFacts } from "../reports/records.ts";
@@ -86,6 +86,8 @@ export async function run(
     await sayLastWords(config, endOfError(error), log);
     throw error;
   }
+  // Loaded once the child is over: nothing before needs it.
+  const { exitCodeOf, recordOf } = await import("../reports/outcome.ts");
   const code = exitCodeOf(outcome, config.successExitCodes);
   await writeRecord(config, recordOf(outcome, code), log);
   // After the record: a sidecar that sees the lease free sees the record too.
