@@ -1,6 +1,7 @@
 /**
  * Where a process's resident memory is, from /proc/PID/smaps: anonymous
- * against file-backed pages, and by mapping (the deno binary, the shared
+ * against file-backed pages, private against shared (smaps_rollup), and by
+ * mapping (the deno binary, the shared
  * libraries, the C heap, the rest of the anonymous memory: V8's heap, thread
  * stacks, malloc's arenas).
  *
@@ -22,6 +23,10 @@ export interface MemoryBreakdown {
   anonMappings: number;
   /** Everything else: stacks, vdso, other files. */
   other: number;
+  /** From smaps_rollup: pages no other process maps (clean + dirty). */
+  private: number;
+  /** From smaps_rollup: each page divided by the processes that map it. */
+  pss: number;
   /** Threads of the process. */
   threads: number;
   /** Deno.memoryUsage() as the process printed it, when it did. */
@@ -49,6 +54,8 @@ export function readMemory(pid: number): MemoryBreakdown | null {
     cHeap: 0,
     anonMappings: 0,
     other: 0,
+    private: 0,
+    pss: 0,
     threads: 0,
   };
   let name = "";
@@ -73,6 +80,17 @@ export function readMemory(pid: number): MemoryBreakdown | null {
     else m.other += kib;
   }
   m.fileBacked = m.rss - m.anonymous;
+  try {
+    const rollup = Deno.readTextFileSync(`/proc/${pid}/smaps_rollup`);
+    const kib = (name: string) =>
+      Number(
+        new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? NaN,
+      );
+    m.private = kib("Private_Clean") + kib("Private_Dirty");
+    m.pss = kib("Pss");
+  } catch {
+    m.private = m.pss = NaN;
+  }
   try {
     m.threads = [...Deno.readDirSync(`/proc/${pid}/task`)].length;
   } catch {

@@ -264,7 +264,9 @@ ${costTable(results)}
 ## Resident memory, by mapping and by cause
 
 Read from \`/proc/PID/smaps\` at the end of the idle measurement (MiB):
-anonymous against file-backed pages, and by mapping. The "Deno.Command spawner
+anonymous against file-backed pages, and by mapping; "Private" (pages no other
+process maps) and "PSS" (each page divided by the processes that map it) from
+\`/proc/PID/smaps_rollup\`, while every row of the idle measurement runs. The "Deno.Command spawner
 +" rows are the minimal spawner with one part of guillotine added at a time
 (\`bench/fixtures/spawn_parts.ts\`), each printing \`Deno.memoryUsage()\` from
 inside when sent SIGUSR2 (the listener for it is their common base).

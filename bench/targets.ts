@@ -173,8 +173,8 @@ const MEMORY_ROWS: ConfigId[] = [
 /** Where the idle processes' resident memory is, MiB. */
 export function memoryTable(results: Results): string {
   const rows = [
-    "| Who | RSS | Anonymous | File-backed | deno binary | .so libraries | C heap | Other anonymous | Threads | V8 heap used / total | V8 external |",
-    "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |",
+    "| Who | RSS | Private | PSS | Anonymous | File-backed | deno binary | .so libraries | C heap | Other anonymous | Threads | V8 heap used / total | V8 external |",
+    "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |",
   ];
   for (const id of MEMORY_ROWS) {
     const m = results.memory.get(id);
@@ -186,11 +186,11 @@ export function memoryTable(results: Results): string {
       : "—";
     const ext = m.v8 ? (m.v8.external / 2 ** 20).toFixed(1) : "—";
     rows.push(
-      `| ${LABELS[id]} | ${mib(m.rss)} | ${mib(m.anonymous)} | ${
-        mib(m.fileBacked)
-      } | ${mib(m.binary)} | ${mib(m.libraries)} | ${mib(m.cHeap)} | ${
-        mib(m.anonMappings)
-      } | ${m.threads} | ${v8} | ${ext} |`,
+      `| ${LABELS[id]} | ${mib(m.rss)} | ${mib(m.private)} | ${mib(m.pss)} | ${
+        mib(m.anonymous)
+      } | ${mib(m.fileBacked)} | ${mib(m.binary)} | ${mib(m.libraries)} | ${
+        mib(m.cHeap)
+      } | ${mib(m.anonMappings)} | ${m.threads} | ${v8} | ${ext} |`,
     );
   }
   return rows.join("\n");
@@ -336,8 +336,11 @@ export function issue19Notes(results: Results): string {
           ` and ${
             mib(g.anonymous - floor.anonymous)
           } MiB anonymous (its modules' compiled code and data in V8's heap,` +
-          " the C heap, one more thread's stack). The table by cause above" +
-          " splits it part by part.",
+          " the C heap, one more thread's stack). Counted as private pages," +
+          ` which no other process maps, guillotine holds ${
+            mib(g.private)
+          } MiB against the spawner's ${mib(floor.private)} MiB. The table` +
+          " by cause above splits it part by part.",
       );
     }
   }
