@@ -14,6 +14,7 @@
 import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import { pathExists } from "../sys/files.ts";
 import { cString } from "../sys/libc.ts";
+import { parentOf } from "../options/values/path.ts";
 import { nearestDirectory, watchedPaths } from "./watch_paths.ts";
 
 /**
@@ -47,8 +48,12 @@ export function triggeredAtStart(
   let present = 0;
   const absolute = watchedPaths(paths, cwd);
   for (const path of absolute) {
-    const { problem } = nearestDirectory(path);
-    if (problem) throw new GuillotineError(problem, EXIT_USAGE);
+    // The usual case, a parent that is a directory, asked of access(2): the
+    // first Deno.statSync of a process costs 1.3-5.8 ms here (measured).
+    if (!pathExists(cString(`${parentOf(path)}/`))) {
+      const { problem } = nearestDirectory(path);
+      if (problem) throw new GuillotineError(problem, EXIT_USAGE);
+    }
     const isFile = pathExists(cString(path)) &&
       !pathExists(cString(`${path}/`));
     if (isFile) present++;
