@@ -41,7 +41,7 @@ const SUITES = [
 ] as const;
 type Suite = typeof SUITES[number];
 
-/** How many runs of each; `--quick` for a look in well under a minute. */
+/** How many runs of each; `--quick` for a look in about a minute (CI runs it). */
 const PLANS = {
   full: {
     startup: 25,
@@ -71,7 +71,7 @@ Runs guillotine, tini, dumb-init and no wrapper, each as PID 1 of its own PID
 namespace, prints a markdown table and writes docs/benchmarks.md and
 docs/benchmarks.svg. Needs root.
 
-  --quick        fewer runs and 12 s of idle instead of 60 s (half a minute)
+  --quick        fewer runs and 12 s of idle instead of 60 s (about a minute)
   --only LIST    run only these suites: ${
   SUITES.join(", ")
 } (docs/ is left alone)
