@@ -44,6 +44,34 @@ Deno.test("a watched file that the child makes first thing still fires, with no 
   assert.ok(fired > started, g.stderr);
 });
 
+Deno.test("--watch-mode all: one file there at start, the other made by the child first thing: fires", async () => {
+  await using dir = await tempDir();
+  const [one, two] = [`${dir.path}/one`, `${dir.path}/two`];
+  await Deno.writeTextFile(one, "");
+  await using g = start([
+    "--log-format",
+    "json",
+    "--watch",
+    one,
+    "--watch",
+    two,
+    "--poll-interval",
+    "0",
+    "--",
+    "sh",
+    "-c",
+    `: > ${two}; exec sleep 1000`,
+  ]);
+  assert.equal((await g.status(15_000)).code, 0, g.stderr);
+  const events = eventsOf(g.stderr);
+  const started = indexOf(events, /^child started$/);
+  assert.ok(started >= 0, g.stderr);
+  assert.ok(
+    indexOf(events, /^guillotining the child: watched file/) > started,
+    g.stderr,
+  );
+});
+
 Deno.test("the child starts before the file watch is armed", async () => {
   await using dir = await tempDir();
   const done = `${dir.path}/done`;
