@@ -40,6 +40,8 @@ const COLORS: Record<ConfigId, string> = {
   "parts-libc": "#d9d9d9",
   "parts-listeners": "#d9d9d9",
   "parts-watch": "#d9d9d9",
+  "parts-tick": "#d9d9d9",
+  "parts-lease": "#d9d9d9",
   "parts-all": "#d9d9d9",
 };
 

@@ -38,6 +38,7 @@ const CONFIGS: ConfigId[] = [
   "guillotine",
   "guillotine-nopoll",
   "deno-spawn",
+  "deno-spawn-ffi",
   "deno-tick",
   "deno-floor",
   ...Object.keys(PARTS) as PartsId[],

@@ -268,7 +268,8 @@ anonymous against file-backed pages, and by mapping; "Private" (pages no other
 process maps) and "PSS" (each page divided by the processes that map it) from
 \`/proc/PID/smaps_rollup\`, while every row of the idle measurement runs. The "Deno.Command spawner
 +" rows are the minimal spawner with one part of guillotine added at a time
-(\`bench/fixtures/spawn_parts.ts\`), each printing \`Deno.memoryUsage()\` from
+(\`bench/fixtures/spawn_parts.ts\`), or an empty 250 ms interval timer for
+comparison, each printing \`Deno.memoryUsage()\` from
 inside when sent SIGUSR2 (the listener for it is their common base).
 
 ${memoryTable(results)}

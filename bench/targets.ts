@@ -166,7 +166,10 @@ const MEMORY_ROWS: ConfigId[] = [
   "parts-libc",
   "parts-listeners",
   "parts-watch",
+  "parts-tick",
+  "parts-lease",
   "parts-all",
+  "deno-spawn-ffi",
   "deno-floor",
 ];
 
@@ -229,7 +232,22 @@ export function memoryAttribution(results: Results): string {
     ],
     ["the four parts together", all, base],
     [
-      "the rest: guillotine's running state (reaper, forwarder, logger, watch and lease objects, what the parts' code allocated when it ran)",
+      "not in the four: guillotine's lease watch, its main holding the lease",
+      part("parts-lease"),
+      base,
+    ],
+    [
+      "for comparison: an empty 250 ms interval timer (the lease look's period)",
+      part("parts-tick"),
+      base,
+    ],
+    [
+      "for comparison: spawning through posix_spawn (FFI) instead of Deno.Command",
+      m("deno-spawn-ffi"),
+      floor,
+    ],
+    [
+      "the rest, not split further: guillotine's running state (reaper, forwarder, logger, watch and lease objects) and the runtime's code that its own work runs (its lease watch among it: the row above)",
       off && all
         ? {
           ...off,

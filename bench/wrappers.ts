@@ -57,6 +57,8 @@ export type PartsId =
   | "parts-libc"
   | "parts-listeners"
   | "parts-watch"
+  | "parts-tick"
+  | "parts-lease"
   | "parts-all";
 
 /** The parts each `parts-*` config adds (bench/fixtures/spawn_parts.ts). */
@@ -66,6 +68,8 @@ export const PARTS: Record<PartsId, string[]> = {
   "parts-libc": ["libc"],
   "parts-listeners": ["listeners"],
   "parts-watch": ["watch"],
+  "parts-tick": ["tick"],
+  "parts-lease": ["lease"],
   "parts-all": ["modules", "libc", "listeners", "watch"],
 };
 
@@ -88,6 +92,9 @@ export const LABELS: Record<ConfigId, string> = {
   "parts-libc": "the same + libc bound through FFI",
   "parts-listeners": "the same + guillotine's signal listeners",
   "parts-watch": "the same + inotify, its read on a worker thread",
+  "parts-tick": "the same + an empty 250 ms interval timer",
+  "parts-lease":
+    "the same + guillotine's lease watch, its main holding the lease",
   "parts-all": "the same + all four",
 };
 
@@ -110,6 +117,8 @@ export const ORDER: ConfigId[] = [
   "parts-libc",
   "parts-listeners",
   "parts-watch",
+  "parts-tick",
+  "parts-lease",
   "parts-all",
 ];
 
@@ -175,7 +184,13 @@ export function wrap(
         "--allow-run",
         `${FIXTURES}spawn_parts.ts`,
         // The watch part watches the quiet directory, where nothing happens.
-        ...PARTS[id].map((p) => p === "watch" ? `watch=${work.quietDir}` : p),
+        ...PARTS[id].map((p) =>
+          p === "watch"
+            ? `watch=${work.quietDir}`
+            : p === "lease"
+            ? `lease=${work.quietDir}/done`
+            : p
+        ),
         "--",
         ...child,
       ];
