@@ -13,6 +13,8 @@
  *                              and its peak resident set (ru_maxrss)
  *   kid trap                   prints "ready", then "term NS" on SIGTERM, exits 0
  *   kid pause                  prints "ready", then sleeps until killed
+ *   kid echo                   prints "ready", then "sig NS" on each SIGUSR2,
+ *                              exits 0 on SIGTERM
  *   kid orphans N              makes N orphans in a process group of their own
  *                              that sleep until killed; prints "ready PGID MS"
  *   kid exitwatch PID          prints "ready", then "exit NS" when PID ends
@@ -56,6 +58,16 @@ static void say(const char *word, long long value) {
 static void on_term(int sig) {
   (void)sig;
   say("term", now_ns());
+  _exit(0);
+}
+
+static void on_usr2(int sig) {
+  (void)sig;
+  say("sig", now_ns());
+}
+
+static void on_term_quietly(int sig) {
+  (void)sig;
   _exit(0);
 }
 
@@ -151,6 +163,16 @@ int main(int argc, char **argv) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_term;
+    sigaction(SIGTERM, &action, NULL);
+    say("ready", -1);
+    for (;;) pause();
+  }
+  if (strcmp(mode, "echo") == 0) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_usr2;
+    sigaction(SIGUSR2, &action, NULL);
+    action.sa_handler = on_term_quietly;
     sigaction(SIGTERM, &action, NULL);
     say("ready", -1);
     for (;;) pause();

@@ -16,6 +16,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { renderChart } from "./chart.ts";
+import { benchFlood, describeFlood } from "./flood.ts";
 import { benchIdle } from "./idle.ts";
 import { benchLease } from "./lease.ts";
 import { buildKid } from "./kid.ts";
@@ -38,6 +39,7 @@ const SUITES = [
   "reaping",
   "lease",
   "idle",
+  "flood",
 ] as const;
 type Suite = typeof SUITES[number];
 
@@ -52,6 +54,7 @@ const PLANS = {
     reaping: [{ count: 1_000, reps: 9 }, { count: 10_000, reps: 7 }],
     idleSeconds: 60,
     settleSeconds: 3,
+    floodRounds: 5,
   },
   quick: {
     startup: 5,
@@ -62,6 +65,7 @@ const PLANS = {
     reaping: [{ count: 1_000, reps: 3 }, { count: 10_000, reps: 1 }],
     idleSeconds: 12,
     settleSeconds: 2,
+    floodRounds: 2,
   },
 };
 
@@ -147,6 +151,11 @@ async function measure(quick: boolean, only: Suite[]): Promise<Results> {
       lease: () => benchLease(work, results, plan.lease),
       idle: () =>
         benchIdle(work, results, plan.idleSeconds, plan.settleSeconds),
+      flood: async () => {
+        const figure = await benchFlood(work, plan.floodRounds);
+        results.facts.floodRatio = Number(figure.ratio.toFixed(2));
+        progress(describeFlood(figure));
+      },
     };
     for (const suite of SUITES) {
       if (!only.includes(suite)) continue;

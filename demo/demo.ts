@@ -24,6 +24,23 @@ const pid1 = canUsePidNamespaces();
 const share = await Deno.makeTempDir({ prefix: "guillotine-demo-share-" });
 const encoder = new TextEncoder();
 
+/** Runs a command quietly; whether it succeeded. */
+function quietly(cmd: string, args: string[]): boolean {
+  try {
+    return new Deno.Command(cmd, { args, stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+// As in a pod, the shared directory is a volume of its own (an emptyDir is
+// a mount): both containers see it, and guillotine as PID 1 finds a mount
+// point there rather than warning that it lies on the container's own file
+// system. As plain processes (no root) no mount is needed, nor warned about.
+const mounted = pid1 &&
+  quietly("mount", ["-t", "tmpfs", "-o", "size=16m", "emptydir", share]);
+
 function say(text: string) {
   Deno.stdout.writeSync(encoder.encode(`${text}\n`));
 }
@@ -93,6 +110,7 @@ say(
     ? "the pod completed: both containers ended, the sidecar with the main's code"
     : "unexpected: see the lines above",
 );
+if (mounted) quietly("umount", [share]);
 await Deno.remove(share, { recursive: true });
 Deno.exit(
   sidecarStatus.code === mainStatus.code && mainStatus.code === (fail ? 3 : 0)

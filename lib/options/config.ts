@@ -10,6 +10,7 @@ import type { GateSpec } from "./values/gate_spec.ts";
 import type { HostPort } from "./values/host_port.ts";
 import type { QuitTarget } from "./values/quit_url.ts";
 import type { Signal } from "./values/signal.ts";
+import type { RestartPolicy } from "./values/restart_policy.ts";
 
 /** The settings that options and their environment twins give. */
 export interface Settings {
@@ -39,6 +40,11 @@ export interface Settings {
    * --watch, end when a main's lease is free without a record.
    */
   lease: boolean;
+  /**
+   * The pod's restartPolicy: under OnFailure only a success record ends the
+   * sidecar.
+   */
+  restartPolicy: RestartPolicy;
   /** How long a lost main container has to come back. */
   lostMainGraceMs: number;
   /** guillotine's exit code when a main container was lost. */

@@ -67,6 +67,9 @@ export function describeConfig(config: Config): Record<string, string> {
     fields.success_exit_codes = config.successExitCodes.join(",");
   }
   if (config.notify) fields.notify = config.notify;
+  if (config.restartPolicy !== "Never") {
+    fields.restart_policy = config.restartPolicy;
+  }
   if (config.exitCodeFromFile) fields.exit_code_from_file = "true";
   if (config.waitFor.length) {
     fields.wait_for = config.waitFor.map((g) => g.text).join(",");

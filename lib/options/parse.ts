@@ -9,13 +9,9 @@
 import type { Config, Request, Settings } from "./config.ts";
 import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import { absolutePath } from "./values/path.ts";
-import {
-  ACTIONS,
-  type AnyOption,
-  OPTIONS,
-  type OptionSpec,
-  WATCHED_FILE_ENV,
-} from "./table.ts";
+import { checkListItem, listItems, type ListOption } from "./lists.ts";
+import { unknownVariable } from "./variables.ts";
+import { ACTIONS, type AnyOption, OPTIONS, WATCHED_FILE_ENV } from "./table.ts";
 
 /**
  * A usage error. Values are quoted in messages as given, so control
@@ -50,19 +46,52 @@ export interface NotText {
 
 const ALL_TEXT: NotText = { args: new Set(), env: new Set() };
 
-/** Splits the arguments into option values and the command. */
-function splitArguments(
-  args: readonly string[],
-  notText: NotText,
-): { flags: Map<string, string[]>; command: string[] } {
-  const checkText = (index: number, what: string) => {
-    if (notText.args.has(index)) {
-      throw usage(
-        `${what} is not valid UTF-8: options and their values must be text (only the command after them passes byte for byte)`,
-      );
-    }
-  };
+/**
+ * A usage error (125), with what could be read despite it: each setting
+ * whose own value parsed, so that the completion record, the termination
+ * message and the quit requests still go out (lib/reports/last_words.ts).
+ */
+export class UsageError extends GuillotineError {
+  /** The settings (and command) that parsed; a key is absent when not. */
+  readonly partial: Partial<Config>;
+
+  constructor(message: string, partial: Partial<Config>) {
+    super(message, EXIT_USAGE);
+    this.partial = partial;
+  }
+}
+
+/** The arguments, as far as they could be read. */
+interface Split {
+  flags: Map<string, string[]>;
+  command: string[];
+  /** The first problem; then the options with an unusable value. */
+  problem: GuillotineError | null;
+  spoiled: Set<string>;
+}
+
+/**
+ * Splits the arguments into option values and the command. After a problem
+ * it reads on, so that the other options still count: an unknown option
+ * (which may or may not take a value) takes the words that follow it, up to
+ * the next option or `--`.
+ */
+function splitArguments(args: readonly string[], notText: NotText): Split {
   const flags = new Map<string, string[]>();
+  const spoiled = new Set<string>();
+  let problem: GuillotineError | null = null;
+  const fail = (error: GuillotineError, flag?: string) => {
+    problem ??= error;
+    if (flag) spoiled.add(flag);
+  };
+  const notTextAt = (index: number, what: string) => {
+    if (!notText.args.has(index)) return false;
+    fail(usage(
+      `${what} is not valid UTF-8: options and their values must be text (only the command after them passes byte for byte)`,
+    ));
+    return true;
+  };
+  let afterUnknown = false;
   let i = 0;
   for (; i < args.length; i++) {
     const arg = args[i];
@@ -70,8 +99,12 @@ function splitArguments(
       i++;
       break;
     }
-    if (!arg.startsWith("-") || arg === "-") break;
-    checkText(i, `Argument ${i + 1}`);
+    if (!arg.startsWith("-") || arg === "-") {
+      if (afterUnknown) continue;
+      break;
+    }
+    afterUnknown = notTextAt(i, `Argument ${i + 1}`);
+    if (afterUnknown) continue;
     const equals = arg.indexOf("=");
     const rawName = arg.startsWith("--") && equals > 0
       ? arg.slice(0, equals)
@@ -79,33 +112,40 @@ function splitArguments(
     const name = SHORT[rawName] ?? rawName;
     const option = BY_FLAG.get(name);
     if (!option && !ACTION_FLAGS.has(name)) {
-      throw usage(
+      fail(usage(
         `Unknown option "${rawName}": run guillotine --help for the options, or put -- before a command that starts with -`,
-      );
+      ));
+      afterUnknown = rawName === arg;
+      continue;
     }
     let value: string;
     if (!option || option.placeholder === null) {
       if (rawName !== arg) {
-        throw usage(`Option ${name} takes no value: write ${name} alone`);
+        fail(usage(`Option ${name} takes no value: write ${name} alone`), name);
+        continue;
       }
       value = "true";
     } else if (rawName !== arg) {
       value = arg.slice(equals + 1);
     } else if (i + 1 < args.length) {
       value = args[++i];
-      checkText(i, `The value of ${name}`);
+      if (notTextAt(i, `The value of ${name}`)) {
+        spoiled.add(name);
+        continue;
+      }
     } else {
-      throw usage(
-        `Option ${name} needs a value: write ${name} ${option.placeholder}`,
-      );
+      const message =
+        `Option ${name} needs a value: write ${name} ${option.placeholder}`;
+      fail(usage(message), name);
+      continue;
     }
     const previous = flags.get(name);
     if (previous && !option?.list) {
-      throw usage(`Option ${name} is given twice: give it once`);
+      fail(usage(`Option ${name} is given twice: give it once`), name);
     }
     flags.set(name, [...(previous ?? []), value]);
   }
-  return { flags, command: args.slice(i) };
+  return { flags, command: args.slice(i), problem, spoiled };
 }
 
 /** Where an option's texts come from: its flag, or one of its variables. */
@@ -116,7 +156,12 @@ function given(
   notText: NotText,
 ): { source: string; texts: string[] } | null {
   const values = flags.get(option.flag);
-  if (values) return { source: option.flag, texts: values };
+  if (values) {
+    return {
+      source: option.flag,
+      texts: values.flatMap((value) => listItems(option, value)),
+    };
+  }
   for (const name of [option.env, ...(option.envAliases ?? [])]) {
     if (notText.env.has(name)) {
       throw usage(
@@ -132,26 +177,22 @@ function given(
         `Variable ${name} holds only white space: give it a value, or unset it`,
       );
     }
-    const separator = option.list?.separator ?? null;
-    const texts = separator === null ? [text] : text.split(separator)
-      .map((item) => item.trim()).filter((item) => item !== "");
-    return { source: name, texts };
+    return { source: name, texts: listItems(option, text) };
   }
   return null;
 }
 
 /** One option's value, parsed; a parser's RangeError names the source. */
 function valueOf<K extends keyof Settings>(
-  option: {
-    parse: (text: string) => unknown;
-    list?: unknown;
-    fallback: Settings[K];
-  },
+  option: ListOption & { fallback: Settings[K] },
   found: { source: string; texts: string[] } | null,
 ): Settings[K] {
   if (!found) return option.fallback;
   try {
-    const items = found.texts.map((text) => option.parse(text));
+    const items = found.texts.map((text) => {
+      checkListItem(option, text);
+      return option.parse(text);
+    });
     return (option.list ? items : items[0]) as Settings[K];
   } catch (error) {
     if (error instanceof RangeError) {
@@ -160,30 +201,6 @@ function valueOf<K extends keyof Settings>(
     throw error;
   }
 }
-
-/**
- * One option's value from the texts its flag was given (none: the
- * variable, then the fallback), read exactly as {@linkcode parseOptions}
- * reads it.
- *
- * @throws {GuillotineError} (125) When the value does not parse.
- */
-export function optionValue<K extends keyof Settings>(
-  key: K,
-  flagTexts: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): Settings[K] {
-  const option = BY_KEY.get(key) as AnyOption;
-  const flags = new Map(
-    flagTexts.length ? [[option.flag, [...flagTexts]]] : [],
-  );
-  const found = given(option, flags, env, ALL_TEXT);
-  return valueOf<K>(option as unknown as OptionSpec<K>, found);
-}
-
-const BY_KEY: ReadonlyMap<keyof Settings, AnyOption> = new Map(
-  OPTIONS.map((option) => [option.key, option]),
-);
 
 /** Rules between options, checked once every value is parsed. */
 function checkTogether(config: Config): void {
@@ -220,12 +237,13 @@ function checkTogether(config: Config): void {
  * @param env The environment.
  * @param notText Which of them were not valid UTF-8.
  * @returns What to do: show help, show the version, or run.
- * @throws {GuillotineError} With exit code 125 and a one-line message.
+ * @throws {UsageError} With exit code 125, a one-line message (the first
+ *   problem found) and the settings that parsed all the same.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseOptions } from "./parse.ts";
+ * import { parseOptions, UsageError } from "./parse.ts";
  *
  * const request = parseOptions(["/proxy", "-dir", "/share"], {
  *   GUILLOTINE_WATCHED_FILE: "/share/done",
@@ -233,6 +251,12 @@ function checkTogether(config: Config): void {
  * assert(request.kind === "run");
  * assert.deepEqual(request.config.command, ["/proxy", "-dir", "/share"]);
  * assert.deepEqual(request.config.watch, ["/share/done"]);
+ *
+ * assert.throws(
+ *   () => parseOptions(["--grace-peroid", "5s", "--notify", "/share/done"], {}),
+ *   (error) => error instanceof UsageError &&
+ *     error.partial.notify === "/share/done",
+ * );
  * ```
  */
 export function parseOptions(
@@ -240,17 +264,35 @@ export function parseOptions(
   env: Readonly<Record<string, string | undefined>>,
   notText: NotText = ALL_TEXT,
 ): Request {
-  const { flags, command } = splitArguments(args, notText);
-  if (flags.has("--help")) return { kind: "help" };
-  if (flags.has("--version")) return { kind: "version" };
+  const { flags, command, problem, spoiled } = splitArguments(args, notText);
+  if (!problem && flags.has("--help")) return { kind: "help" };
+  if (!problem && flags.has("--version")) return { kind: "version" };
+  const unknown = unknownVariable(env);
+  let first: Error | null = problem ??
+    (unknown === null ? null : usage(unknown));
   const settings: Partial<Record<keyof Settings, unknown>> = {};
   for (const option of OPTIONS) {
-    settings[option.key] = valueOf(
-      option,
-      given(option, flags, env, notText),
-    );
+    if (spoiled.has(option.flag)) continue;
+    try {
+      settings[option.key] = valueOf(
+        option,
+        given(option, flags, env, notText),
+      );
+    } catch (error) {
+      first ??= error as Error;
+    }
   }
   const config = { command, ...settings } as Config;
-  checkTogether(config);
+  if (!first) {
+    try {
+      checkTogether(config);
+    } catch (error) {
+      first = error as Error;
+    }
+  }
+  if (first) {
+    if (!(first instanceof GuillotineError)) throw first;
+    throw new UsageError(first.message, config);
+  }
   return { kind: "run", config };
 }

@@ -6,6 +6,7 @@
 
 import type { Settings } from "./config.ts";
 import { formatDuration } from "./values/duration.ts";
+import type { Separator } from "./lists.ts";
 
 /** One element of a list setting, or the setting itself. */
 export type Item<T> = T extends readonly (infer E)[] ? E : T;
@@ -28,10 +29,12 @@ export interface OptionSpec<K extends keyof Settings> {
   /** Parses one value (one item of a list); throws RangeError. */
   parse: (text: string) => Item<Settings[K]>;
   /**
-   * For a list: the flag repeats, and the variable holds items split by
-   * `separator` (or one item when null).
+   * For a list: the flag repeats, and each value, the flag's or the
+   * variable's, holds items split by `separator` (`" "`: white space; null:
+   * one item). `item`, the shape of a usual item, helps tell a list in
+   * another separator from one odd item (lib/options/lists.ts).
    */
-  list?: { separator: string | RegExp | null };
+  list?: { separator: Separator; item?: RegExp };
 }
 
 /** Any entry of the table. */

@@ -24,6 +24,7 @@ import { type HostPort, parseListenAddress } from "./values/host_port.ts";
 import { parseFilePath } from "./values/path.ts";
 import { parseQuitUrl, type QuitTarget } from "./values/quit_url.ts";
 import { parseSignal } from "./values/signal.ts";
+import { parseRestartPolicy } from "./values/restart_policy.ts";
 
 /** Options that do something instead of running. */
 export const ACTIONS = [
@@ -42,11 +43,11 @@ export const OPTIONS: readonly AnyOption[] = [
     env: WATCHED_FILE_ENV,
     placeholder: "PATH",
     help:
-      "a file whose appearance means the main work is done (repeatable; the variable holds one path)",
+      "a file whose appearance means the main work is done (repeatable; one path a value)",
     fallback: [],
     show: list((path: string) => path),
     parse: (text) => parseFilePath("watched file", "/share/done", text),
-    list: { separator: null },
+    list: { separator: null, item: /^\// },
   },
   {
     key: "watchMode",
@@ -77,7 +78,7 @@ export const OPTIONS: readonly AnyOption[] = [
     envAliases: ["GUILLOTINE_INTERVAL"],
     placeholder: "DURATION",
     help:
-      "the check beside file events; 0 turns it off (not with --watch-method poll); GUILLOTINE_INTERVAL (the original's) is an alias",
+      "the check beside file events; 0 turns it off (not with --watch-method poll)",
     fallback: 1000,
     show: duration,
     parse: parseDuration,
@@ -120,7 +121,7 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_SUCCESS_EXIT_CODES",
     placeholder: "N",
     help:
-      "a child exit code that counts as 0 when the child ends without a trigger, such as 143 for a proxy killed by a forwarded SIGTERM (repeatable; the variable is comma-separated)",
+      "a child exit code that counts as 0 when the child ends without a trigger, such as 143 after a forwarded SIGTERM (repeatable, comma-separated)",
     fallback: [],
     show: list(String),
     parse: parseExitCode,
@@ -143,7 +144,7 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_EXIT_CODE_FROM_FILE",
     placeholder: null,
     help:
-      "after a file trigger, exit with the recorded code (the first non-zero of several) instead of --exit-code, which a file that is not a record gives, with a warning",
+      "after a file trigger, exit with the recorded code (the first non-zero of several); a file that is no record gives --exit-code, with a warning",
     fallback: false,
     show: switchOf,
     parse: (text) => parseSwitch("exit-code-from-file", text),
@@ -154,10 +155,21 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_LEASE",
     placeholder: "on|off",
     help:
-      "with --notify, hold a lock on PATH.lock while the child runs; with --watch, a free lock with no record means the main died: guillotine the child after --lost-main-grace",
+      "with --notify, hold PATH.lock while the child runs; with --watch, a free lock and no record mean a lost main: end after --lost-main-grace",
     fallback: true,
     show: switchOf,
     parse: (text) => parseSwitch("lease", text),
+  },
+  {
+    key: "restartPolicy",
+    flag: "--restart-policy",
+    env: "GUILLOTINE_RESTART_POLICY",
+    placeholder: "Never|OnFailure",
+    help:
+      "the pod's restartPolicy; with OnFailure only a success record ends the sidecar (docs/kubernetes.md)",
+    fallback: "Never",
+    show: word,
+    parse: parseRestartPolicy,
   },
   {
     key: "lostMainGraceMs",
@@ -185,7 +197,7 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_WAIT_FOR",
     placeholder: "SPEC",
     help:
-      "before starting the child, wait until each is ready: file:PATH exists, unix:PATH or tcp:HOST:PORT accepts, an http(s):// URL answers 2xx (repeatable; the variable is comma-separated)",
+      "before starting the child, wait until each is ready: file:PATH exists, unix:PATH or tcp:HOST:PORT accepts, an http(s):// URL answers 2xx (repeatable, comma-separated)",
     fallback: [],
     show: list((gate: GateSpec) => gate.text),
     parse: parseGateSpec,
@@ -208,7 +220,7 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_LISTEN",
     placeholder: "[ADDR:]PORT",
     help:
-      "serve GET or POST /quitquitquit and POST /shutdown (fire the trigger; ?code=N sets the exit code), GET /healthz (200 while the child runs); a bare port means 127.0.0.1: anything that reaches the port can quit",
+      "serve /quitquitquit, POST /shutdown (fire the trigger; ?code=N: the exit code) and GET /healthz; a bare port means 127.0.0.1: whatever reaches it can quit",
     fallback: null,
     show: (address: HostPort | null) =>
       address
@@ -247,11 +259,11 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_QUIT_URL",
     placeholder: "URL|PRESET",
     help:
-      "however guillotine ends, after the record: POST to URL, or to a proxy's quit endpoint on 127.0.0.1 by PRESET: istio, envoy, linkerd, cloud-sql-proxy (NAME:PORT for another port); 1s a try, 3 tries (repeatable; the variable is space-separated)",
+      "however guillotine ends, after the record: POST to URL, or to a proxy's quit endpoint on 127.0.0.1 by PRESET: istio, envoy, linkerd, cloud-sql-proxy (NAME:PORT for another port); 1s a try, 3 tries (repeatable, space-separated like CSQL_PROXY_QUIT_URLS)",
     fallback: [],
     show: list((target: QuitTarget) => target.text),
     parse: parseQuitUrl,
-    list: { separator: /\s+/ },
+    list: { separator: " " },
   },
   {
     key: "terminationLog",
@@ -259,7 +271,7 @@ export const OPTIONS: readonly AnyOption[] = [
     env: "GUILLOTINE_TERMINATION_LOG",
     placeholder: "PATH|off",
     help:
-      "when guillotine ends, append why and with which code, for kubectl describe pod; only to a writable regular file (never created)",
+      "when guillotine ends, append why, for kubectl describe pod; only to a writable regular file (never created)",
     fallback: "/dev/termination-log",
     show: (path) => path ?? "off",
     parse: (text) =>

@@ -13,6 +13,7 @@ import {
   GuillotineError,
 } from "../runtime/errors.ts";
 import type { Logger } from "../log/logger.ts";
+import { delay, within } from "../runtime/delay.ts";
 import * as E from "../sys/errno.ts";
 import { kill } from "../sys/process.ts";
 import { type Argument, spawn, terminalHandOver } from "../sys/spawn.ts";
@@ -203,18 +204,12 @@ function groupAlive(child: Child): boolean {
   return child.signal(0) !== E.ESRCH;
 }
 
-function delay(ms: number): { done: Promise<void>; cancel: () => void } {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const done = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
-  return { done, cancel: () => clearTimeout(timer) };
-}
-
 /** Polls until nobody is left in the group, or `limitMs` is over. */
 async function groupGone(child: Child, limitMs: number): Promise<boolean> {
   const deadline = Date.now() + limitMs;
   while (groupAlive(child)) {
     if (Date.now() >= deadline) return false;
-    await delay(GROUP_POLL_MS).done;
+    await delay(GROUP_POLL_MS);
   }
   return true;
 }
@@ -235,18 +230,18 @@ export async function stopChild(
 ): Promise<ChildStatus | null> {
   const pgid = child.pid;
   signalGroup(child, how.signal.number, log, "");
-  const grace = delay(how.gracePeriodMs);
-  let graceOver = false;
-  grace.done.then(() => graceOver = true);
+  const graceOver = new AbortController();
   const gone = exited.then(async (status) => {
     // Poll until the group is empty or the grace period is over (SIGKILL
     // takes over then). Only an empty group counts as gone: a second clock
     // here once let guillotine exit with a grandchild still alive.
-    while (!graceOver && groupAlive(child)) await delay(GROUP_POLL_MS).done;
+    while (!graceOver.signal.aborted && groupAlive(child)) {
+      await delay(GROUP_POLL_MS, graceOver.signal);
+    }
     return groupAlive(child) ? null : status;
   });
-  const first = await Promise.race([gone, grace.done.then(() => null)]);
-  grace.cancel();
+  const first = await within(gone, how.gracePeriodMs);
+  graceOver.abort();
   if (first) {
     log.info(
       `child ${describeStatus(first, signalName)} after ${how.signal.name}`,
@@ -260,9 +255,7 @@ export async function stopChild(
     log,
     `: grace period of ${formatDuration(how.gracePeriodMs)} is over`,
   );
-  const limit = delay(KILL_WAIT_MS);
-  const status = await Promise.race([exited, limit.done.then(() => null)]);
-  limit.cancel();
+  const status = await within(exited, KILL_WAIT_MS);
   if (status === null || !(await groupGone(child, KILL_WAIT_MS))) {
     log.error(
       `processes of the child's group outlived SIGKILL for ${

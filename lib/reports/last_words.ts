@@ -1,7 +1,7 @@
 /**
  * What guillotine does on its way out, after the completion record, however
  * it ends: the termination message, then the quit requests. Also for its own
- * usage errors, as far as the command line can still be read.
+ * usage errors, with the settings that parsed despite them.
  *
  * @module
  */
@@ -9,7 +9,7 @@
 import type { Settings } from "../options/config.ts";
 import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
-import { optionValue } from "../options/parse.ts";
+import { UsageError } from "../options/parse.ts";
 import { OPTIONS } from "../options/table.ts";
 import {
   type End,
@@ -78,82 +78,46 @@ export async function sayLastWords(
 }
 
 /**
- * The values of `flag` on a command line that did not parse, read the way
- * the parser reads them; an unknown option counts as one without a value.
- */
-function flagValues(args: readonly string[], flag: string): string[] {
-  const values: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "--" || !arg.startsWith("-") || arg === "-") break;
-    const equals = arg.indexOf("=");
-    const name = arg.startsWith("--") && equals > 0
-      ? arg.slice(0, equals)
-      : arg;
-    const takesValue = OPTIONS.some((o) =>
-      o.flag === name && o.placeholder !== null
-    );
-    let value: string | undefined;
-    if (name !== arg) value = arg.slice(equals + 1);
-    else if (takesValue) value = args[++i];
-    if (name === flag && value !== undefined) values.push(value);
-  }
-  return values;
-}
-
-/** One option's value from a command line that did not parse, or null. */
-function salvage<K extends keyof Settings>(
-  key: K,
-  args: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): Settings[K] | null {
-  const flag = OPTIONS.find((o) => o.key === key)?.flag;
-  if (flag === undefined) return null;
-  try {
-    return optionValue(key, flagValues(args, flag), env);
-  } catch {
-    return null; // This option is what did not parse.
-  }
-}
-
-/**
- * After a usage error, does what the command line still allows, each part
- * only when its own option parses: the completion record (`--notify`, with
- * the error's code, so the sidecar does not wait for ever), the termination
- * message and the quit requests. Never throws.
+ * After a usage error, does what the settings that still parsed allow (the
+ * parser hands them back beside its error, {@linkcode UsageError}), each
+ * part only when its own option parsed: the completion record (`--notify`,
+ * with the error's code, so the sidecar does not wait for ever), the
+ * termination message and the quit requests. The record is written
+ * quietly (a failure is logged): the usage error stays the one line of a
+ * mistake. Never throws.
+ *
+ * @param args The command line, for the record's `command`.
+ * @param error What the parser threw.
  */
 export async function afterUsageError(
   args: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
   error: unknown,
 ): Promise<void> {
-  const log = createLogger({ level: "info", format: "text" });
+  const partial = error instanceof UsageError ? error.partial : {};
+  const format = partial.logFormat ?? "text";
+  const log = createLogger({ level: partial.logLevel ?? "info", format });
   const end = endOfError(error);
-  const notify = salvage("notify", args, env);
-  if (notify) {
-    const { notify: write } = await import("./records.ts");
-    await write(
-      notify,
-      {
-        exitCode: end.exitCode,
-        signal: null,
-        reason: "error",
-      },
+  if (partial.notify) {
+    const { notify } = await import("./records.ts");
+    await notify(
+      partial.notify,
+      { exitCode: end.exitCode, signal: null, reason: "error" },
       [...args],
-      log,
+      createLogger({ level: "warn", format }),
     );
   }
-  const quitUrls = salvage("quitUrls", args, env) ?? [];
-  const terminationLog = salvage("terminationLog", args, env);
+  const quitUrls = partial.quitUrls ?? [];
+  const terminationLog = partial.terminationLog ?? null;
   if (quitUrls.length || terminationLog) {
-    await sayLastWords({ ...fallbacks(), quitUrls, terminationLog }, end, log);
+    const settings = { ...fallbacks(), ...partial, quitUrls, terminationLog };
+    await sayLastWords(settings, end, log);
   }
 }
 
 /** The fallbacks of the settings a usage error's message may mention. */
 function fallbacks(): LastWordsSettings {
-  const fallback = <K extends keyof Settings>(key: K) =>
-    optionValue(key, [], {});
+  const fallback = <K extends keyof LastWordsSettings>(key: K) =>
+    OPTIONS.find((o) => o.key === key)!.fallback as LastWordsSettings[K];
   return {
     terminationLog: fallback("terminationLog"),
     quitUrls: fallback("quitUrls"),

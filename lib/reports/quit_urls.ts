@@ -11,6 +11,7 @@
 import type { Logger } from "../log/logger.ts";
 import { formatDuration } from "../options/values/duration.ts";
 import type { QuitTarget } from "../options/values/quit_url.ts";
+import { retry, within } from "../runtime/delay.ts";
 
 /** How hard to try; injectable so that tests need not wait seconds. */
 export interface QuitPolicy {
@@ -98,15 +99,15 @@ async function sendOne(
   target: QuitTarget,
   policy: QuitPolicy,
 ): Promise<QuitResult> {
-  let last = await attempt(target, policy.timeoutMs);
-  let attempts = 1;
-  while (attempts < policy.attempts && worthRetrying(last)) {
-    const pause = policy.backoffMs * 2 ** (attempts - 1);
-    await new Promise((resolve) => setTimeout(resolve, pause));
-    last = await attempt(target, policy.timeoutMs);
-    attempts++;
-  }
-  return { target, ...last, attempts };
+  const { result, tries } = await retry(
+    () => attempt(target, policy.timeoutMs),
+    {
+      done: (last) => !worthRetrying(last),
+      pauseMs: (tried) => policy.backoffMs * 2 ** (tried - 1),
+      attempts: policy.attempts,
+    },
+  );
+  return { target, ...result, attempts: tries };
 }
 
 function report(result: QuitResult, log: Logger): void {
@@ -156,12 +157,7 @@ export async function sendQuitRequests(
     if (!closed) report(result, log);
   }));
   // A request that ignores its abort signal must not keep guillotine alive.
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, quitBoundMs(policy) + 200);
-  });
-  await Promise.race([all, deadline]);
-  clearTimeout(timer);
+  await within(all, quitBoundMs(policy) + 200);
   closed = true;
   return results.map((result, i) => {
     if (result) return result;

@@ -38,7 +38,7 @@ const MAX_RECORD_BYTES = 65536;
  *
  * @throws {Error} Saying why the file cannot be a record.
  */
-async function readRecordFile(file: string): Promise<string> {
+export async function readRecordFile(file: string): Promise<string> {
   const info = await Deno.stat(file);
   if (!info.isFile) {
     throw new Error("it is not a regular file (a directory, FIFO or device)");

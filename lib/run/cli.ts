@@ -59,7 +59,7 @@ export async function main(
     // The other side must not wait for ever: the record, the termination
     // message and the quit requests, as far as the command line allows.
     const { afterUsageError } = await import("../reports/last_words.ts");
-    await afterUsageError(args, env, error);
+    await afterUsageError(args, error);
     return code;
   }
   if (request.kind === "help") {

@@ -9,13 +9,12 @@ import { endStragglers, startChild, stopChild } from "../pid1/child.ts";
 import type { ChildStatus } from "../pid1/child_status.ts";
 import { describeStatus } from "../pid1/child_status.ts";
 import type { Config } from "../options/config.ts";
-import type { Endpoint } from "../triggers/endpoint.ts";
 import { EXIT_USAGE, explainError } from "../runtime/errors.ts";
 import { SignalForwarder, type SignalInbox } from "../pid1/forwarder.ts";
 import { describeConfig } from "../options/describe.ts";
 import type { Logger } from "../log/logger.ts";
-import type { Outcome } from "../reports/outcome.ts";
-import type { Lease, LeaseWatch } from "../triggers/lease.ts";
+import { exitCodeOf, type Outcome, recordOf } from "../reports/outcome.ts";
+import type { Lease } from "../triggers/lease.ts";
 import { Reaper } from "../pid1/reaper.ts";
 import type { RecordFacts } from "../reports/records.ts";
 import type { Argument } from "../sys/spawn.ts";
@@ -26,10 +25,17 @@ import {
 } from "../sys/process.ts";
 import { formatDuration } from "../options/values/duration.ts";
 import { signalName } from "../options/values/signal.ts";
+import {
+  Decision,
+  type Ending,
+  triggerExitCode,
+} from "../triggers/decision.ts";
 import { triggeredAtStart } from "../triggers/early.ts";
+import { type Armed, armTriggers } from "./arming.ts";
 import { absolutePath } from "../options/values/path.ts";
-import type { FileWatch, Trigger } from "../triggers/watcher.ts";
+import type { Trigger } from "../triggers/watcher.ts";
 import { warmUpForwarding } from "../pid1/warmup.ts";
+import { checkSharedPaths } from "../triggers/volume_check.ts";
 
 /** What the supervisor takes from its caller, besides the configuration. */
 export interface SupervisorContext {
@@ -69,6 +75,9 @@ export async function run(
         const { holdLease } = await import("../triggers/lease.ts");
         lease = await holdLease(record, log);
       }
+      // After the lease: a sidecar never sees no lease and no record.
+      const { removeStaleRecord } = await import("./restarts.ts");
+      await removeStaleRecord(record, log);
     }
     outcome = await supervise(config, context);
   } catch (error) {
@@ -86,8 +95,6 @@ export async function run(
     await sayLastWords(config, endOfError(error), log);
     throw error;
   }
-  // Loaded once the child is over: nothing before needs it.
-  const { exitCodeOf, recordOf } = await import("../reports/outcome.ts");
   const code = exitCodeOf(outcome, config.successExitCodes);
   await writeRecord(config, recordOf(outcome, code), log);
   // After the record: a sidecar that sees the lease free sees the record too.
@@ -110,33 +117,39 @@ export async function supervise(
   { log, cwd, signals, rawCommand }: SupervisorContext,
 ): Promise<Outcome> {
   log.info("starting", describeConfig(config));
+  checkSharedPaths(config, cwd, getpid() === 1, log);
   registerAsSubreaper(log);
   ignoreTerminalStops();
   const reaper = new Reaper(log);
   reaper.start();
   const forwarder = new SignalForwarder(log);
   forwarder.start(signals);
-  const trigger = Promise.withResolvers<Trigger>();
+  // The first ending of any kind counts, and the endpoint answers from it.
+  const decision = new Decision((ending) => exitCodeNow(config, ending));
+  forwarder.interrupted.then((signal) =>
+    decision.propose({ kind: "interrupted", signal })
+  );
   const armed: Armed = { watch: null, leases: null, endpoint: null };
   // Sent now, awaited below: Deno delivers it on its own threads while the
   // watched files are looked at.
   const warmed = warmUpForwarding(forwarder, log);
   try {
     // Only what must come before the child: a watched file already there
-    // means it never starts; gates hold it back, and a trigger ends that
+    // means it may never start; gates hold it back, and a trigger ends that
     // wait, so with gates everything is armed now.
     const already = config.watch.length > 0 &&
       triggeredAtStart(config.watch, config.watchMode, cwd);
     if (already || config.waitFor.length) {
-      const early = await armTriggers(config, cwd, log, armed, trigger.resolve);
+      const early = await armTriggers(config, cwd, log, armed, decision);
       if (early) {
+        decision.propose({ kind: "trigger", trigger: early });
         log.info(`${early.reason} at start-up: not starting the child`);
         return await guillotined(config, early, null, false, log);
       }
       armed.watch?.startPolling();
     }
     await warmed;
-    const before = await awaitGates(config, log, trigger.promise, forwarder);
+    const before = await awaitGates(config, log, decision);
     if (before) return before;
 
     const child = startChild(config.command, rawCommand, log);
@@ -146,24 +159,24 @@ export async function supervise(
     if (!armed.done) {
       // After the spawn, so that the child does not wait for it; the watch's
       // check once armed sees a file made since the look above.
-      const late = await armTriggers(config, cwd, log, armed, trigger.resolve)
+      const late = await armTriggers(config, cwd, log, armed, decision)
         .catch(async (error) => {
           await stopChild(child, exited, config, log);
           throw error;
         });
-      if (late) trigger.resolve(late);
+      if (late) decision.propose({ kind: "trigger", trigger: late });
     }
     const { watch, endpoint } = armed;
     endpoint?.setHealthy(true);
     watch?.startPolling();
 
-    const first = await Promise.race([
-      exited.then((status) => ({ kind: "exited" as const, status })),
-      trigger.promise.then((t) => ({ kind: "trigger" as const, trigger: t })),
-    ]);
+    exited.then((status) => decision.propose({ kind: "exited", status }));
+    const first = await decision.decided;
     watch?.close();
     endpoint?.setHealthy(false);
-    if (first.kind === "exited") {
+    if (first.kind !== "trigger") {
+      // A signal before the child or a gate cannot come once it started.
+      if (first.kind !== "exited") return await outcomeOf(config, first, log);
       const how = describeStatus(first.status, signalName);
       log.info(`child ${how}`, { pid: child.pid });
       await endStragglers(child, config.gracePeriodMs, log);
@@ -184,47 +197,6 @@ export async function supervise(
     armed.leases?.close();
     await armed.endpoint?.close();
   }
-}
-
-/** What can end the run besides the child's exit, once armed. */
-interface Armed {
-  watch: FileWatch | null;
-  leases: LeaseWatch | null;
-  endpoint: Endpoint | null;
-  done?: boolean;
-}
-
-/**
- * Arms the file watch, the lease watch and the quit endpoint; each fires
- * `fire`. Their modules load here: without gates, after the spawn.
- *
- * @returns The trigger when the watched files exist once the watch is armed
- *   (then neither the leases nor the endpoint are armed), else null.
- * @throws {GuillotineError} For an unusable watch path or listen address.
- */
-async function armTriggers(
-  config: Config,
-  cwd: string,
-  log: Logger,
-  armed: Armed,
-  fire: (trigger: Trigger) => void,
-): Promise<Trigger | null> {
-  armed.done = true;
-  const { armWatch, openQuitEndpoint, watchLeases } = await import(
-    "../triggers/arm.ts"
-  );
-  if (config.watch.length) {
-    armed.watch = armWatch(config, cwd, log);
-    const early = armed.watch.arm();
-    if (early) return early;
-    armed.watch.triggered.then(fire);
-  }
-  armed.leases = watchLeases(config, cwd, log);
-  armed.leases?.lost.then(fire);
-  if (config.listen) {
-    armed.endpoint = await openQuitEndpoint(config.listen, fire, log);
-  }
-  return null;
 }
 
 /** Writes the completion record, if `--notify` asks for one. */
@@ -249,11 +221,8 @@ async function guillotined(
   started: boolean,
   log: Logger,
 ): Promise<Extract<Outcome, { kind: "guillotined" }>> {
-  let exitCode = trigger.exitCode ?? config.exitCode;
-  if (
-    trigger.exitCode === undefined && config.exitCodeFromFile &&
-    trigger.files.length
-  ) {
+  let exitCode = triggerExitCode(config, trigger);
+  if (exitCode === null) {
     const { exitCodeFromRecords } = await import("../reports/records.ts");
     exitCode = await exitCodeFromRecords(trigger.files, config.exitCode, log);
   }
@@ -261,8 +230,8 @@ async function guillotined(
 }
 
 /**
- * Waits for the readiness gates, if any. A trigger or a terminating signal
- * ends the wait.
+ * Waits for the readiness gates, if any. Any other ending (a trigger, a
+ * terminating signal) ends the wait.
  *
  * @returns An outcome when the child must not start, else null.
  */
@@ -272,41 +241,58 @@ async function awaitGates(
     "waitFor" | "waitTimeoutMs" | "exitCode" | "exitCodeFromFile"
   >,
   log: Logger,
-  trigger: Promise<Trigger>,
-  forwarder: SignalForwarder,
+  decision: Decision,
 ): Promise<Outcome | null> {
-  if (forwarder.interruptedBy !== null) {
-    return { kind: "interrupted", signal: forwarder.interruptedBy };
-  }
-  if (!config.waitFor.length) return null;
-  const { waitForGates } = await import("../triggers/gates.ts");
-  let fired: Trigger | null = null;
-  trigger.then((t) => fired = t);
-  const notReady = await waitForGates(
-    config.waitFor,
-    config.waitTimeoutMs,
-    log,
-    Promise.race([trigger, forwarder.interrupted]),
-  );
-  if (forwarder.interruptedBy !== null) {
-    return { kind: "interrupted", signal: forwarder.interruptedBy };
-  }
-  // Set by the trigger's callback, which TypeScript cannot see.
-  const firedBy = fired as Trigger | null;
-  if (firedBy) {
-    log.info(`${firedBy.reason} while waiting: not starting the child`);
-    return await guillotined(config, firedBy, null, false, log);
-  }
-  if (notReady.length) {
-    const names = notReady.map((g) => g.text);
-    log.error(
-      `not ready after ${formatDuration(config.waitTimeoutMs)}: ${
-        names.join(", ")
-      }; not starting the child`,
+  if (config.waitFor.length && !decision.ending) {
+    const { lastTry, waitForGates } = await import("../triggers/gates.ts");
+    const notReady = await waitForGates(
+      config.waitFor,
+      config.waitTimeoutMs,
+      log,
+      decision.decided,
     );
-    return { kind: "wait-timeout", notReady: names };
+    const names = notReady.map((n) => n.gate.text);
+    if (
+      names.length &&
+      decision.propose({ kind: "wait-timeout", notReady: names })
+    ) {
+      log.error(
+        `not ready after ${formatDuration(config.waitTimeoutMs)}: ${
+          names.join(", ")
+        }; not starting the child`,
+        { last_try: lastTry(notReady) },
+      );
+    }
   }
-  return null;
+  const ending = decision.ending;
+  if (ending?.kind === "trigger") {
+    log.info(`${ending.trigger.reason} while waiting: not starting the child`);
+  }
+  return ending ? await outcomeOf(config, ending, log) : null;
+}
+
+/** The outcome of an ending that came before the child started. */
+async function outcomeOf(
+  config: Pick<Config, "exitCode" | "exitCodeFromFile">,
+  ending: Ending,
+  log: Logger,
+): Promise<Outcome> {
+  return ending.kind === "trigger"
+    ? await guillotined(config, ending.trigger, null, false, log)
+    : ending;
+}
+
+/**
+ * The exit code an ending gives, as far as it is known when it comes: null
+ * when it is read from the records, after the stop.
+ */
+function exitCodeNow(
+  config: Pick<Config, "exitCode" | "exitCodeFromFile" | "successExitCodes">,
+  ending: Ending,
+): number | null {
+  return ending.kind === "trigger"
+    ? triggerExitCode(config, ending.trigger)
+    : exitCodeOf(ending, config.successExitCodes);
 }
 
 /**

@@ -9,6 +9,11 @@
  * Unlike a Deno timer it does not keep the event loop alive by itself;
  * guillotine's signal listeners do, for its whole life.
  *
+ * So periodic work that runs while a signal may need forwarding fast (the
+ * watch's poll, the leases, the warm-up's bound) ticks here; one-off waits
+ * where guillotine is ending or waiting anyway (the grace period, the gates,
+ * the quit requests, the endpoint's close) use lib/runtime/delay.ts.
+ *
  * @module
  */
 

@@ -5,59 +5,69 @@
  * @module
  */
 
-export const EPERM = 1;
-export const ENOENT = 2;
-export const ESRCH = 3;
-export const E2BIG = 7;
-export const ENOEXEC = 8;
-export const EAGAIN = 11;
-export const ENOMEM = 12;
-export const EACCES = 13;
-export const ENOTDIR = 20;
-export const EISDIR = 21;
-export const ENOTTY = 25;
-export const ETXTBSY = 26;
-export const ENAMETOOLONG = 36;
-export const ELOOP = 40;
-export const EADDRINUSE = 98;
-export const EADDRNOTAVAIL = 99;
+/** Every errno guillotine names, once: number by name. */
+const ERRNO = {
+  EPERM: 1,
+  ENOENT: 2,
+  ESRCH: 3,
+  EINTR: 4,
+  EIO: 5,
+  ENXIO: 6,
+  E2BIG: 7,
+  ENOEXEC: 8,
+  EBADF: 9,
+  ECHILD: 10,
+  EAGAIN: 11,
+  ENOMEM: 12,
+  EACCES: 13,
+  EFAULT: 14,
+  EBUSY: 16,
+  EEXIST: 17,
+  EXDEV: 18,
+  ENODEV: 19,
+  ENOTDIR: 20,
+  EISDIR: 21,
+  EINVAL: 22,
+  ENFILE: 23,
+  EMFILE: 24,
+  ENOTTY: 25,
+  ETXTBSY: 26,
+  EFBIG: 27,
+  ENOSPC: 28,
+  EROFS: 30,
+  EPIPE: 32,
+  ENAMETOOLONG: 36,
+  ENOSYS: 38,
+  ELOOP: 40,
+  EADDRINUSE: 98,
+  EADDRNOTAVAIL: 99,
+} as const;
 
-const NAMES: Readonly<Record<number, string>> = {
-  [EPERM]: "EPERM",
-  [ENOENT]: "ENOENT",
-  [ESRCH]: "ESRCH",
-  4: "EINTR",
-  5: "EIO",
-  6: "ENXIO",
-  [E2BIG]: "E2BIG",
-  [ENOEXEC]: "ENOEXEC",
-  9: "EBADF",
-  10: "ECHILD",
-  [EAGAIN]: "EAGAIN",
-  [ENOMEM]: "ENOMEM",
-  [EACCES]: "EACCES",
-  14: "EFAULT",
-  16: "EBUSY",
-  17: "EEXIST",
-  18: "EXDEV",
-  19: "ENODEV",
-  [ENOTDIR]: "ENOTDIR",
-  [EISDIR]: "EISDIR",
-  22: "EINVAL",
-  23: "ENFILE",
-  24: "EMFILE",
-  [ENOTTY]: "ENOTTY",
-  [ETXTBSY]: "ETXTBSY",
-  27: "EFBIG",
-  28: "ENOSPC",
-  30: "EROFS",
-  32: "EPIPE",
-  [ENAMETOOLONG]: "ENAMETOOLONG",
-  38: "ENOSYS",
-  [ELOOP]: "ELOOP",
-  [EADDRINUSE]: "EADDRINUSE",
-  [EADDRNOTAVAIL]: "EADDRNOTAVAIL",
-};
+export const {
+  EPERM,
+  ENOENT,
+  ESRCH,
+  EINTR,
+  E2BIG,
+  ENOEXEC,
+  EAGAIN,
+  ENOMEM,
+  EACCES,
+  ENOTDIR,
+  EISDIR,
+  EMFILE,
+  ENOTTY,
+  ETXTBSY,
+  ENOSPC,
+  ENAMETOOLONG,
+  ELOOP,
+  EADDRINUSE,
+  EADDRNOTAVAIL,
+} = ERRNO;
+
+const NAMES: ReadonlyMap<number, string> = new Map(
+  Object.entries(ERRNO).map(([name, number]) => [number, name]),
+);
 
 /**
  * Names an errno for messages.
@@ -72,5 +82,5 @@ const NAMES: Readonly<Record<number, string>> = {
  * ```
  */
 export function errnoName(errno: number): string {
-  return NAMES[errno] ?? `errno ${errno}`;
+  return NAMES.get(errno) ?? `errno ${errno}`;
 }

@@ -32,7 +32,6 @@ const SYMBOLS = {
   },
   waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   kill: { parameters: ["i32", "i32"], result: "i32" },
-  getpid: { parameters: [], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
   open: { parameters: ["buffer", "i32"], result: "i32" },
   access: { parameters: ["buffer", "i32"], result: "i32" },
@@ -48,8 +47,8 @@ const WATCH_SYMBOLS = {
   inotify_rm_watch: { parameters: ["i32", "i32"], result: "i32" },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
   eventfd_write: { parameters: ["i32", "u64"], result: "i32" },
-  poll: {
-    parameters: ["buffer", "u64", "i32"],
+  ppoll: {
+    parameters: ["buffer", "u64", "pointer", "buffer"],
     result: "i32",
     nonblocking: true,
   },
@@ -73,7 +72,6 @@ const OCCASIONAL_SYMBOLS = {
   },
   getpgrp: { parameters: [], result: "i32" },
   tcgetpgrp: { parameters: ["i32"], result: "i32" },
-  isatty: { parameters: ["i32"], result: "i32" },
   signal: { parameters: ["i32", "pointer"], result: "pointer" },
   environ: { type: "pointer" },
 } as const;

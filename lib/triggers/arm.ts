@@ -1,18 +1,24 @@
 /**
  * What can end the child's run besides its own exit, armed by the
  * supervisor: the file watch, the main containers' leases, and the quit
- * endpoint. Each turns what it sees into a {@linkcode Trigger}.
+ * endpoint. Each turns what it sees into a `Trigger`; a `Decision`
+ * (lib/triggers/decision.ts, re-exported here) keeps the first way the run
+ * ends, of any kind, so that what the endpoint answers is what guillotine
+ * then does.
  *
  * @module
  */
 
 import type { Config } from "../options/config.ts";
+import type { Decision } from "./decision.ts";
 import type { Endpoint } from "./endpoint.ts";
 import { LeaseWatch } from "./lease.ts";
 import type { Logger } from "../log/logger.ts";
 import type { HostPort } from "../options/values/host_port.ts";
 import { watchedPaths } from "./watch_paths.ts";
-import { FileWatch, type Trigger } from "./watcher.ts";
+import { FileWatch } from "./watcher.ts";
+
+export { Decision, type Ending, triggerExitCode } from "./decision.ts";
 
 /** How often the sidecar looks at the main containers' leases. */
 const LEASE_CHECK_MS = 250;
@@ -39,7 +45,11 @@ export function armWatch(
 export function watchLeases(
   config: Pick<
     Config,
-    "lease" | "watch" | "lostMainGraceMs" | "lostMainExitCode"
+    | "lease"
+    | "watch"
+    | "lostMainGraceMs"
+    | "lostMainExitCode"
+    | "restartPolicy"
   >,
   cwd: string,
   log: Logger,
@@ -49,6 +59,7 @@ export function watchLeases(
     records: watchedPaths(config.watch, cwd),
     graceMs: config.lostMainGraceMs,
     exitCode: config.lostMainExitCode,
+    restartPolicy: config.restartPolicy,
     checkEveryMs: LEASE_CHECK_MS,
     log,
   });
@@ -56,15 +67,15 @@ export function watchLeases(
   return leases;
 }
 
-/** The quit endpoint; each quit request fires `fire`. */
+/** The quit endpoint; each quit request is proposed to `decision`. */
 export async function openQuitEndpoint(
   address: HostPort,
-  fire: (trigger: Trigger) => void,
+  decision: Decision,
   log: Logger,
 ): Promise<Endpoint> {
   const { openEndpoint } = await import("./endpoint.ts");
   return openEndpoint(address, ({ method, path, code }) =>
-    fire({
+    decision.hear({
       reason: `${method} ${path}${code === null ? "" : `?code=${code}`}`,
       files: [],
       exitCode: code ?? undefined,

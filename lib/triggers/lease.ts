@@ -24,6 +24,8 @@ import { every, type Ticker } from "../runtime/ticker.ts";
 import { formatDuration } from "../options/values/duration.ts";
 import { parentOf } from "../options/values/path.ts";
 import type { Trigger } from "./watcher.ts";
+import type { RestartPolicy } from "../options/values/restart_policy.ts";
+import { endsTheSidecar } from "./restart_policy.ts";
 
 /** The lease file of a record. */
 export function leasePath(record: string): string {
@@ -84,6 +86,8 @@ export interface LeaseWatchOptions {
   records: readonly string[];
   graceMs: number;
   exitCode: number;
+  /** Under OnFailure a lost main is a warning: the kubelet restarts it. */
+  restartPolicy: RestartPolicy;
   /** How often to look at the leases. */
   checkEveryMs: number;
   log: Logger;
@@ -97,6 +101,8 @@ interface Watched {
   seenHeld: boolean;
   /** Since when the lease has been free with no record, if it is. */
   lostSince: number | null;
+  /** Whether this loss was taken as a restart to wait for (OnFailure). */
+  kept?: boolean;
 }
 
 /**
@@ -152,6 +158,7 @@ export class LeaseWatch {
         }
         w.seenHeld = true;
         w.lostSince = null;
+        w.kept = false;
         continue;
       }
       const lost = state === "free" && !pathExists(w.recordC);
@@ -169,6 +176,19 @@ export class LeaseWatch {
         );
       }
       if (now - w.lostSince >= graceMs) {
+        const policy = this.#options.restartPolicy;
+        if (!endsTheSidecar(policy, { kind: "lost-main" }, [])) {
+          if (!w.kept) {
+            log.warn(
+              `main container lost (no record, its lease free for ${
+                formatDuration(graceMs)
+              }): under restartPolicy ${policy} the kubelet restarts it; watching for its next record`,
+              { file: w.record },
+            );
+          }
+          w.kept = true;
+          continue;
+        }
         this.#fired = true;
         this.close();
         this.#fire({

@@ -114,3 +114,56 @@ export function nearestDirectory(
       `Cannot watch "${path}": "${dir}" is not a directory: choose a path inside a directory, such as the shared volume`;
   }
 }
+
+/** One directory to watch, and for what. */
+export interface PlannedWatch {
+  /** Device and inode: a directory replaced at its path is another one. */
+  id: string;
+  /** Creations and renames into it (else only its own rename or removal). */
+  entries: boolean;
+}
+
+/** What {@linkcode planWatches} returns. */
+export interface WatchPlan {
+  /** Directory → how to watch it. */
+  dirs: Map<string, PlannedWatch>;
+  /** Why a path cannot appear now, for each such path. */
+  problems: string[];
+  /** A symlink on the way to a watched directory, if any. */
+  symlink: string | null;
+}
+
+/**
+ * Where file events can show that the watched paths appeared: the nearest
+ * existing directory of each path, for what is made in it, and every
+ * directory above that, for their own renames and removals (a rename of an
+ * ancestor moves the watched directory away and gives it no event). A
+ * symlink on the way is reported: a swap of it shows in no watched directory.
+ *
+ * @param paths The paths not yet seen.
+ */
+export function planWatches(paths: readonly string[]): WatchPlan {
+  const plan: WatchPlan = { dirs: new Map(), problems: [], symlink: null };
+  for (const path of paths) {
+    const { dir, id, problem } = nearestDirectory(path);
+    if (problem) plan.problems.push(problem);
+    plan.dirs.set(dir, { id, entries: true });
+    for (let at = dir;; at = parentOf(at)) {
+      try {
+        if (Deno.lstatSync(at).isSymlink) plan.symlink ??= at;
+      } catch { /* gone meanwhile: the next event re-plans */ }
+      if (at === "/") break;
+      const above = parentOf(at);
+      if (plan.dirs.has(above)) continue;
+      let info: Deno.FileInfo | null = null;
+      try {
+        info = Deno.statSync(above);
+      } catch { /* gone meanwhile */ }
+      plan.dirs.set(above, {
+        id: info ? `${info.dev}:${info.ino}` : "",
+        entries: false,
+      });
+    }
+  }
+  return plan;
+}

@@ -1,14 +1,20 @@
 /**
  * Watches for the files that say the main work is done. File events come from
  * one inotify instance (lib/sys/inotify.ts, which says why not `Deno.watchFs`)
- * watching the nearest existing directory of each watched file; a poll beside
- * it catches what events miss (network file systems, a directory above the
- * watched one renamed). Any event only prompts a check: whether a file exists
- * is decided by access(2), which follows symlink swaps and opens nothing, so a
- * FIFO, a socket or a device there counts as the file and never blocks. A
- * directory there does not count: it is refused at start-up
- * (lib/triggers/watch_paths.ts) and only warned about later, once a minute at most, as
- * is every warning that each event or poll could repeat.
+ * watching the nearest existing directory of each watched file, and the
+ * directories above it for their own renames and removals; a poll beside it
+ * catches what events miss (network file systems). Any event only prompts a
+ * check: whether a file exists is decided by access(2), which follows symlink
+ * swaps and opens nothing, so a FIFO, a socket or a device there counts as the
+ * file and never blocks. A directory there does not count: it is refused at
+ * start-up (lib/triggers/watch_paths.ts) and only warned about later, once a
+ * minute at most, as is every warning that each event or poll could repeat.
+ *
+ * When file events cannot be trusted (no inotify instance or watch could be
+ * had, events were lost, a watched directory went away or moved, the mounts
+ * changed, a symlink is on the way, reading events failed), the watch falls
+ * back to a poll every second, whatever `--poll-interval` says, with one
+ * warning, and keeps the events too while they work: never blind.
  *
  * @module
  */
@@ -17,19 +23,10 @@ import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { throttleLogger } from "../log/throttle.ts";
 import { pathExists as exists } from "../sys/files.ts";
-import {
-  IN_CREATE,
-  IN_DELETE_SELF,
-  IN_IGNORED,
-  IN_MOVE_SELF,
-  IN_MOVED_TO,
-  IN_ONLYDIR,
-  Inotify,
-  type InotifyEvent,
-} from "../sys/inotify.ts";
 import { cString } from "../sys/libc.ts";
 import { every, type Ticker } from "../runtime/ticker.ts";
-import { nearestDirectory } from "./watch_paths.ts";
+import { DirWatches } from "./dir_watches.ts";
+import { nearestDirectory, planWatches } from "./watch_paths.ts";
 
 /** Why the sidecar is to end. */
 export interface Trigger {
@@ -59,10 +56,8 @@ export interface WatchOptions {
   log: Logger;
 }
 
-// A file made or renamed into place, and the directory's own end. Not
-// modifications: a busy neighbour must not wake guillotine for nothing.
-const EVENTS = IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF |
-  IN_ONLYDIR;
+/** How often the files are polled when file events cannot be trusted. */
+export const FALLBACK_POLL_MS = 1_000;
 
 /**
  * Whether the files seen so far fire the trigger. A file once seen stays
@@ -92,12 +87,15 @@ export class FileWatch {
   readonly #seen = new Set<string>();
   /** Each path as C strings, made once: a check allocates nothing. */
   readonly #cPaths: Map<string, { file: CString; dir: CString }>;
-  #inotify: Inotify | null = null;
-  /** The watched directories, with their watch and identity. */
-  #dirs = new Map<string, { wd: number; id: string }>();
-  /** What the watched directories were chosen from; "" for a re-arm. */
-  #key = "";
+  /** The file events; null with `--watch-method poll`. */
+  readonly #events: DirWatches | null;
   #ticker: Ticker | undefined;
+  /** The poll's interval now; 0: none yet. */
+  #tickerMs = 0;
+  /** Whether the poll may run (the supervisor said so). */
+  #polling = false;
+  /** Why file events cannot be trusted; any: a poll at least every second. */
+  readonly #causes = new Set<string>();
   #done = false;
   #fire: (trigger: Trigger) => void;
   /** Resolves once when the condition holds. */
@@ -110,6 +108,13 @@ export class FileWatch {
     const { promise, resolve } = Promise.withResolvers<Trigger>();
     this.triggered = promise;
     this.#fire = resolve;
+    this.#events = options.method === "events"
+      ? new DirWatches(
+        () => this.#onChange("file event"),
+        (cause, fields) => this.#distrust(cause, fields),
+        options.log,
+      )
+      : null;
   }
 
   /**
@@ -124,7 +129,7 @@ export class FileWatch {
       const { problem } = nearestDirectory(path);
       if (problem) throw new GuillotineError(problem, EXIT_USAGE);
     }
-    if (this.#options.method === "events") this.#rearm();
+    this.#rearm();
     return this.#check();
   }
 
@@ -133,27 +138,55 @@ export class FileWatch {
    * their module right after the child starts, and hold a signal meanwhile.
    */
   startPolling(): void {
-    if (
-      this.#done || this.#ticker !== undefined || !this.#options.pollIntervalMs
-    ) return;
-    this.#ticker = every(
-      this.#options.pollIntervalMs,
-      () => this.#onChange("poll"),
-    );
+    this.#polling = true;
+    const asked = this.#options.pollIntervalMs;
+    const ms = this.#causes.size
+      ? Math.min(asked || FALLBACK_POLL_MS, FALLBACK_POLL_MS)
+      : asked;
+    if (this.#done || !ms || ms === this.#tickerMs) return;
+    this.#ticker?.stop();
+    this.#tickerMs = ms;
+    this.#ticker = every(ms, () => this.#onChange("poll"));
+  }
+
+  /**
+   * Falls back to a poll every second (or the one asked for, if faster): one
+   * warning for the first cause, each other cause once at debug level.
+   */
+  #distrust(cause: string, fields: Record<string, string> = {}): void {
+    const { log, pollIntervalMs } = this.#options;
+    if (this.#causes.has(cause)) return;
+    this.#causes.add(cause);
+    if (this.#causes.size > 1) {
+      log.debug("file events cannot be trusted", { cause, ...fields });
+      return;
+    }
+    if (pollIntervalMs && pollIntervalMs <= FALLBACK_POLL_MS) {
+      log.debug("file events cannot be trusted; the poll goes on", {
+        cause,
+        ...fields,
+      });
+      return;
+    }
+    log.warn("file events cannot be trusted: falling back to a poll", {
+      cause,
+      ...fields,
+      fallback_poll: `${FALLBACK_POLL_MS / 1000}s`,
+    });
+    if (this.#polling) this.startPolling();
   }
 
   /** Stops watching; never waits. */
   close(): void {
     this.#done = true;
     this.#ticker?.stop();
-    this.#inotify?.close();
-    this.#inotify = null;
+    this.#events?.close();
   }
 
   #onChange(source: string): void {
     if (this.#done) return;
     if (this.#check(source)) return;
-    if (this.#options.method === "events" && this.#rearm()) this.#check(source);
+    if (this.#rearm()) this.#check(source);
   }
 
   #check(source = "start-up"): Trigger | null {
@@ -189,103 +222,28 @@ export class FileWatch {
   }
 
   /**
-   * Points the watch at the nearest existing directory of each file not yet
-   * seen, when that set changed (a directory made, removed or replaced).
+   * Points the file events at where the files not yet seen can show
+   * ({@linkcode planWatches}); a symlink on the way makes the poll the
+   * fallback, since its swap gives no event.
    *
    * @returns Whether the watched directories changed, so a check is due.
    */
   #rearm(): boolean {
-    const wanted = new Map<string, string>();
-    for (const path of this.#options.paths) {
-      if (this.#seen.has(path)) continue;
-      const { dir, id, problem } = nearestDirectory(path);
-      if (problem) {
-        this.#warn.warn(
-          "cannot re-arm the file watch; watching the directory above",
-          { error: problem },
-        );
-      }
-      wanted.set(dir, id);
-    }
-    const key = [...wanted].map(([dir, id]) => `${dir}@${id}`).sort().join(
-      "\0",
+    if (!this.#events) return false;
+    const plan = planWatches(
+      this.#options.paths.filter((p) => !this.#seen.has(p)),
     );
-    if (key === this.#key) return false;
-    const inotify = this.#inotify ?? this.#openInotify();
-    if (!inotify) return false;
-    const dirs = new Map<string, { wd: number; id: string }>();
-    let complete = true;
-    for (const [dir, id] of wanted) {
-      const current = this.#dirs.get(dir);
-      if (current?.id === id) {
-        dirs.set(dir, current);
-        continue;
-      }
-      try {
-        dirs.set(dir, { wd: inotify.addWatch(dir, EVENTS), id });
-      } catch (error) {
-        complete = false;
-        this.#warn.warn("cannot watch for file events; the poll goes on", {
-          dir,
-          error: (error as Error).message,
-        });
-      }
+    for (const problem of plan.problems) {
+      this.#warn.warn(
+        "cannot re-arm the file watch; watching the directory above",
+        { error: problem },
+      );
     }
-    // One inode seen through two paths has one watch: keep it while used.
-    const used = new Set([...dirs.values()].map((d) => d.wd));
-    for (const { wd } of this.#dirs.values()) {
-      if (!used.has(wd)) inotify.removeWatch(wd);
-    }
-    this.#dirs = dirs;
-    this.#key = complete ? key : "";
-    this.#options.log.debug("watching for file events", {
-      dirs: [...dirs.keys()].sort().join(","),
-    });
-    return true;
-  }
-
-  #openInotify(): Inotify | null {
-    try {
-      this.#inotify = new Inotify();
-    } catch (error) {
-      this.#warn.warn("cannot watch for file events; the poll goes on", {
-        error: (error as Error).message,
+    if (plan.symlink !== null) {
+      this.#distrust("a symlink is on the way: its swap gives no event", {
+        symlink: plan.symlink,
       });
-      return null;
     }
-    this.#listen(this.#inotify);
-    return this.#inotify;
-  }
-
-  async #listen(inotify: Inotify): Promise<void> {
-    try {
-      for (;;) {
-        const events = await inotify.next();
-        if (events === null || inotify !== this.#inotify) return;
-        this.#forgetGone(events);
-        this.#onChange("file event");
-      }
-    } catch (error) {
-      if (inotify !== this.#inotify) return;
-      this.#options.log.warn("file events stopped; the poll goes on", {
-        error: (error as Error).message,
-      });
-      inotify.close();
-      this.#inotify = null;
-      this.#dirs.clear();
-      this.#key = "";
-    }
-  }
-
-  /** Drops the watches that the kernel ended, so that a re-arm renews them. */
-  #forgetGone(events: InotifyEvent[]): void {
-    for (const { wd, mask } of events) {
-      if (!(mask & IN_IGNORED)) continue;
-      for (const [dir, watch] of this.#dirs) {
-        if (watch.wd !== wd) continue;
-        this.#dirs.delete(dir);
-        this.#key = "";
-      }
-    }
+    return this.#events.follow(plan);
   }
 }

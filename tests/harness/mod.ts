@@ -10,6 +10,7 @@
 
 export * from "./command.ts";
 export * from "./endpoint.ts";
+export * from "./events.ts";
 export * from "./http.ts";
 export * from "./log.ts";
 export * from "./net.ts";

@@ -16,6 +16,7 @@
 
 import { which } from "./command.ts";
 import type { NetworkNamespace } from "./netns.ts";
+import { type EventMatch, eventsOf, type LogEvent, matches } from "./events.ts";
 import { Output } from "./output.ts";
 import { guillotineArgv } from "./paths.ts";
 import { pollUntil } from "./poll.ts";
@@ -194,6 +195,23 @@ export class Pid1Process {
     timeoutMs = 10_000,
   ): Promise<RegExpMatchArray> {
     return this.lines.match(pattern, timeoutMs);
+  }
+
+  /** Its JSON log events so far (run with `--log-format json`). */
+  get events(): LogEvent[] {
+    return eventsOf(this.stderr);
+  }
+
+  /** Waits for a JSON log event that matches, and returns it. */
+  waitForEvent(match: EventMatch, timeoutMs = 10_000): Promise<LogEvent> {
+    return pollUntil(
+      () => this.events.find((e) => matches(e, match)),
+      () =>
+        `${this.#what} to log an event like ${
+          typeof match === "function" ? match.toString() : JSON.stringify(match)
+        }; stderr: ${this.stderr}`,
+      timeoutMs,
+    );
   }
 
   /** Waits until stderr matches. */

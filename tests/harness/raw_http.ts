@@ -6,7 +6,9 @@
 
 /**
  * Sends `text` (one byte a character) on a fresh connection and reads what
- * comes back until the server closes, or `timeoutMs` passes.
+ * comes back until the server closes, the first response is whole (its head
+ * and its `Content-Length` body: the server may keep the connection), or
+ * `timeoutMs` passes.
  */
 export async function exchange(
   port: number,
@@ -24,6 +26,7 @@ export async function exchange(
       const n = await conn.read(buffer).catch(() => null);
       if (n === null) break;
       chunks.push(buffer.slice(0, n));
+      if (isWhole(concat(chunks))) break;
     }
     await writing;
   } finally {
@@ -31,6 +34,15 @@ export async function exchange(
     closeQuietly(conn);
   }
   return new TextDecoder().decode(concat(chunks));
+}
+
+/** Whether `bytes` hold a response's head and all of its body. */
+function isWhole(bytes: Uint8Array): boolean {
+  const text = new TextDecoder("latin1").decode(bytes);
+  const end = text.indexOf("\r\n\r\n");
+  if (end < 0) return false;
+  const length = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, end));
+  return length !== null && text.length - end - 4 >= Number(length[1]);
 }
 
 /** The status code of a raw response, or null when there was none. */

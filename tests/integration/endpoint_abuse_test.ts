@@ -154,3 +154,46 @@ for (const trigger of ["a POST on a fresh connection", "the watched file"]) {
     }
   });
 }
+
+Deno.test("8 clients flooding the endpoint are paced, and a quit request among them is answered at once", async () => {
+  const { g, port } = await serving();
+  await using _ = g;
+  const stop = new AbortController();
+  let answered = 0;
+  const clients = Array.from({ length: 8 }, async () => {
+    using client = Deno.createHttpClient({ poolMaxIdlePerHost: 1 });
+    while (!stop.signal.aborted) {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/healthz`, {
+          client,
+          signal: stop.signal,
+        });
+        await response.body?.cancel();
+        answered++;
+      } catch {
+        // Aborted, or guillotine is gone.
+      }
+    }
+  });
+  try {
+    const floodMs = 1000;
+    await new Promise((resolve) => setTimeout(resolve, floodMs));
+    // Unpaced, this machine answered 5,000 to 10,000 a second; paced, about
+    // 20 free ones a tenth of a second and 20 a second for each client.
+    const rate = answered / (floodMs / 1000);
+    console.log(`${rate.toFixed(0)} answers a second under the flood`);
+    assert.ok(rate < 1000, `${rate.toFixed(0)} answers a second`);
+    const asked = performance.now();
+    const quit = await fetch(`http://127.0.0.1:${port}/quitquitquit`, {
+      method: "POST",
+    });
+    const waited = performance.now() - asked;
+    assert.equal(quit.status, 200);
+    await quit.body?.cancel();
+    assert.ok(waited < 1000, `the quit request waited ${waited.toFixed(0)} ms`);
+    await exitTime(g, asked);
+  } finally {
+    stop.abort();
+    await Promise.all(clients);
+  }
+});

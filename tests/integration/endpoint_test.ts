@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import {
   exchange,
+  freePort,
   pollUntil,
   requireCommand,
   serving,
@@ -220,6 +221,95 @@ Deno.test("a second quit request is told the first one decided, and does not cha
   await g.waitForStderr(/sent SIGWINCH/);
   const second = await request(port, "POST", "/quitquitquit?code=9");
   assert.equal(second.status, 200);
-  assert.equal(second.body, "Already guillotining\n");
+  assert.equal(
+    second.body,
+    "Already guillotining (POST /quitquitquit?code=3), exit code 3\n",
+  );
   assert.equal((await g.status()).code, 3, g.stderr);
+});
+
+Deno.test("Deno.serve's own words stay out: stdout is the child's, every stderr line a JSON event", async () => {
+  const port = freePort();
+  await using g = start([
+    "--log-format",
+    "json",
+    "--listen",
+    String(port),
+    "sh",
+    "-c",
+    "echo ready; exec sleep 1000",
+  ]);
+  await g.waitForStdout(/ready/);
+  await g.waitForStderr(/"quit endpoint listening"/);
+  const answer = await request(port, "POST", "/quitquitquit");
+  assert.equal(answer.status, 200);
+  assert.equal((await g.status()).code, 0, g.stderr);
+  assert.equal(g.stdout, "ready\n");
+  const events = g.stderr.trimEnd().split("\n").map((line) => {
+    try {
+      return JSON.parse(line);
+    } catch {
+      assert.fail(`not a JSON event on stderr: ${line}`);
+    }
+  });
+  assert.ok(events.some((e) => e.msg === "quit requested"), g.stderr);
+});
+
+Deno.test("a quit request after another trigger is told the code that will be used, and changes nothing (issue #16 item 7)", async () => {
+  await using dir = await tempDir();
+  const done = `${dir.path}/done`;
+  const port = freePort();
+  // The child takes a second to stop, so the endpoint is still open.
+  await using g = start([
+    "--log-format",
+    "json",
+    "--listen",
+    String(port),
+    "--watch",
+    done,
+    "sh",
+    "-c",
+    "trap 'sleep 1; exit 0' TERM; echo ready; while :; do sleep 0.1; done",
+  ]);
+  await g.waitForStdout(/ready/);
+  await Deno.writeTextFile(done, "");
+  await g.waitForStderr(/"guillotining the child: /);
+  const late = await request(port, "POST", "/quitquitquit?code=9");
+  assert.equal(late.status, 200);
+  assert.match(late.body, /^Already guillotining \(.*done.*\), exit code 0\n$/);
+  assert.equal((await g.status()).code, 0, g.stderr);
+  // The child's shell says "Terminated" on the same stderr.
+  const events = g.stderr.split("\n").filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
+  const heard = events.find((e) =>
+    e.msg === "quit request after the end was decided"
+  );
+  assert.equal(heard?.exit_code, 0, g.stderr);
+  assert.equal(heard?.code, 9, g.stderr);
+  assert.ok(!events.some((e) => e.msg === "quit requested"), g.stderr);
+});
+
+Deno.test("a quit request after the child exited on its own is told the child's code, and changes nothing", async () => {
+  const port = freePort();
+  // What the child leaves behind ignores SIGTERM for a while, so the
+  // endpoint is still open after the child's exit.
+  await using g = start([
+    "--listen",
+    String(port),
+    "--grace-period",
+    "5s",
+    "sh",
+    "-c",
+    "sh -c \"trap '' TERM; exec sleep 1.5\" & echo ready; sleep 0.2; exit 3",
+  ]);
+  await g.waitForStdout(/ready/);
+  await g.waitForStderr(/child exit code 3/);
+  const late = await request(port, "POST", "/quitquitquit?code=9");
+  assert.equal(late.status, 200);
+  assert.equal(
+    late.body,
+    "Already ending (child exit code 3), exit code 3\n",
+  );
+  assert.equal((await g.status()).code, 3, g.stderr);
+  assert.doesNotMatch(g.stderr, /quit requested|guillotining the child/);
 });

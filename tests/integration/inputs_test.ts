@@ -321,3 +321,57 @@ Deno.test("inputs: --exit-code-from-file does not block on a FIFO where the reco
   assert.equal(status.code, 7, g.stderr);
   assert.match(g.stderr, /not a regular file/);
 });
+
+Deno.test("inputs: a usage error anywhere still writes the record when --notify's own value is usable", async () => {
+  await using dir = await tempDir();
+  const D = dir.path;
+  // Each: what goes before and after the notify option, which is added as
+  // "--notify D/done" unless the line gives it itself (`=` form, variable).
+  const cases: { args: (done: string) => string[]; env?: boolean }[] = [
+    { args: (d) => ["--grace-peroid", "5s", "--notify", d, "--", "true"] },
+    { args: (d) => ["-g", "5s", "--notify", d, "--", "true"] },
+    { args: (d) => ["--notify", d, "--grace-peroid", "5s", "true"] },
+    { args: (d) => ["--bogus=1", `--notify=${d}`, "true"] },
+    { args: (d) => ["--bogus", "a", "b", "--notify", d, "--", "true"] },
+    { args: (d) => ["--grace-period", "xx", "--notify", d, "true"] },
+    { args: (d) => ["--signal", "BOGUS", "--notify", d, "true"] },
+    { args: (d) => ["--exit-code-from-file=yes", "--notify", d, "true"] },
+    {
+      args: (
+        d,
+      ) => [
+        "--grace-period",
+        "1s",
+        "--grace-period",
+        "2s",
+        "--notify",
+        d,
+        "true",
+      ],
+    },
+    { args: (d) => ["--notify", d] },
+    { args: (d) => ["--notify", d, "--watch", d, "true"] },
+    { args: () => ["--grace-peroid", "5s", "--", "true"], env: true },
+    { args: () => ["--bogus"], env: true },
+  ];
+  for (const [n, { args, env }] of cases.entries()) {
+    const done = `${D}/${n}/done`;
+    await Deno.mkdir(`${D}/${n}`);
+    const argv = args(done);
+    const result = await run(argv, {
+      pid1: false,
+      env: env ? { GUILLOTINE_NOTIFY_FILE: done } : {},
+    });
+    const what = `${argv.join(" ")}${env ? " (notify from the variable)" : ""}`;
+    assert.equal(result.code, 125, `${what}: ${result.stderr}`);
+    errorLine(result.stderr);
+    assert.equal(
+      result.stderr.trim().split("\n").length,
+      1,
+      `${what}: ${result.stderr}`,
+    );
+    const record = JSON.parse(await Deno.readTextFile(done));
+    assert.equal(record.reason, "error", what);
+    assert.equal(record.exitCode, 125, what);
+  }
+});

@@ -195,8 +195,10 @@ Deno.test("a torn record is impossible: a reader racing the writer always sees a
       if (seen.length === rounds) return;
     }
   })();
-  try {
-    for (let i = 0; i < rounds; i++) {
+  let readerFailed = false;
+  reading.catch(() => readerFailed = true);
+  const writing = (async () => {
+    for (let i = 0; i < rounds && !readerFailed; i++) {
       await using g = start([
         "--notify",
         `${share.path}/done-${i}`,
@@ -206,9 +208,14 @@ Deno.test("a torn record is impossible: a reader racing the writer always sees a
       ]);
       assert.deepEqual((await g.status()).code, i % 7);
     }
-    await reading;
+  })();
+  try {
+    // Both at once: a torn record fails the test the moment it is read, not
+    // as a rejection that nobody awaits while the rounds go on.
+    await Promise.all([reading, writing]);
   } finally {
     watcher.close();
+    await Promise.allSettled([reading, writing]);
   }
   assert.deepEqual(seen, Array.from({ length: rounds }, (_, i) => i % 7));
 });

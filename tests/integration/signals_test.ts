@@ -8,8 +8,10 @@ import {
   guillotineArgv,
   hanging,
   pid1Argv,
+  pollUntil,
   requireCommand,
   start,
+  tempDir,
 } from "../harness/mod.ts";
 
 Deno.test("every catchable signal sent to guillotine reaches the child", async () => {
@@ -107,4 +109,73 @@ Deno.test("signals after the child is gone warn once, not once each", async () =
   await g.status();
   const warnings = g.stderr.match(/child was already gone when forwarding/g);
   assert.equal(warnings?.length, 1, g.stderr);
+});
+
+Deno.test("an ordinary forwarded signal reaches every process of the child's group, not only the child", async () => {
+  // A grandchild in the child's group traps and prints each signal; the
+  // child traps them too (else they would end it) and prints nothing.
+  await using g = start([
+    "sh",
+    "-c",
+    `(trap 'echo grandchild USR2' USR2; trap 'echo grandchild HUP' HUP; ` +
+    `echo ready; while :; do sleep 0.05; done) & ` +
+    `trap '' USR2 HUP; while :; do sleep 0.05; done`,
+  ]);
+  await g.waitForStdout(/ready/);
+  for (const signal of ["SIGUSR2", "SIGHUP"] as const) {
+    await g.kill(signal);
+    await g.waitForStdout(new RegExp(`^grandchild ${signal.slice(3)}$`, "m"));
+  }
+  await g.kill("SIGKILL");
+});
+
+Deno.test("a signal that comes before the forwarder takes over is handed to it", async () => {
+  await using dir = await tempDir();
+  const done = `${dir.path}/done`;
+  // The lease is taken before the supervisor starts its forwarder; while this
+  // test holds the lock, guillotine tries again for about a second, its event
+  // loop turning, so a SIGTERM sent then reaches its first listeners and is
+  // held (as PID 1, one sent before any listener would be dropped).
+  using lock = await Deno.open(`${done}.lock`, { write: true, create: true });
+  await lock.lock(true);
+  await using g = start([
+    "--log-format",
+    "json",
+    "--log-level",
+    "debug",
+    "--notify",
+    done,
+    "sleep",
+    "600",
+  ]);
+  const pid = await g.pid();
+  const SIGTERM_BIT = 1n << 14n;
+  await pollUntil(
+    () => {
+      const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+      const caught = status.match(/^SigCgt:\s*([0-9a-f]+)$/m)?.[1] ?? "0";
+      return (BigInt(`0x${caught}`) & SIGTERM_BIT) !== 0n;
+    },
+    "guillotine to listen for SIGTERM",
+    10_000,
+    1,
+  );
+  Deno.kill(pid, "SIGTERM");
+  const status = await g.status();
+  const lines = g.stderr.split("\n").filter((l) => l.startsWith("{")).map(
+    (l) => JSON.parse(l),
+  );
+  const index = (msg: string) => lines.findIndex((l) => l.msg === msg);
+  const starting = index("starting");
+  const received = index(
+    "received SIGTERM before the child started: exiting",
+  );
+  assert.equal(status.code, 143, g.stderr);
+  assert.ok(
+    lines.some((l) => String(l.msg).startsWith("cannot take the lease")),
+    `the lease was busy: ${g.stderr}`,
+  );
+  assert.ok(starting >= 0 && received > starting, g.stderr);
+  assert.equal(index("child started"), -1, g.stderr);
+  assert.equal(JSON.parse(await Deno.readTextFile(done)).signal, "SIGTERM");
 });

@@ -1,6 +1,6 @@
 // The child starts first (issue #19): what only the phase after the spawn
 // needs (the file watch and its inotify, the lease watch and its locks, the
-// quit endpoint, the outcome's exit-code rules) is loaded after the spawn,
+// quit endpoint, the restart policy's record watch) is loaded after the spawn,
 // by dynamic import, so that loading it does not delay the child.
 import assert from "node:assert/strict";
 import { dirname, join, relative } from "node:path";
@@ -36,7 +36,7 @@ const AFTER_THE_SPAWN = [
   "lib/triggers/endpoint.ts",
   "lib/sys/inotify.ts",
   "lib/sys/flock.ts",
-  "lib/reports/outcome.ts",
+  "lib/run/restarts.ts",
 ];
 
 Deno.test("the modules of the phase after the spawn are not loaded before the child", () => {

@@ -1,14 +1,8 @@
 // The quit endpoint's pure parts: the router (the proxies' dialect, the code
-// parameter) and the strict request-head parser (client faults are 4xx).
+// parameter) and the Host check (client faults are 4xx).
 import assert from "node:assert/strict";
-import { route } from "../../lib/triggers/endpoint.ts";
-import {
-  findHeadEnd,
-  formatResponse,
-  HttpFault,
-  leadingBlankBytes,
-  parseRequestHead,
-} from "../../lib/triggers/http/head.ts";
+import { hostFault, openEndpoint, route } from "../../lib/triggers/endpoint.ts";
+import { recordingLogger } from "../harness/mod.ts";
 
 Deno.test("route: the proxies' quit requests fire, with their exit code", () => {
   const table: [string, string, number | null][] = [
@@ -97,95 +91,42 @@ Deno.test("route: /healthz, unknown paths and odd targets", () => {
   }
 });
 
-const head = (text: string) => parseRequestHead(text);
-const fault = (status: number) => (error: unknown) =>
-  error instanceof HttpFault && error.status === status;
-
-Deno.test("parseRequestHead reads the request line and Host", () => {
-  assert.deepEqual(
-    head("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:9091\r\nX: y\r\n\r\n"),
-    { method: "GET", target: "/healthz", host: "127.0.0.1:9091" },
-  );
-  // Bare LFs, a HTTP/1.0 request without Host, an IPv6 Host, an empty Host.
-  assert.equal(head("GET / HTTP/1.0\n\n").host, null);
-  assert.equal(head("GET / HTTP/1.1\nHost: [::1]:80\n\n").host, "[::1]:80");
-  assert.equal(head("GET / HTTP/1.1\r\nHost:\r\n\r\n").host, "");
-  assert.equal(head("GET / HTTP/1.1\r\nhOsT:  x  \r\n\r\n").host, "x");
-  // A later minor version is still HTTP/1.
-  assert.equal(head("GET / HTTP/1.9\r\nHost: x\r\n\r\n").method, "GET");
-});
-
-Deno.test("parseRequestHead: a malformed Host is a 400 (issue #9, defect 16)", () => {
+Deno.test("hostFault: a missing or malformed Host is a 400 (issue #9, defect 16)", () => {
+  for (const host of ["127.0.0.1:9091", "[::1]:80", "localhost", "x", ""]) {
+    assert.equal(hostFault(host), null, host);
+  }
   const hosts = ["[", "a b", "[::1", "%", "%zz", "x/y", "u@x", "x:99999", "é"];
   for (const host of hosts) {
-    assert.throws(
-      () => head(`GET /healthz HTTP/1.1\r\nHost: ${host}\r\n\r\n`),
-      fault(400),
-      host,
-    );
+    assert.match(hostFault(host) ?? "", /^malformed Host header "/, host);
   }
-  assert.throws(() => head("GET / HTTP/1.1\r\n\r\n"), /missing Host/);
-  assert.throws(
-    () => head("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
-    /more than one Host/,
-  );
+  // Deno joins several Host headers with ", ".
+  assert.match(hostFault("a, b") ?? "", /malformed Host header/);
+  assert.match(hostFault(null) ?? "", /missing Host header/);
 });
 
-Deno.test("parseRequestHead: other client faults are 400", () => {
-  const bad = [
-    "GARBAGE\r\n\r\n",
-    "GET /healthz\r\n\r\n",
-    "GET  /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
-    "GET /a b HTTP/1.1\r\nHost: x\r\n\r\n",
-    "G(T / HTTP/1.1\r\nHost: x\r\n\r\n",
-    "GET / HTTP/1\r\nHost: x\r\n\r\n",
-    "GET / HTTP/1.1\r\nHost : x\r\n\r\n",
-    "GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
-    "GET / HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n",
-    "GET / HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n",
-    "GET / HTTP/1.1\r\nHost: x\rY: z\r\n\r\n",
-    "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
-    "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-    "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
-    "\x00\x01\x02\xff\xfe\r\n\r\n",
-  ];
-  for (const text of bad) {
-    assert.throws(() => head(text), fault(400), JSON.stringify(text));
-  }
-  assert.throws(() => head("GET / HTTP/2.0\r\n\r\n"), fault(400));
-  assert.throws(() => head("GET / HTTP/9.9\r\nHost: x\r\n\r\n"), fault(400));
-  // Agreeing lengths are fine, and the body is never looked at.
-  assert.equal(
-    head("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 3\r\n\r\n").method,
-    "POST",
+Deno.test("openEndpoint: an error of its own is a 500 without a stack, logged once as a line", async () => {
+  const { lines, log } = recordingLogger();
+  const endpoint = openEndpoint(
+    { hostname: "127.0.0.1", port: 0 },
+    () => {
+      throw new Error("broken decision");
+    },
+    log,
   );
-});
-
-Deno.test("findHeadEnd finds the empty line across reads, CRLF or bare LF", () => {
-  const bytes = new TextEncoder().encode(
-    "GET / HTTP/1.1\r\nHost: x\r\n\r\nrest",
-  );
-  const end = bytes.length - 4;
-  for (let split = 0; split < end; split++) {
-    const first = findHeadEnd(bytes, 0, split);
-    assert.equal(first, -1, `split ${split}`);
-    assert.equal(findHeadEnd(bytes, Math.max(0, split - 3), bytes.length), end);
+  try {
+    const port = Number(/:(\d+)/.exec(lines.join("\n"))?.[1]);
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`http://127.0.0.1:${port}/quitquitquit`, {
+        method: "POST",
+      });
+      assert.equal(response.status, 500);
+      assert.equal(await response.text(), "Internal error (logged)\n");
+    }
+    const errors = lines.filter((line) => /unexpected error/.test(line));
+    assert.equal(errors.length, 1, lines.join("\n"));
+    assert.match(errors[0], /Error: broken decision/);
+    assert.doesNotMatch(lines.join("\n"), /\n\s+at /);
+  } finally {
+    await endpoint.close();
   }
-  const lf = new TextEncoder().encode("GET / HTTP/1.0\n\n");
-  assert.equal(findHeadEnd(lf, 0, lf.length), lf.length);
-  const blank = new TextEncoder().encode("\r\n\r\nGET");
-  assert.equal(leadingBlankBytes(blank, blank.length), 4);
-});
-
-Deno.test("formatResponse always closes, and HEAD gets no body", () => {
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  const get = decode(formatResponse({ status: 200, body: "ok\n" }, false));
-  assert.match(get, /^HTTP\/1\.1 200 OK\r\n/);
-  assert.match(get, /\r\nContent-Length: 3\r\n/);
-  assert.match(get, /\r\nConnection: close\r\n\r\nok\n$/);
-  const headOnly = decode(formatResponse({ status: 200, body: "ok\n" }, true));
-  assert.match(headOnly, /\r\nContent-Length: 3\r\n/);
-  assert.match(headOnly, /\r\n\r\n$/);
-  const many = decode(formatResponse({ status: 431, body: "x" }, false));
-  assert.match(many, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
 });

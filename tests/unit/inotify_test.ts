@@ -170,3 +170,56 @@ Deno.test("a removed directory ends its watch; so does removeWatch", async () =>
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+/** The threads of this process now in poll(2) or ppoll(2) (x86_64). */
+function threadsInPoll(): number[] {
+  const POLL = 7, PPOLL = 271;
+  const found: number[] = [];
+  for (const { name } of Deno.readDirSync("/proc/self/task")) {
+    try {
+      const call = Number(
+        Deno.readTextFileSync(`/proc/self/task/${name}/syscall`).split(" ")[0],
+      );
+      if (call === POLL || call === PPOLL) found.push(Number(name));
+    } catch { /* ended meanwhile */ }
+  }
+  return found;
+}
+
+Deno.test("signals sent straight to the waiting thread never make the wait fail", async () => {
+  if (Deno.build.arch !== "x86_64") return; // syscall numbers above.
+  const dir = await Deno.makeTempDir();
+  const inotify = new Inotify();
+  const { tgkill } = Deno.dlopen("libc.so.6", {
+    tgkill: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  }).symbols;
+  // With a handler, a signal interrupts a wait that does not block it (EINTR).
+  const SIGURG = 23;
+  const handler = () => {};
+  Deno.addSignalListener("SIGURG", handler);
+  try {
+    inotify.addWatch(dir, MASK);
+    let settled = false;
+    const pending = inotify.next().finally(() => settled = true);
+    // Far more interruptions in a row than the wait ever tolerated (100).
+    for (let sent = 0; sent < 300 && !settled;) {
+      const [tid] = threadsInPoll();
+      if (tid === undefined) {
+        await new Promise((r) => setTimeout(r, 1));
+        continue;
+      }
+      tgkill(Deno.pid, tid, SIGURG);
+      sent++;
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    assert.ok(!settled, "the wait ended under the signals");
+    await Deno.writeTextFile(`${dir}/done`, "");
+    const events = await within(pending, 5_000, "the event after the signals");
+    assert.deepEqual(events?.map((e) => e.name), ["done"]);
+  } finally {
+    Deno.removeSignalListener("SIGURG", handler);
+    inotify.close();
+    await inotify.closed;
+    await Deno.remove(dir, { recursive: true });
+  }
+});

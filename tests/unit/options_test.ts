@@ -2,7 +2,7 @@ import { GuillotineError } from "../../lib/runtime/errors.ts";
 import type { Config } from "../../lib/options/config.ts";
 import { describeConfig } from "../../lib/options/describe.ts";
 import { helpText } from "../../lib/options/help.ts";
-import { parseOptions } from "../../lib/options/parse.ts";
+import { parseOptions, UsageError } from "../../lib/options/parse.ts";
 import { VERSION } from "../../lib/options/version.ts";
 import assert from "node:assert/strict";
 
@@ -281,4 +281,122 @@ Deno.test("describeConfig leaves out what the configuration does not use", () =>
     "grace_period",
     "exit_code",
   ]);
+});
+
+Deno.test("a usage error hands back the settings that parsed despite it", () => {
+  const partialOf = (args: string[], env: Record<string, string> = {}) => {
+    try {
+      parseOptions(args, env);
+    } catch (error) {
+      assert.ok(error instanceof UsageError, String(error));
+      assert.equal(error.exitCode, 125);
+      return error.partial;
+    }
+    assert.fail(`no usage error for ${args.join(" ")}`);
+  };
+  // An unknown option takes the words after it, up to the next option.
+  let p = partialOf(["--grace-peroid", "5s", "--notify", "/s/done", "x"]);
+  assert.equal(p.notify, "/s/done");
+  assert.deepEqual(p.command, ["x"]);
+  p = partialOf(["--bogus", "--watch", "/s/w", "--", "x"]);
+  assert.deepEqual(p.watch, ["/s/w"]);
+  assert.deepEqual(p.command, ["x"]);
+  // A value that does not parse leaves out its option only.
+  p = partialOf(["--grace-period", "xx", "--notify=/s/done", "x"]);
+  assert.equal(p.notify, "/s/done");
+  assert.ok(!("gracePeriodMs" in p));
+  // An option given twice, or without its value, is left out: no guessing.
+  p = partialOf(["--notify", "/a", "--notify", "/b", "x"]);
+  assert.ok(!("notify" in p));
+  p = partialOf(["--notify"], { GUILLOTINE_NOTIFY_FILE: "/env" });
+  assert.ok(!("notify" in p));
+  // The variable counts as it does when the line parses.
+  p = partialOf(["-g", "1s"], { GUILLOTINE_NOTIFY_FILE: "/env" });
+  assert.equal(p.notify, "/env");
+});
+
+Deno.test("an unknown GUILLOTINE_ variable is a usage error naming the nearest known one", () => {
+  usageError(
+    ["/proxy"],
+    { GUILLOTINE_WATCHED_FIEL: "/share/done" },
+    /^Unknown variable "GUILLOTINE_WATCHED_FIEL": .*GUILLOTINE_WATCHED_FILE/,
+  );
+  // Aliases and other programs' variables are not refused.
+  config(["/proxy"], { GUILLOTINE_INTERVAL: "2s", GUILLOTINEX: "1" });
+});
+
+Deno.test("lists: a flag value is split as the variable is", () => {
+  const fromFlag = config([
+    "--quit-url",
+    " http://127.0.0.1:9801/quitquitquit\nhttp://127.0.0.1:9802/quitquitquit ",
+    "--success-exit-code",
+    "143,2",
+    "--wait-for",
+    "file:/a,tcp:127.0.0.1:5432",
+    "/proxy",
+  ]);
+  assert.deepEqual(fromFlag.quitUrls.map((t) => t.url), [
+    "http://127.0.0.1:9801/quitquitquit",
+    "http://127.0.0.1:9802/quitquitquit",
+  ]);
+  assert.deepEqual(fromFlag.successExitCodes, [143, 2]);
+  assert.deepEqual(fromFlag.waitFor.map((g) => g.text), [
+    "file:/a",
+    "tcp:127.0.0.1:5432",
+  ]);
+  assert.deepEqual(
+    config(["/proxy"], { GUILLOTINE_QUIT_URL: "istio envoy" }).quitUrls.length,
+    2,
+  );
+});
+
+Deno.test("lists: a list in another separator is refused, naming the list's own", () => {
+  const cases: [string[], Record<string, string>, RegExp][] = [
+    [
+      [],
+      { GUILLOTINE_QUIT_URL: "istio,envoy" },
+      /space-separated: write "istio envoy"/,
+    ],
+    [["--quit-url", "http://a/q,http://b/q"], {}, /space-separated/],
+    [["--success-exit-code", "143 2"], {}, /comma-separated: write "143,2"/],
+    [[], { GUILLOTINE_WAIT_FOR: "file:/a tcp:h:1" }, /comma-separated/],
+    [[], { GUILLOTINE_WATCHED_FILE: "/a/done,/b/done" }, /once for each/],
+    [["--watch", "/a/done /b/done"], {}, /once for each/],
+  ];
+  for (const [args, env, pattern] of cases) {
+    usageError([...args, "/proxy"], env, pattern);
+  }
+  // One item that merely holds the other separator stays one item.
+  assert.deepEqual(
+    config(["--watch", "/share/my run,1/done", "/proxy"]).watch,
+    [
+      "/share/my run,1/done",
+    ],
+  );
+  assert.deepEqual(
+    config(["--wait-for", "file:/share/my file", "/proxy"]).waitFor[0].text,
+    "file:/share/my file",
+  );
+});
+
+Deno.test("a switch names on|off", () => {
+  usageError(["--lease", "maybe", "/proxy"], {}, /"maybe": use on or off/);
+});
+
+Deno.test("restart policy: Never by default, OnFailure by flag or variable, nothing else", () => {
+  assert.equal(config(["/proxy"]).restartPolicy, "Never");
+  assert.equal(
+    config(["--restart-policy", "OnFailure", "/proxy"]).restartPolicy,
+    "OnFailure",
+  );
+  assert.equal(
+    config(["/proxy"], { GUILLOTINE_RESTART_POLICY: "onfailure" })
+      .restartPolicy,
+    "OnFailure",
+  );
+  usageError(
+    ["--restart-policy", "Always", "/proxy"],
+    {},
+    /Never or OnFailure/,
+  );
 });

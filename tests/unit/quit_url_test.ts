@@ -120,13 +120,17 @@ Deno.test("--quit-url repeats; its variable is split on spaces and newlines", ()
   const none = parseOptions(["x"], {});
   assert(none.kind === "run");
   assert.deepEqual(none.config.quitUrls, []);
+  // An empty flag value (an operator's variable that is empty) is no URL.
+  const empty = parseOptions(["--quit-url", "", "x"], {});
+  assert(empty.kind === "run");
+  assert.deepEqual(empty.config.quitUrls, []);
   assert.equal(describeConfig(none.config).quit_url, undefined);
 });
 
 Deno.test("a bad --quit-url is a 125 naming where it came from", () => {
   for (
     const [args, env, source] of [
-      [["--quit-url", "", "x"], {}, "--quit-url"],
+      [["--quit-url", "ftp://a", "x"], {}, "--quit-url"],
       [["--quit-url", "nginx", "x"], {}, "--quit-url"],
       [["x"], { GUILLOTINE_QUIT_URL: "istio ftp://a" }, "GUILLOTINE_QUIT_URL"],
     ] as const

@@ -77,5 +77,5 @@ export function parseSwitch(what: string, text: string): boolean {
   const value = text.trim().toLowerCase();
   if (["1", "true", "yes", "on"].includes(value)) return true;
   if (["", "0", "false", "no", "off"].includes(value)) return false;
-  throw new RangeError(`Cannot parse ${what} "${text}": use true or false`);
+  throw new RangeError(`Cannot parse ${what} "${text}": use on or off`);
 }
