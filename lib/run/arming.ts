@@ -28,9 +28,12 @@ export interface Armed {
  * proposes to `decision`. Their modules load here: without gates, after the
  * spawn.
  *
- * @returns The trigger when the watched files already end the run once the
- *   watch is armed (then neither the leases nor the endpoint are armed),
- *   else null.
+ * @param childStarted Once the child runs, a trigger that the watch's check
+ *   finds once armed is proposed, and the rest armed all the same: the
+ *   endpoint answers quit requests while the child is stopped.
+ * @returns Before the child, the trigger when the watched files already end
+ *   the run once the watch is armed (then neither the leases nor the endpoint
+ *   are armed); else null.
  * @throws {GuillotineError} For an unusable watch path or listen address.
  */
 export async function armTriggers(
@@ -39,6 +42,7 @@ export async function armTriggers(
   log: Logger,
   armed: Armed,
   decision: Decision,
+  childStarted: boolean,
 ): Promise<Trigger | null> {
   armed.done = true;
   const [{ openQuitEndpoint, watchLeases }, { watchRecords }] = await Promise
@@ -48,8 +52,9 @@ export async function armTriggers(
   if (config.watch.length) {
     armed.watch = watchRecords(config, cwd, log);
     const early = await armed.watch.arm();
-    if (early) return early;
-    armed.watch.triggered.then(fire);
+    if (early && !childStarted) return early;
+    if (early) fire(early);
+    else armed.watch.triggered.then(fire);
   }
   armed.leases = watchLeases(config, cwd, log);
   armed.leases?.lost.then(fire);

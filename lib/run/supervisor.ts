@@ -140,7 +140,7 @@ export async function supervise(
     const already = config.watch.length > 0 &&
       triggeredAtStart(config.watch, config.watchMode, cwd);
     if (already || config.waitFor.length) {
-      const early = await armTriggers(config, cwd, log, armed, decision);
+      const early = await armTriggers(config, cwd, log, armed, decision, false);
       if (early) {
         decision.propose({ kind: "trigger", trigger: early });
         log.info(`${early.reason} at start-up: not starting the child`);
@@ -159,12 +159,11 @@ export async function supervise(
     if (!armed.done) {
       // After the spawn, so that the child does not wait for it; the watch's
       // check once armed sees a file made since the look above.
-      const late = await armTriggers(config, cwd, log, armed, decision)
+      await armTriggers(config, cwd, log, armed, decision, true)
         .catch(async (error) => {
           await stopChild(child, exited, config, log);
           throw error;
         });
-      if (late) decision.propose({ kind: "trigger", trigger: late });
     }
     const { watch, endpoint } = armed;
     endpoint?.setHealthy(true);
