@@ -61,5 +61,10 @@ export async function armTriggers(
   if (config.listen) {
     armed.endpoint = await openQuitEndpoint(config.listen, decision, log);
   }
+  log.debug("triggers armed", {
+    watch: armed.watch !== null,
+    leases: armed.leases !== null,
+    endpoint: armed.endpoint !== null,
+  });
   return null;
 }
