@@ -35,6 +35,14 @@ const COLORS: Record<ConfigId, string> = {
   "deno-forward-cold": "#9e9ac8",
   "deno-tick": "#bcbddc",
   "deno-floor": "#756bb1",
+  "parts-none": "#d9d9d9",
+  "parts-modules": "#d9d9d9",
+  "parts-libc": "#d9d9d9",
+  "parts-listeners": "#d9d9d9",
+  "parts-watch": "#d9d9d9",
+  "parts-tick": "#d9d9d9",
+  "parts-lease": "#d9d9d9",
+  "parts-all": "#d9d9d9",
 };
 
 const WIDTH = 980;

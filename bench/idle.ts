@@ -24,9 +24,16 @@ import {
   spawn,
   type ThreadSample,
 } from "../tests/harness/mod.ts";
-import { lockExclusive, openLockFile, unlock } from "../lib/sys/flock.ts";
 import type { Results, ThreadWakeups } from "./results.ts";
-import { type ConfigId, type Workspace, wrap } from "./wrappers.ts";
+import {
+  type ConfigId,
+  guillotineRun,
+  PARTS,
+  type PartsId,
+  type Workspace,
+  wrap,
+} from "./wrappers.ts";
+import { readMemory, v8UsageOf } from "./memory.ts";
 
 const CONFIGS: ConfigId[] = [
   "tini",
@@ -34,8 +41,10 @@ const CONFIGS: ConfigId[] = [
   "guillotine",
   "guillotine-nopoll",
   "deno-spawn",
+  "deno-spawn-ffi",
   "deno-tick",
   "deno-floor",
+  ...Object.keys(PARTS) as PartsId[],
 ];
 const WINDOWS = 6;
 const TIMEOUT_MS = 20_000;
@@ -80,6 +89,27 @@ function byThread(first: Timed, last: Timed): ThreadWakeups[] {
 }
 
 /**
+ * Where each one's memory is, once idle; the spawner variants also print V8's
+ * view of theirs (Deno.memoryUsage) when sent SIGUSR2.
+ */
+async function readBreakdowns(
+  running: Map<ConfigId, { ns: Pid1Process; pid1: number }>,
+  results: Results,
+): Promise<void> {
+  for (const [id, { ns, pid1 }] of running) {
+    const memory = readMemory(pid1);
+    if (!memory) continue;
+    if (id in PARTS) {
+      Deno.kill(pid1, "SIGUSR2");
+      const deadline = Date.now() + 5_000;
+      while (!v8UsageOf(ns.stderr) && Date.now() < deadline) await sleep(20);
+      memory.v8 = v8UsageOf(ns.stderr);
+    }
+    results.memory.set(id, memory);
+  }
+}
+
+/**
  * Measures idle cost of every config at once for `seconds`.
  *
  * @param settleSeconds Let start-up work (compilation, GC) die down first.
@@ -93,12 +123,20 @@ export async function benchIdle(
   results.facts.idleSeconds = seconds;
   results.facts.idleWindows = WINDOWS;
   const running = new Map<ConfigId, { ns: Pid1Process; pid1: number }>();
-  // A main container's lease on the watched file, held until the end.
-  const lease = openLockFile(`${work.quietDir}/done.lock`);
-  if (!("fd" in lease) || lockExclusive(lease.fd) !== 0) {
-    throw new Error("cannot hold the lease of the watched file");
-  }
+  // A main side holding its lease on the record that the guillotine rows
+  // watch, as in a pod: their lease watch is on and sees it held.
+  const main = spawn(
+    guillotineRun([
+      "--notify",
+      `${work.quietDir}/done`,
+      "--",
+      work.kid,
+      "pause",
+    ]),
+    { what: "idle main side (lease)" },
+  );
   try {
+    await main.lines.expectLine("ready", TIMEOUT_MS);
     for (const id of CONFIGS) {
       const ns = spawn(wrap(id, [work.kid, "pause"], work), {
         what: `idle ${id}`,
@@ -148,8 +186,9 @@ export async function benchIdle(
       const ticks = last.sample.cpuTicks - first.sample.cpuTicks;
       results.facts[`idleTicks:${id}`] = ticks;
     }
+    await readBreakdowns(running, results);
   } finally {
     await Promise.all([...running.values()].map(({ ns }) => ns.close()));
-    unlock(lease.fd);
+    await main.close();
   }
 }

@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { renderChart } from "./chart.ts";
 import { benchFlood, describeFlood } from "./flood.ts";
 import { benchIdle } from "./idle.ts";
+import { benchLease } from "./lease.ts";
 import { buildKid } from "./kid.ts";
 import { describeMachine, loadAverage, type Machine } from "./machine.ts";
 import { benchReaping } from "./reaping.ts";
@@ -36,18 +37,20 @@ const SUITES = [
   "signal",
   "trigger",
   "reaping",
+  "lease",
   "idle",
   "flood",
 ] as const;
 type Suite = typeof SUITES[number];
 
-/** How many runs of each; `--quick` for a look in well under a minute. */
+/** How many runs of each; `--quick` for a look in about a minute (CI runs it). */
 const PLANS = {
   full: {
     startup: 25,
     runtime: 7,
     signal: 25,
     trigger: 20,
+    lease: 10,
     reaping: [{ count: 1_000, reps: 9 }, { count: 10_000, reps: 7 }],
     idleSeconds: 60,
     settleSeconds: 3,
@@ -58,6 +61,7 @@ const PLANS = {
     runtime: 3,
     signal: 5,
     trigger: 5,
+    lease: 3,
     reaping: [{ count: 1_000, reps: 3 }, { count: 10_000, reps: 1 }],
     idleSeconds: 12,
     settleSeconds: 2,
@@ -71,7 +75,7 @@ Runs guillotine, tini, dumb-init and no wrapper, each as PID 1 of its own PID
 namespace, prints a markdown table and writes docs/benchmarks.md and
 docs/benchmarks.svg. Needs root.
 
-  --quick        fewer runs and 12 s of idle instead of 60 s (half a minute)
+  --quick        fewer runs and 12 s of idle instead of 60 s (about a minute)
   --only LIST    run only these suites: ${
   SUITES.join(", ")
 } (docs/ is left alone)
@@ -144,6 +148,7 @@ async function measure(quick: boolean, only: Suite[]): Promise<Results> {
       signal: () => benchSignal(work, results, plan.signal),
       trigger: () => benchTrigger(work, results, plan.trigger),
       reaping: () => benchReaping(work, results, plan.reaping),
+      lease: () => benchLease(work, results, plan.lease),
       idle: () =>
         benchIdle(work, results, plan.idleSeconds, plan.settleSeconds),
       flood: async () => {

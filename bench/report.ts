@@ -16,6 +16,12 @@ import {
 import { ratio, summarize, type Summary } from "./stats.ts";
 import { ms, show, stat, times, type Verdict, verdicts } from "./verdicts.ts";
 import { DENO_RUN, LABELS, ORDER } from "./wrappers.ts";
+import {
+  issue19Notes,
+  issue19Table,
+  memoryAttribution,
+  memoryTable,
+} from "./targets.ts";
 
 /**
  * The results as one markdown table: per metric and config, median, min,
@@ -182,6 +188,22 @@ runs, with their min and max, and the ratio of medians to tini's.
 
 Measured at commit \`${machine.commit}\`, ${machine.date}, in ${f.mode} mode.
 
+## Against the Deno floors (issue #19)
+
+guillotine runs on Deno, so its floors are Deno programs that do one thing
+each, run with the same flags in the same run: a script that spawns the child
+with \`Deno.Command\` and waits (\`bench/fixtures/spawn.ts\`), and one that
+forwards signals with one listener (\`bench/fixtures/forward.ts\`). Ratios are
+of medians; "per run" gives the smallest and largest ratio of run k of one to
+run k of the other (the runs are interleaved). A missed target is reported
+here, never a failed benchmark.
+
+${issue19Table(results)}
+
+${issue19Notes(results)}
+
+## Against tini (issue #11)
+
 ${headlineTable(results, list)}
 
 ## Machine
@@ -238,6 +260,24 @@ on first use on this machine, timed inside \`bench/fixtures/costs.ts\`
 guillotine. guillotine needs each of them once, at start.
 
 ${costTable(results)}
+
+## Resident memory, by mapping and by cause
+
+Read from \`/proc/PID/smaps\` at the end of the idle measurement (MiB):
+anonymous against file-backed pages, and by mapping; "Private" (pages no other
+process maps) and "PSS" (each page divided by the processes that map it) from
+\`/proc/PID/smaps_rollup\`, while every row of the idle measurement runs. The "Deno.Command spawner
++" rows are the minimal spawner with one part of guillotine added at a time
+(\`bench/fixtures/spawn_parts.ts\`), or an empty 250 ms interval timer for
+comparison, each printing \`Deno.memoryUsage()\` from
+inside when sent SIGUSR2 (the listener for it is their common base).
+
+${memoryTable(results)}
+
+What guillotine holds above the minimal spawner, by cause (differences of the
+rows above; the parts each against their common base):
+
+${memoryAttribution(results)}
 
 ## Idle wake-ups by thread
 
@@ -298,6 +338,14 @@ libc, so times from both sides subtract exactly. Each namespace is made by
   \`kid exitwatch\` (a pidfd on PID 1) when guillotine has exited. With file
   events (and the default 1 s safety poll), and with
   \`--watch-method poll --poll-interval ${f.pollInterval ?? "?"}\`.
+- **Lost main**: a main side \`guillotine --notify DIR/done -- kid pause\`
+  holds its lease, and a sidecar \`guillotine --watch DIR/done --poll-interval 0
+  --lost-main-grace ${
+    f.lostMainGraceMs ?? "?"
+  }ms -- kid trap\` watches it, each PID 1 of its own namespace. Once the
+  sidecar has settled, and a random 0–250 ms later, the harness reads the time
+  and SIGKILLs the main's PID 1; \`kid trap\` prints when its SIGTERM comes.
+  The figure is that time minus the grace.
 - **Idle**: every wrapper at once, each with a sleeping child, beside three
   Deno floors (a script kept alive by one far timer, one with an empty 1 s
   interval timer, and a minimal Deno.Command wrapper). After a settling time,
@@ -306,7 +354,9 @@ libc, so times from both sides subtract exactly. Each namespace is made by
   } windows: CPU time from \`/proc/PID/task/*/schedstat\`
   (nanoseconds; utime+stime in clock ticks is too coarse for this), wake-ups as
   voluntary plus involuntary context switches from
-  \`/proc/PID/task/*/status\`, both summed over threads, and VmRSS.
+  \`/proc/PID/task/*/status\`, both summed over threads, and VmRSS. A main side
+  (\`guillotine --notify\` on the record the guillotine rows watch) holds its
+  lease meanwhile, so their lease watch is on and sees it held.
 
 guillotine runs as \`deno ${
     DENO_RUN.slice(1).join(" ")

@@ -6,6 +6,7 @@
  */
 
 import type { ConfigId } from "./wrappers.ts";
+import type { MemoryBreakdown } from "./memory.ts";
 
 /** What is measured. */
 export type MetricId =
@@ -24,6 +25,7 @@ export type MetricId =
   | "trigger-events-exit"
   | "trigger-poll-signal"
   | "trigger-poll-exit"
+  | "lost-main-notice"
   | "idle-rss"
   | "idle-cpu"
   | "idle-wakeups";
@@ -119,6 +121,12 @@ export const METRICS: Record<MetricId, Metric> = {
     unit: "ms",
     digits: 1,
   },
+  "lost-main-notice": {
+    title:
+      "Lost main: main's PID 1 killed → sidecar's child signalled, minus --lost-main-grace",
+    unit: "ms",
+    digits: 1,
+  },
   "idle-rss": {
     title: "Idle: resident memory (VmRSS)",
     unit: "MiB",
@@ -154,6 +162,8 @@ export class Results {
   readonly emptyScriptMaxRssKiB: number[] = [];
   /** Costs of Deno's primitives (bench/fixtures/costs.ts), ms, per run. */
   readonly costs: Record<string, number[]> = {};
+  /** Where each idle process's resident memory is, at the end of idle. */
+  readonly memory = new Map<ConfigId, MemoryBreakdown>();
   /** Free-form facts for the report (intervals, durations, failures). */
   readonly facts: Record<string, string | number> = {};
 
@@ -188,6 +198,7 @@ export interface RawRun<M> {
   threads: Record<string, ThreadWakeups[]>;
   emptyScriptMaxRssKiB: number[];
   costs: Record<string, number[]>;
+  memory?: Record<string, MemoryBreakdown>;
 }
 
 function nested<V>(
@@ -208,6 +219,7 @@ export function toRaw<M>(results: Results, machine: M): RawRun<M> {
     threads: Object.fromEntries(results.threads),
     emptyScriptMaxRssKiB: results.emptyScriptMaxRssKiB,
     costs: results.costs,
+    memory: Object.fromEntries(results.memory),
   };
 }
 
@@ -231,6 +243,9 @@ export function fromRaw<M>(raw: RawRun<M>): { results: Results; machine: M } {
   }
   results.emptyScriptMaxRssKiB.push(...raw.emptyScriptMaxRssKiB);
   Object.assign(results.costs, raw.costs);
+  for (const [config, m] of Object.entries(raw.memory ?? {})) {
+    results.memory.set(config as ConfigId, m);
+  }
   Object.assign(results.facts, raw.facts);
   return { results, machine: raw.machine };
 }

@@ -321,13 +321,12 @@ function forwardingVerdict(
     );
     if (first > 2 * g) {
       sentences.push(
-        "That is guillotine's last piece of start-up work after the spawn:" +
-          " the file watch's poll starts its interval timer right after the" +
-          ` child, and Deno loads its timers on first use (${
-            ms(costMedian(results, "firstTimer"))
-          } in this run, the Deno floor table), holding its one JavaScript` +
-          " thread meanwhile. The lease watch already ticks without Deno's" +
-          " timers (lib/runtime/ticker.ts); the poll can do the same.",
+        "That is guillotine's arming after the spawn: the file watch (its" +
+          " module, its libc binding, inotify), the lease watch and the quit" +
+          " endpoint are set up right after the child starts, so that the" +
+          " child does not wait for them (issue #19); a signal sent in those" +
+          " milliseconds waits for them instead. By 50 ms they are done (the" +
+          " 50 ms figure).",
       );
     }
   }

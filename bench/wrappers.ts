@@ -47,7 +47,31 @@ export type ConfigId =
   | "deno-forward"
   | "deno-forward-cold"
   | "deno-tick"
-  | "deno-floor";
+  | "deno-floor"
+  | PartsId;
+
+/** The minimal spawner with parts of guillotine added (memory, idle). */
+export type PartsId =
+  | "parts-none"
+  | "parts-modules"
+  | "parts-libc"
+  | "parts-listeners"
+  | "parts-watch"
+  | "parts-tick"
+  | "parts-lease"
+  | "parts-all";
+
+/** The parts each `parts-*` config adds (bench/fixtures/spawn_parts.ts). */
+export const PARTS: Record<PartsId, string[]> = {
+  "parts-none": [],
+  "parts-modules": ["modules"],
+  "parts-libc": ["libc"],
+  "parts-listeners": ["listeners"],
+  "parts-watch": ["watch"],
+  "parts-tick": ["tick"],
+  "parts-lease": ["lease"],
+  "parts-all": ["modules", "libc", "listeners", "watch"],
+};
 
 /** Names as the report shows them. */
 export const LABELS: Record<ConfigId, string> = {
@@ -63,6 +87,15 @@ export const LABELS: Record<ConfigId, string> = {
   "deno-forward-cold": "Deno floor: minimal forwarder, not warmed",
   "deno-tick": "Deno floor: 1 s interval timer",
   "deno-floor": "Deno floor: bare script",
+  "parts-none": "Deno.Command spawner + a SIGUSR2 listener",
+  "parts-modules": "the same + guillotine's modules loaded",
+  "parts-libc": "the same + libc bound through FFI",
+  "parts-listeners": "the same + guillotine's signal listeners",
+  "parts-watch": "the same + inotify, its read on a worker thread",
+  "parts-tick": "the same + an empty 250 ms interval timer",
+  "parts-lease":
+    "the same + guillotine's lease watch, its main holding the lease",
+  "parts-all": "the same + all four",
 };
 
 /** The order of the report's rows and the chart's bars. */
@@ -79,6 +112,14 @@ export const ORDER: ConfigId[] = [
   "deno-forward-cold",
   "deno-tick",
   "deno-floor",
+  "parts-none",
+  "parts-modules",
+  "parts-libc",
+  "parts-listeners",
+  "parts-watch",
+  "parts-tick",
+  "parts-lease",
+  "parts-all",
 ];
 
 /** Where a run's files go: the watched directory, the compiled `kid`. */
@@ -137,6 +178,22 @@ export function wrap(
       return [...DENO_RUN, `${FIXTURES}idle.ts`];
     case "deno-tick":
       return [...DENO_RUN, `${FIXTURES}tick.ts`];
+    default:
+      return [
+        ...DENO_RUN,
+        "--allow-run",
+        `${FIXTURES}spawn_parts.ts`,
+        // The watch part watches the quiet directory, where nothing happens.
+        ...PARTS[id].map((p) =>
+          p === "watch"
+            ? `watch=${work.quietDir}`
+            : p === "lease"
+            ? `lease=${work.quietDir}/done`
+            : p
+        ),
+        "--",
+        ...child,
+      ];
   }
 }
 

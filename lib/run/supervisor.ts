@@ -9,13 +9,12 @@ import { endStragglers, startChild, stopChild } from "../pid1/child.ts";
 import type { ChildStatus } from "../pid1/child_status.ts";
 import { describeStatus } from "../pid1/child_status.ts";
 import type { Config } from "../options/config.ts";
-import type { Endpoint } from "../triggers/endpoint.ts";
 import { EXIT_USAGE, explainError } from "../runtime/errors.ts";
 import { SignalForwarder, type SignalInbox } from "../pid1/forwarder.ts";
 import { describeConfig } from "../options/describe.ts";
 import type { Logger } from "../log/logger.ts";
 import { exitCodeOf, type Outcome, recordOf } from "../reports/outcome.ts";
-import { holdLease, type Lease, type LeaseWatch } from "../triggers/lease.ts";
+import type { Lease } from "../triggers/lease.ts";
 import { Reaper } from "../pid1/reaper.ts";
 import type { RecordFacts } from "../reports/records.ts";
 import type { Argument } from "../sys/spawn.ts";
@@ -29,17 +28,12 @@ import { signalName } from "../options/values/signal.ts";
 import {
   Decision,
   type Ending,
-  openQuitEndpoint,
   triggerExitCode,
-  watchLeases,
-} from "../triggers/arm.ts";
+} from "../triggers/decision.ts";
+import { triggeredAtStart } from "../triggers/early.ts";
+import { type Armed, armTriggers } from "./arming.ts";
 import { absolutePath } from "../options/values/path.ts";
 import type { Trigger } from "../triggers/watcher.ts";
-import {
-  type RecordWatch,
-  removeStaleRecord,
-  watchRecords,
-} from "./restarts.ts";
 import { warmUpForwarding } from "../pid1/warmup.ts";
 import { checkSharedPaths } from "../triggers/volume_check.ts";
 
@@ -77,8 +71,12 @@ export async function run(
       const { checkRecordPath } = await import("../reports/records.ts");
       checkRecordPath(record);
       recordUsable = true;
-      if (config.lease) lease = await holdLease(record, log);
+      if (config.lease) {
+        const { holdLease } = await import("../triggers/lease.ts");
+        lease = await holdLease(record, log);
+      }
       // After the lease: a sidecar never sees no lease and no record.
+      const { removeStaleRecord } = await import("./restarts.ts");
       await removeStaleRecord(record, log);
     }
     outcome = await supervise(config, context);
@@ -131,28 +129,26 @@ export async function supervise(
   forwarder.interrupted.then((signal) =>
     decision.propose({ kind: "interrupted", signal })
   );
-  const fire = (trigger: Trigger) =>
-    decision.propose({ kind: "trigger", trigger });
-  let watch: RecordWatch | null = null;
-  let endpoint: Endpoint | null = null;
-  let leases: LeaseWatch | null = null;
+  const armed: Armed = { watch: null, leases: null, endpoint: null };
+  // Sent now, awaited below: Deno delivers it on its own threads while the
+  // watched files are looked at.
+  const warmed = warmUpForwarding(forwarder, log);
   try {
-    watch = config.watch.length ? watchRecords(config, cwd, log) : null;
-    const early = await watch?.arm() ?? null;
-    if (early) {
-      decision.propose({ kind: "trigger", trigger: early });
-      log.info(`${early.reason} at start-up: not starting the child`);
-      return await guillotined(config, early, null, false, log);
+    // Only what must come before the child: a watched file already there
+    // means it may never start; gates hold it back, and a trigger ends that
+    // wait, so with gates everything is armed now.
+    const already = config.watch.length > 0 &&
+      triggeredAtStart(config.watch, config.watchMode, cwd);
+    if (already || config.waitFor.length) {
+      const early = await armTriggers(config, cwd, log, armed, decision, false);
+      if (early) {
+        decision.propose({ kind: "trigger", trigger: early });
+        log.info(`${early.reason} at start-up: not starting the child`);
+        return await guillotined(config, early, null, false, log);
+      }
+      armed.watch?.startPolling();
     }
-    watch?.triggered.then(fire);
-    leases = watchLeases(config, cwd, log);
-    leases?.lost.then(fire);
-    if (config.listen) {
-      endpoint = await openQuitEndpoint(config.listen, decision, log);
-    }
-
-    if (config.waitFor.length) watch?.startPolling();
-    await warmUpForwarding(forwarder, log);
+    await warmed;
     const before = await awaitGates(config, log, decision);
     if (before) return before;
 
@@ -160,6 +156,16 @@ export async function supervise(
     const exited = reaper.exitOf(child.pid, () => child.markReaped());
     reaper.afterReap(() => child.checkGroup());
     forwarder.forwardTo(child);
+    if (!armed.done) {
+      // After the spawn, so that the child does not wait for it; the watch's
+      // check once armed sees a file made since the look above.
+      await armTriggers(config, cwd, log, armed, decision, true)
+        .catch(async (error) => {
+          await stopChild(child, exited, config, log);
+          throw error;
+        });
+    }
+    const { watch, endpoint } = armed;
     endpoint?.setHealthy(true);
     watch?.startPolling();
 
@@ -186,9 +192,9 @@ export async function supervise(
     // The signal listeners and the reaper stay until guillotine exits: a
     // SIGTERM that comes while the record is written must not take the
     // default action, and late orphans are still reaped.
-    watch?.close();
-    leases?.close();
-    await endpoint?.close();
+    armed.watch?.close();
+    armed.leases?.close();
+    await armed.endpoint?.close();
   }
 }
 

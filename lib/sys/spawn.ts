@@ -168,12 +168,16 @@ function searchPath(environment: readonly Uint8Array[] | null): string {
   return entry ? decoder.decode(entry.subarray(prefix.length)) : DEFAULT_PATH;
 }
 
+/**
+ * Whether a C string path is a directory: the path with a `/` exists only
+ * for one. access(2), not Deno.statSync, whose first call in a process costs
+ * 1.3-5.8 ms here, before the child starts.
+ */
 function isDirectory(path: Uint8Array): boolean {
-  try {
-    return Deno.statSync(decoder.decode(path.subarray(0, -1))).isDirectory;
-  } catch {
-    return false;
-  }
+  const dir = new Uint8Array(path.length + 1);
+  dir.set(path.subarray(0, -1));
+  dir[path.length - 1] = SLASH;
+  return libc().access(dir, F_OK) === 0;
 }
 
 /**

@@ -32,15 +32,17 @@ function watching(file: string, extra: string[] = []): string[] {
     "0",
     "--log-format",
     "json",
+    "--log-level",
+    "debug",
     "--grace-period",
     "1s",
     ...extra,
   ];
 }
 
-/** Waits until the child runs (the watch is armed before it starts). */
+/** Waits until the child runs and the watch is armed (right after it). */
 async function childStarted(g: Guillotine): Promise<void> {
-  await g.waitForStderr(/"msg":"child started"/, 20_000);
+  await g.waitForStderr(/"msg":"triggers armed"/, 20_000);
 }
 
 /**
