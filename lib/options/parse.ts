@@ -263,6 +263,7 @@ export function parseOptions(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   notText: NotText = ALL_TEXT,
+  cwd: string = Deno.cwd(),
 ): Request {
   const { flags, command, problem, spoiled } = splitArguments(args, notText);
   if (!problem && flags.has("--help")) return { kind: "help" };
@@ -281,6 +282,10 @@ export function parseOptions(
     } catch (error) {
       first ??= error as Error;
     }
+  }
+  // Resolved here, once: nothing downstream resolves the record path again.
+  if (typeof settings.notify === "string") {
+    settings.notify = absolutePath(settings.notify, cwd);
   }
   const config = { command, ...settings } as Config;
   if (!first) {

@@ -1,7 +1,8 @@
 /**
- * What guillotine does on its way out, after the completion record, however
- * it ends: the termination message, then the quit requests. Also for its own
- * usage errors, with the settings that parsed despite them.
+ * guillotine's way out, the same for every end (the child's, an error while
+ * running, a usage error): the completion record, then the lease released
+ * (so that a sidecar that sees the lease free sees the record too), then
+ * the termination message, then the quit requests.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import {
   terminationMessage,
   writeTerminationLog,
 } from "./termination.ts";
+import type { RecordFacts } from "./records.ts";
 
 /** The settings that the last words use. */
 export type LastWordsSettings = Pick<
@@ -52,11 +54,47 @@ export function endOfError(error: unknown): End {
     };
 }
 
+/** How guillotine ends, for {@linkcode finish}. */
+export interface Ending {
+  /** Where to write the completion record (absolute), or null for none. */
+  record: string | null;
+  /** What the record says. */
+  facts: RecordFacts;
+  /** The record's `command`. */
+  command: readonly string[];
+  /** The lease held on the record, released once the record is written. */
+  lease: { release(): void } | null;
+  /** What the termination message says. */
+  end: End;
+}
+
+/**
+ * Goes out: writes the record, releases the lease, says the last words.
+ * Never throws: the exit code is already decided.
+ *
+ * @param recordLog Where the record's own line goes (a usage error keeps
+ *   its one line: a quieter logger).
+ */
+export async function finish(
+  settings: LastWordsSettings,
+  ending: Ending,
+  log: Logger,
+  recordLog: Logger = log,
+): Promise<void> {
+  if (ending.record) {
+    const { notify } = await import("./records.ts");
+    await notify(ending.record, ending.facts, [...ending.command], recordLog);
+  }
+  // After the record: a sidecar that sees the lease free sees the record too.
+  ending.lease?.release();
+  await sayLastWords(settings, ending.end, log);
+}
+
 /**
  * Writes the termination message, then sends the quit requests (bounded in
  * time). Never throws: the exit code is already decided.
  */
-export async function sayLastWords(
+async function sayLastWords(
   settings: LastWordsSettings,
   end: End,
   log: Logger,
@@ -97,21 +135,23 @@ export async function afterUsageError(
   const format = partial.logFormat ?? "text";
   const log = createLogger({ level: partial.logLevel ?? "info", format });
   const end = endOfError(error);
-  if (partial.notify) {
-    const { notify } = await import("./records.ts");
-    await notify(
-      partial.notify,
-      { exitCode: end.exitCode, signal: null, reason: "error" },
-      [...args],
-      createLogger({ level: "warn", format }),
-    );
-  }
-  const quitUrls = partial.quitUrls ?? [];
-  const terminationLog = partial.terminationLog ?? null;
-  if (quitUrls.length || terminationLog) {
-    const settings = { ...fallbacks(), ...partial, quitUrls, terminationLog };
-    await sayLastWords(settings, end, log);
-  }
+  await finish(
+    {
+      ...fallbacks(),
+      ...partial,
+      quitUrls: partial.quitUrls ?? [],
+      terminationLog: partial.terminationLog ?? null,
+    },
+    {
+      record: partial.notify ?? null,
+      facts: { exitCode: end.exitCode, signal: null, reason: "error" },
+      command: args,
+      lease: null,
+      end,
+    },
+    log,
+    createLogger({ level: "warn", format }),
+  );
 }
 
 /** The fallbacks of the settings a usage error's message may mention. */

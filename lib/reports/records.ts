@@ -26,7 +26,7 @@
 
 import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import type { Logger } from "../log/logger.ts";
-import { absolutePath, parentOf } from "../options/values/path.ts";
+import { parentOf } from "../options/values/path.ts";
 import { errnoName } from "../sys/errno.ts";
 import { removeFile, renameFile, writeNewFile } from "../sys/files.ts";
 import {
@@ -54,16 +54,15 @@ export interface RecordFacts {
  * flushed to disk, then renamed into place, so a reader that sees the file
  * sees all of it.
  *
- * @param path Where the record goes, from the working directory when
- *   relative; missing parent directories are made.
+ * @param path Where the record goes: absolute (the options resolve it);
+ *   missing parent directories are made.
  */
 export async function writeRecord(
   path: string,
   record: CompletionRecord,
 ): Promise<void> {
-  // The temporary file must be in the record's directory: a rename across
-  // file systems fails.
-  path = absolutePath(path, Deno.cwd());
+  // The temporary file must be in the record's directory (a rename across
+  // file systems fails): `path` is absolute, as the options made it.
   const dir = parentOf(path);
   await Deno.mkdir(dir, { recursive: true });
   const temporary = `${dir}/.${path.slice(dir.length + 1)}.${Deno.pid}.${

@@ -9,14 +9,13 @@ import { endStragglers, startChild, stopChild } from "../pid1/child.ts";
 import type { ChildStatus } from "../pid1/child_status.ts";
 import { describeStatus } from "../pid1/child_status.ts";
 import type { Config } from "../options/config.ts";
-import { EXIT_USAGE, explainError } from "../runtime/errors.ts";
+import { EXIT_USAGE } from "../runtime/errors.ts";
 import { SignalForwarder, type SignalInbox } from "../pid1/forwarder.ts";
 import { describeConfig } from "../options/describe.ts";
 import type { Logger } from "../log/logger.ts";
 import { exitCodeOf, type Outcome, recordOf } from "../reports/outcome.ts";
 import type { Lease } from "../triggers/lease.ts";
 import { Reaper } from "../pid1/reaper.ts";
-import type { RecordFacts } from "../reports/records.ts";
 import type { Argument } from "../sys/spawn.ts";
 import {
   becomeSubreaper,
@@ -32,7 +31,6 @@ import {
 } from "../triggers/decision.ts";
 import { triggeredAtStart } from "../triggers/early.ts";
 import { type Armed, armTriggers } from "./arming.ts";
-import { absolutePath } from "../options/values/path.ts";
 import type { Trigger } from "../triggers/watcher.ts";
 import { warmUpForwarding } from "../pid1/warmup.ts";
 import { checkSharedPaths } from "../triggers/volume_check.ts";
@@ -63,14 +61,15 @@ export async function run(
   const { log } = context;
   let lease: Lease | null = null;
   // A record path that is itself the problem is not written to.
-  let recordUsable = false;
+  let record: string | null = null;
   let outcome: Outcome;
+  const { finish, endOfError } = await import("../reports/last_words.ts");
   try {
     if (config.notify) {
-      const record = absolutePath(config.notify, context.cwd);
+      const path = config.notify; // absolute: the options resolved it
       const { checkRecordPath } = await import("../reports/records.ts");
-      checkRecordPath(record);
-      recordUsable = true;
+      checkRecordPath(path);
+      record = path;
       if (config.lease) {
         const { holdLease } = await import("../triggers/lease.ts");
         lease = await holdLease(record, log);
@@ -81,27 +80,21 @@ export async function run(
     }
     outcome = await supervise(config, context);
   } catch (error) {
-    const { code } = explainError(error);
-    const facts: RecordFacts = {
-      exitCode: code,
-      signal: null,
-      reason: code === EXIT_USAGE ? "error" : "spawn-failed",
-    };
-    if (recordUsable) await writeRecord(config, facts, log);
-    lease?.release();
-    const { endOfError, sayLastWords } = await import(
-      "../reports/last_words.ts"
-    );
-    await sayLastWords(config, endOfError(error), log);
+    const end = endOfError(error);
+    const reason = end.exitCode === EXIT_USAGE ? "error" : "spawn-failed";
+    const facts = { exitCode: end.exitCode, signal: null, reason } as const;
+    const { command } = config;
+    await finish(config, { record, facts, command, lease, end }, log);
     throw error;
   }
   const code = exitCodeOf(outcome, config.successExitCodes);
-  await writeRecord(config, recordOf(outcome, code), log);
-  // After the record: a sidecar that sees the lease free sees the record too.
-  lease?.release();
-  // Loaded at the end: nothing before the child needs it.
-  const { sayLastWords } = await import("../reports/last_words.ts");
-  await sayLastWords(config, { outcome, exitCode: code }, log);
+  const facts = recordOf(outcome, code);
+  const end = { outcome, exitCode: code };
+  await finish(
+    config,
+    { record, facts, command: config.command, lease, end },
+    log,
+  );
   log.info("exiting", { code });
   return code;
 }
@@ -196,17 +189,6 @@ export async function supervise(
     armed.leases?.close();
     await armed.endpoint?.close();
   }
-}
-
-/** Writes the completion record, if `--notify` asks for one. */
-async function writeRecord(
-  config: Pick<Config, "notify" | "command">,
-  facts: RecordFacts,
-  log: Logger,
-): Promise<void> {
-  if (!config.notify) return;
-  const { notify } = await import("../reports/records.ts");
-  await notify(config.notify, facts, config.command, log);
 }
 
 /**
