@@ -58,3 +58,15 @@ Deno.test("no module of lib/ imports from a higher layer", () => {
   }
   assert.deepEqual(upward, []);
 });
+
+Deno.test("docs/architecture.md names every module of lib/", () => {
+  const page = Deno.readTextFileSync(
+    fileURLToPath(new URL("../../docs/architecture.md", import.meta.url)),
+  );
+  const unnamed = [...modules(LIB)]
+    .map((path) => relative(LIB, path))
+    .filter((path) =>
+      !page.includes(`\`${path.split("/").pop()!.slice(0, -3)}\``)
+    );
+  assert.deepEqual(unnamed, []);
+});
