@@ -3,7 +3,7 @@
  * awaited, PGHOST is set), the OnFailure example tells guillotine the Pod's
  * policy on both sides, and the README states what the sidecar pays.
  *
- * Run: deno test -A tests/unit/kubernetes_docs_test.ts
+ * Run: deno test -A tests/docs/kubernetes_docs_test.ts
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
