@@ -25,5 +25,5 @@ export const DENO = Deno.execPath();
  * @param main The main.ts to run: this checkout's unless another is named.
  */
 export function guillotineArgv(args: string[], main = MAIN): string[] {
-  return [DENO, "run", ...PERMISSIONS, main, ...args];
+  return [DENO, "run", "--no-code-cache", ...PERMISSIONS, main, ...args];
 }
