@@ -236,6 +236,7 @@ function checkTogether(config: Config): void {
  * @param args The arguments after the program name.
  * @param env The environment.
  * @param notText Which of them were not valid UTF-8.
+ * @param cwd Against which the record path is made absolute, here, once.
  * @returns What to do: show help, show the version, or run.
  * @throws {UsageError} With exit code 125, a one-line message (the first
  *   problem found) and the settings that parsed all the same.
@@ -251,7 +252,6 @@ function checkTogether(config: Config): void {
  * assert(request.kind === "run");
  * assert.deepEqual(request.config.command, ["/proxy", "-dir", "/share"]);
  * assert.deepEqual(request.config.watch, ["/share/done"]);
- *
  * assert.throws(
  *   () => parseOptions(["--grace-peroid", "5s", "--notify", "/share/done"], {}),
  *   (error) => error instanceof UsageError &&
@@ -283,10 +283,7 @@ export function parseOptions(
       first ??= error as Error;
     }
   }
-  // Resolved here, once: nothing downstream resolves the record path again.
-  if (typeof settings.notify === "string") {
-    settings.notify = absolutePath(settings.notify, cwd);
-  }
+  settings.notify &&= absolutePath(String(settings.notify), cwd);
   const config = { command, ...settings } as Config;
   if (!first) {
     try {
