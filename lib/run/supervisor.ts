@@ -63,7 +63,6 @@ export async function run(
   // A record path that is itself the problem is not written to.
   let record: string | null = null;
   let outcome: Outcome;
-  const { finish, endOfError } = await import("../reports/last_words.ts");
   try {
     if (config.notify) {
       const path = config.notify; // absolute: the options resolved it
@@ -80,6 +79,8 @@ export async function run(
     }
     outcome = await supervise(config, context);
   } catch (error) {
+    // Loaded on the way out: nothing before the child needs it.
+    const { finish, endOfError } = await import("../reports/last_words.ts");
     const end = endOfError(error);
     const reason = end.exitCode === EXIT_USAGE ? "error" : "spawn-failed";
     const facts = { exitCode: end.exitCode, signal: null, reason } as const;
@@ -87,6 +88,7 @@ export async function run(
     await finish(config, { record, facts, command, lease, end }, log);
     throw error;
   }
+  const { finish } = await import("../reports/last_words.ts");
   const code = exitCodeOf(outcome, config.successExitCodes);
   const facts = recordOf(outcome, code);
   const end = { outcome, exitCode: code };
