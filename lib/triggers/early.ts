@@ -12,8 +12,7 @@
  */
 
 import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
-import { pathExists } from "../sys/files.ts";
-import { cString } from "../sys/libc.ts";
+import { isDirectory, pathProbe } from "../sys/files.ts";
 import { parentOf } from "../options/values/path.ts";
 import { nearestDirectory, watchedPaths } from "./watch_paths.ts";
 
@@ -50,13 +49,12 @@ export function triggeredAtStart(
   for (const path of absolute) {
     // The usual case, a parent that is a directory, asked of access(2): the
     // first Deno.statSync of a process costs 1.3-5.8 ms here (measured).
-    if (!pathExists(cString(`${parentOf(path)}/`))) {
+    if (!isDirectory(parentOf(path))) {
       const { problem } = nearestDirectory(path);
       if (problem) throw new GuillotineError(problem, EXIT_USAGE);
     }
-    const isFile = pathExists(cString(path)) &&
-      !pathExists(cString(`${path}/`));
-    if (isFile) present++;
+    const probe = pathProbe(path);
+    if (probe.exists() && !probe.isDirectory()) present++;
   }
   if (!absolute.length) return false;
   return mode === "any" ? present > 0 : present === absolute.length;

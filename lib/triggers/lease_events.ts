@@ -25,7 +25,7 @@
  */
 
 import type { Logger } from "../log/logger.ts";
-import { pathExists } from "../sys/files.ts";
+import { isDirectory } from "../sys/files.ts";
 import {
   IN_ATTRIB,
   IN_CLOSE_WRITE,
@@ -42,7 +42,6 @@ import {
   Inotify,
   type InotifyEvent,
 } from "../sys/inotify.ts";
-import { cString } from "../sys/libc.ts";
 import { parentOf } from "../options/values/path.ts";
 import { leasePath } from "./lease_hold.ts";
 
@@ -99,7 +98,7 @@ export class LeaseEvents {
     let all = true;
     for (const dir of this.#dirs) {
       if (dir.wd !== null) continue;
-      if (!pathExists(cString(`${dir.path}/`))) {
+      if (!isDirectory(dir.path)) {
         all = false;
         continue;
       }

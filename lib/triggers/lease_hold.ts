@@ -10,6 +10,7 @@ import type { Logger } from "../log/logger.ts";
 import { EAGAIN, errnoName } from "../sys/errno.ts";
 import { lockExclusive, openLockFile, unlock } from "../sys/flock.ts";
 import { parentOf } from "../options/values/path.ts";
+import { delay } from "../runtime/delay.ts";
 
 /** The lease file of a record. */
 export function leasePath(record: string): string {
@@ -46,7 +47,7 @@ export async function holdLease(
   if ("fd" in opened) {
     let code = lockExclusive(opened.fd);
     for (let i = 1; i < TAKE_ATTEMPTS && code === EAGAIN; i++) {
-      await new Promise((r) => setTimeout(r, TAKE_RETRY_MS));
+      await delay(TAKE_RETRY_MS);
       code = lockExclusive(opened.fd);
     }
     if (code !== 0) {
