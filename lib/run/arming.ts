@@ -24,8 +24,8 @@ export interface Armed {
 }
 
 /**
- * Arms the record watch, the lease watch and the quit endpoint; each
- * proposes to `decision`. Their modules load here: without gates, after the
+ * Warns of shared paths no other container can see, then arms the record
+ * watch, the lease watch and the quit endpoint; each proposes to `decision`. Their modules load here: without gates, after the
  * spawn.
  *
  * @param childStarted Once the child runs, a trigger that the watch's check
@@ -45,8 +45,18 @@ export async function armTriggers(
   childStarted: boolean,
 ): Promise<Trigger | null> {
   armed.done = true;
-  const [{ openQuitEndpoint, watchLeases }, { watchRecords }] = await Promise
-    .all([import("../triggers/arm.ts"), import("./restarts.ts")]);
+  const [
+    { openQuitEndpoint, watchLeases },
+    { watchRecords },
+    { checkSharedPaths },
+  ] = await Promise.all([
+    import("../triggers/arm.ts"),
+    import("./restarts.ts"),
+    import("../triggers/volume_check.ts"),
+  ]);
+  // Warnings only (a path no other container can see): not worth the
+  // child's wait for reading /proc/self/mountinfo (2 ms, measured).
+  checkSharedPaths(config, cwd, Deno.pid === 1, log);
   const fire = (trigger: Trigger) =>
     decision.propose({ kind: "trigger", trigger });
   if (config.watch.length) {

@@ -154,13 +154,21 @@ export function readInput(): Input {
   if (rawArgs?.some((bytes, i) => lossy.decode(bytes) !== args[i])) {
     rawArgs = null;
   }
+  // Each list is decoded whole first (one call, not one per string: a NUL
+  // ends no UTF-8 sequence, so the whole is text when every part is); only
+  // a list that is not text is looked at string by string.
   const notTextArgs = new Set<number>();
-  rawArgs?.forEach((bytes, i) => isText(bytes) || notTextArgs.add(i));
+  if (rawArgs && !rawArgs.every(isText)) {
+    rawArgs.forEach((bytes, i) => isText(bytes) || notTextArgs.add(i));
+  }
   const notTextEnv = new Set<string>();
-  for (const entry of rawEnvironment() ?? []) {
-    const equals = entry.indexOf(0x3d);
-    if (equals <= 0 || isText(entry)) continue;
-    notTextEnv.add(lossy.decode(entry.subarray(0, equals)));
+  const environment = rawEnvironment();
+  if (environment && !isText(joined(environment))) {
+    for (const entry of environment) {
+      const equals = entry.indexOf(0x3d);
+      if (equals <= 0 || isText(entry)) continue;
+      notTextEnv.add(lossy.decode(entry.subarray(0, equals)));
+    }
   }
   return {
     args,
@@ -168,6 +176,17 @@ export function readInput(): Input {
     notText: { args: notTextArgs, env: notTextEnv },
     rawArgs,
   };
+}
+
+/** The strings end to end, NUL-separated, as exec laid them out. */
+function joined(parts: readonly Uint8Array[]): Uint8Array {
+  const whole = new Uint8Array(parts.reduce((n, p) => n + p.length + 1, 0));
+  let at = 0;
+  for (const part of parts) {
+    whole.set(part, at);
+    at += part.length + 1;
+  }
+  return whole;
 }
 
 /**

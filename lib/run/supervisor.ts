@@ -33,7 +33,6 @@ import { triggeredAtStart } from "../triggers/early.ts";
 import { type Armed, armTriggers } from "./arming.ts";
 import type { Trigger } from "../triggers/watcher.ts";
 import { warmUpForwarding } from "../pid1/warmup.ts";
-import { checkSharedPaths } from "../triggers/volume_check.ts";
 
 /** What the supervisor takes from its caller, besides the configuration. */
 export interface SupervisorContext {
@@ -112,7 +111,6 @@ export async function supervise(
   { log, cwd, signals, rawCommand }: SupervisorContext,
 ): Promise<Outcome> {
   log.info("starting", describeConfig(config));
-  checkSharedPaths(config, cwd, getpid() === 1, log);
   registerAsSubreaper(log);
   ignoreTerminalStops();
   const reaper = new Reaper(log);

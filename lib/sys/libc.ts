@@ -23,13 +23,6 @@ const SYMBOLS = {
     parameters: ["buffer", "buffer"],
     result: "i32",
   },
-  posix_spawn_file_actions_init: { parameters: ["buffer"], result: "i32" },
-  posix_spawn_file_actions_destroy: { parameters: ["buffer"], result: "i32" },
-  posix_spawn_file_actions_addtcsetpgrp_np: {
-    parameters: ["buffer", "i32"],
-    result: "i32",
-    optional: true,
-  },
   waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   kill: { parameters: ["i32", "i32"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
@@ -66,6 +59,14 @@ const WATCH_SYMBOLS = {
  * (only without /proc).
  */
 const OCCASIONAL_SYMBOLS = {
+  // Only a child given the terminal needs a file action.
+  posix_spawn_file_actions_init: { parameters: ["buffer"], result: "i32" },
+  posix_spawn_file_actions_destroy: { parameters: ["buffer"], result: "i32" },
+  posix_spawn_file_actions_addtcsetpgrp_np: {
+    parameters: ["buffer", "i32"],
+    result: "i32",
+    optional: true,
+  },
   prctl: {
     parameters: ["i32", "u64", "u64", "u64", "u64"],
     result: "i32",

@@ -75,9 +75,12 @@ export function spawn(
   const strings = args.map(withNul);
   const pointers = pointerArray(strings);
   const attr = new Uint8Array(OPAQUE_SIZE);
-  const actions = new Uint8Array(OPAQUE_SIZE);
+  // Without the terminal to hand over, no file action: posix_spawn takes
+  // null, and their calls are not bound before the child starts.
+  const t = foreground ? occasionalCalls() : null;
+  const actions = t ? new Uint8Array(OPAQUE_SIZE) : null;
   c.posix_spawnattr_init(attr);
-  c.posix_spawn_file_actions_init(actions);
+  if (t && actions) t.posix_spawn_file_actions_init(actions);
   try {
     c.posix_spawnattr_setflags(
       attr,
@@ -86,8 +89,8 @@ export function spawn(
     c.posix_spawnattr_setpgroup(attr, 0);
     c.posix_spawnattr_setsigdefault(attr, ALL_SIGNALS);
     c.posix_spawnattr_setsigmask(attr, NO_SIGNALS);
-    if (foreground && c.posix_spawn_file_actions_addtcsetpgrp_np) {
-      c.posix_spawn_file_actions_addtcsetpgrp_np(actions, 0);
+    if (actions && t?.posix_spawn_file_actions_addtcsetpgrp_np) {
+      t.posix_spawn_file_actions_addtcsetpgrp_np(actions, 0);
     }
     const pid = new Int32Array(1);
     const envStrings = environment?.map(withNul) ?? null;
@@ -110,7 +113,7 @@ export function spawn(
       ? { pid: pid[0], errno: 0 }
       : { pid: 0, errno: failure };
   } finally {
-    c.posix_spawn_file_actions_destroy(actions);
+    if (t && actions) t.posix_spawn_file_actions_destroy(actions);
     c.posix_spawnattr_destroy(attr);
   }
 }
@@ -189,8 +192,7 @@ export function terminalHandOver(): "yes" | "no" | "old-glibc" {
   if (!Deno.stdin.isTerminal()) return "no";
   const t = occasionalCalls();
   if (t.tcgetpgrp(0) !== t.getpgrp()) return "no";
-  const c = libc();
-  return c.posix_spawn_file_actions_addtcsetpgrp_np === null
+  return t.posix_spawn_file_actions_addtcsetpgrp_np === null
     ? "old-glibc"
     : "yes";
 }

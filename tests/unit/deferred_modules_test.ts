@@ -37,6 +37,8 @@ const AFTER_THE_SPAWN = [
   "lib/sys/inotify.ts",
   "lib/sys/flock.ts",
   "lib/run/restarts.ts",
+  "lib/triggers/volume_check.ts",
+  "lib/sys/mountinfo.ts",
 ];
 
 Deno.test("the modules of the phase after the spawn are not loaded before the child", () => {
