@@ -214,10 +214,8 @@ function checkTogether(config: Config): void {
       "Watch method poll needs a poll interval: give --poll-interval a duration above 0, such as 1s",
     );
   }
-  // Relative paths are compared as if from one working directory.
-  const same = (path: string) => absolutePath(path, "/.cwd");
   const notify = config.notify;
-  if (notify !== null && config.watch.some((w) => same(w) === same(notify))) {
+  if (notify !== null && config.watch.includes(notify)) {
     throw usage(
       `The file "${config.notify}" is both watched and written by --notify: guillotine would end on its own record; watch another path (is ${WATCHED_FILE_ENV} set in the main container too?)`,
     );
@@ -236,7 +234,8 @@ function checkTogether(config: Config): void {
  * @param args The arguments after the program name.
  * @param env The environment.
  * @param notText Which of them were not valid UTF-8.
- * @param cwd Against which the record path is made absolute, here, once.
+ * @param cwd Against which the watched and record paths are made absolute,
+ *   here, once.
  * @returns What to do: show help, show the version, or run.
  * @throws {UsageError} With exit code 125, a one-line message (the first
  *   problem found) and the settings that parsed all the same.
@@ -283,7 +282,13 @@ export function parseOptions(
       first ??= error as Error;
     }
   }
+  // Resolved here, once: nothing downstream resolves a path again. The
+  // watched paths are counted once each (`done`, `./done`, `/x//done`).
   settings.notify &&= absolutePath(String(settings.notify), cwd);
+  if (Array.isArray(settings.watch)) {
+    const paths = settings.watch.map((p) => absolutePath(String(p), cwd));
+    settings.watch = [...new Set(paths)];
+  }
   const config = { command, ...settings } as Config;
   if (!first) {
     try {

@@ -38,7 +38,6 @@ export interface Armed {
  */
 export async function armTriggers(
   config: Config,
-  cwd: string,
   log: Logger,
   armed: Armed,
   decision: Decision,
@@ -56,17 +55,17 @@ export async function armTriggers(
   ]);
   // Warnings only (a path no other container can see): not worth the
   // child's wait for reading /proc/self/mountinfo (2 ms, measured).
-  checkSharedPaths(config, cwd, Deno.pid === 1, log);
+  checkSharedPaths(config, Deno.pid === 1, log);
   const fire = (trigger: Trigger) =>
     decision.propose({ kind: "trigger", trigger });
   if (config.watch.length) {
-    armed.watch = watchRecords(config, cwd, log);
+    armed.watch = watchRecords(config, log);
     const early = await armed.watch.arm();
     if (early && !childStarted) return early;
     if (early) fire(early);
     else armed.watch.triggered.then(fire);
   }
-  armed.leases = watchLeases(config, cwd, log);
+  armed.leases = watchLeases(config, log);
   armed.leases?.lost.then(fire);
   if (config.listen) {
     armed.endpoint = await openQuitEndpoint(config.listen, decision, log);

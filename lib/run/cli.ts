@@ -77,7 +77,7 @@ export async function main(
     input.rawArgs?.slice(args.length - config.command.length) ??
       null;
   try {
-    return await run(config, { log, cwd: Deno.cwd(), signals, rawCommand });
+    return await run(config, { log, signals, rawCommand });
   } catch (error) {
     // run() has written the record, if one was asked for.
     const { message, code } = explainError(error);

@@ -57,10 +57,9 @@ export interface RecordWatch {
 /** The watch on the watched files, under the pod's restart policy. */
 export function watchRecords(
   config: Config,
-  cwd: string,
   log: Logger,
 ): RecordWatch {
-  const make = () => armWatch(config, cwd, log);
+  const make = () => armWatch(config, log);
   if (config.restartPolicy === "Never") {
     const watch = make();
     return {

@@ -37,8 +37,6 @@ import { warmUpForwarding } from "../pid1/warmup.ts";
 /** What the supervisor takes from its caller, besides the configuration. */
 export interface SupervisorContext {
   log: Logger;
-  /** For relative watch paths. */
-  cwd: string;
   /** The signals received since guillotine started, and those to come. */
   signals: SignalInbox;
   /** The command byte for byte as exec gave it, when known. */
@@ -108,7 +106,7 @@ export async function run(
  */
 export async function supervise(
   config: Config,
-  { log, cwd, signals, rawCommand }: SupervisorContext,
+  { log, signals, rawCommand }: SupervisorContext,
 ): Promise<Outcome> {
   log.info("starting", describeConfig(config));
   registerAsSubreaper(log);
@@ -131,9 +129,9 @@ export async function supervise(
     // means it may never start; gates hold it back, and a trigger ends that
     // wait, so with gates everything is armed now.
     const already = config.watch.length > 0 &&
-      triggeredAtStart(config.watch, config.watchMode, cwd);
+      triggeredAtStart(config.watch, config.watchMode);
     if (already || config.waitFor.length) {
-      const early = await armTriggers(config, cwd, log, armed, decision, false);
+      const early = await armTriggers(config, log, armed, decision, false);
       if (early) {
         decision.propose({ kind: "trigger", trigger: early });
         log.info(`${early.reason} at start-up: not starting the child`);
@@ -152,7 +150,7 @@ export async function supervise(
     if (!armed.done) {
       // After the spawn, so that the child does not wait for it; the watch's
       // check once armed sees a file made since the look above.
-      await armTriggers(config, cwd, log, armed, decision, true)
+      await armTriggers(config, log, armed, decision, true)
         .catch(async (error) => {
           await stopChild(child, exited, config, log);
           throw error;

@@ -15,7 +15,6 @@ import type { Endpoint } from "./endpoint.ts";
 import { LeaseWatch } from "./lease.ts";
 import type { Logger } from "../log/logger.ts";
 import type { HostPort } from "../options/values/host_port.ts";
-import { watchedPaths } from "./watch_paths.ts";
 import { FileWatch } from "./watcher.ts";
 
 export { Decision, type Ending, triggerExitCode } from "./decision.ts";
@@ -32,11 +31,10 @@ export function armWatch(
     Config,
     "watch" | "watchMode" | "watchMethod" | "pollIntervalMs"
   >,
-  cwd: string,
   log: Logger,
 ): FileWatch {
   return new FileWatch({
-    paths: watchedPaths(config.watch, cwd),
+    paths: config.watch,
     mode: config.watchMode,
     method: config.watchMethod,
     pollIntervalMs: config.pollIntervalMs,
@@ -54,12 +52,11 @@ export function watchLeases(
     | "lostMainExitCode"
     | "restartPolicy"
   >,
-  cwd: string,
   log: Logger,
 ): LeaseWatch | null {
   if (!config.lease || !config.watch.length) return null;
   const leases = new LeaseWatch({
-    records: watchedPaths(config.watch, cwd),
+    records: config.watch,
     graceMs: config.lostMainGraceMs,
     exitCode: config.lostMainExitCode,
     restartPolicy: config.restartPolicy,

@@ -14,13 +14,13 @@
 import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import { isDirectory, pathProbe } from "../sys/files.ts";
 import { parentOf } from "../options/values/path.ts";
-import { nearestDirectory, watchedPaths } from "./watch_paths.ts";
+import { nearestDirectory, refuseDirectories } from "./watch_paths.ts";
 
 /**
  * Whether the watch's condition holds already: each watched path that
  * exists and is not a directory counts, as the watch counts it.
  *
- * @param paths The watched paths as given (`--watch`), relative to `cwd`.
+ * @param paths The watched paths, absolute (the options resolved them).
  * @param mode Whether all of them must exist, or any one.
  * @returns True when the child must not start.
  * @throws {GuillotineError} (125) For a path that is or can only be a
@@ -32,21 +32,21 @@ import { nearestDirectory, watchedPaths } from "./watch_paths.ts";
  * import assert from "node:assert/strict";
  * import { triggeredAtStart } from "./early.ts";
  * const dir = Deno.makeTempDirSync();
- * assert.equal(triggeredAtStart(["done"], "all", dir), false);
- * Deno.writeTextFileSync(`${dir}/done`, "");
- * assert.equal(triggeredAtStart(["done", "other"], "any", dir), true);
- * assert.equal(triggeredAtStart(["done", "other"], "all", dir), false);
+ * const [done, other] = [`${dir}/done`, `${dir}/other`];
+ * assert.equal(triggeredAtStart([done], "all"), false);
+ * Deno.writeTextFileSync(done, "");
+ * assert.equal(triggeredAtStart([done, other], "any"), true);
+ * assert.equal(triggeredAtStart([done, other], "all"), false);
  * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function triggeredAtStart(
   paths: readonly string[],
   mode: "all" | "any",
-  cwd: string,
 ): boolean {
   let present = 0;
-  const absolute = watchedPaths(paths, cwd);
-  for (const path of absolute) {
+  refuseDirectories(paths);
+  for (const path of paths) {
     // The usual case, a parent that is a directory, asked of access(2): the
     // first Deno.statSync of a process costs 1.3-5.8 ms here (measured).
     if (!isDirectory(parentOf(path))) {
@@ -56,6 +56,6 @@ export function triggeredAtStart(
     const probe = pathProbe(path);
     if (probe.exists() && !probe.isDirectory()) present++;
   }
-  if (!absolute.length) return false;
-  return mode === "any" ? present > 0 : present === absolute.length;
+  if (!paths.length) return false;
+  return mode === "any" ? present > 0 : present === paths.length;
 }

@@ -12,7 +12,7 @@
 import type { Config } from "../options/config.ts";
 import type { Logger } from "../log/logger.ts";
 import { mountPoints } from "../sys/mountinfo.ts";
-import { absolutePath, parentOf } from "../options/values/path.ts";
+import { parentOf } from "../options/values/path.ts";
 import { nearestDirectory } from "./watch_paths.ts";
 
 /**
@@ -57,7 +57,6 @@ interface Shared {
  */
 export function checkSharedPaths(
   config: Pick<Config, "watch" | "notify">,
-  cwd: string,
   pid1: boolean,
   log: Logger,
 ): void {
@@ -69,7 +68,7 @@ export function checkSharedPaths(
   ];
   let mounts: string[] | null | undefined;
   for (const { path, what } of shared) {
-    const absolute = absolutePath(path, cwd);
+    const absolute = path; // the options resolved it
     const dir = parentOf(absolute);
     const { dir: nearest, problem } = nearestDirectory(absolute);
     if (problem) continue; // Refused as the watch is armed, or said later.

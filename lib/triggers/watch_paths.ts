@@ -9,65 +9,23 @@
 import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import { WATCHED_FILE_ENV } from "../options/table.ts";
 import { isDirectory } from "../sys/files.ts";
-import { absolutePath, parentOf } from "../options/values/path.ts";
+import { parentOf } from "../options/values/path.ts";
 
 /**
- * The ending that makes a path a directory by its form alone: a trailing `/`,
- * or `.` or `..` as its last name.
+ * Refuses a watched path that is a directory now (the paths are absolute:
+ * the options resolved them). Checked before the child starts.
  *
- * @returns The ending, or null for a path that can name a file.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { directoryEnding } from "./watch_paths.ts";
- * assert.equal(directoryEnding("/share/done/"), "/");
- * assert.equal(directoryEnding("share/.."), "..");
- * assert.equal(directoryEnding("."), ".");
- * assert.equal(directoryEnding("/share/done"), null);
- * assert.equal(directoryEnding("/share/done."), null);
- * ```
+ * @throws {GuillotineError} (125) Its one line names the option, the
+ *   variable and an example of what to give instead.
  */
-export function directoryEnding(path: string): string | null {
-  if (path.endsWith("/")) return "/";
-  const last = path.slice(path.lastIndexOf("/") + 1);
-  return last === "." || last === ".." ? last : null;
-}
-
-/**
- * The watched paths as the watch uses them: absolute (relative ones from
- * `cwd`), without `.`, `..` and repeated `/` (by their text: symlinks are not
- * followed), each once, so that `done`, `./done` and `/x//done` in `/x` are
- * one file, counted once. Runs when the watch is armed: whether a path is a
- * directory is a fact of that moment.
- *
- * @throws {GuillotineError} (125) For a path that is a directory now, or that
- *   can only be one ({@linkcode directoryEnding}); its one line names the
- *   option, the variable and an example of what to give instead.
- */
-export function watchedPaths(paths: readonly string[], cwd: string): string[] {
-  const unique = new Set<string>();
+export function refuseDirectories(paths: readonly string[]): void {
   for (const path of paths) {
-    const absolute = absolutePath(path, cwd);
-    const way = `give --watch (or ${WATCHED_FILE_ENV}) the path of the file`;
-    if (isDirectory(absolute)) {
-      throw new GuillotineError(
-        `Watched file "${path}" is a directory: ${way} that the main container creates, such as ${
-          absolute === "/" ? "" : absolute
-        }/done`,
-        EXIT_USAGE,
-      );
-    }
-    const ending = directoryEnding(path);
-    if (ending !== null) {
-      throw new GuillotineError(
-        `Watched file "${path}" ends with "${ending}", so it can only be a directory: ${way}, such as ${absolute}`,
-        EXIT_USAGE,
-      );
-    }
-    unique.add(absolute);
+    if (!isDirectory(path)) continue;
+    throw new GuillotineError(
+      `Watched file "${path}" is a directory: give --watch (or ${WATCHED_FILE_ENV}) the path of the file that the main container creates, such as ${path}/done`,
+      EXIT_USAGE,
+    );
   }
-  return [...unique];
 }
 
 /**

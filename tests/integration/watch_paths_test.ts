@@ -61,7 +61,7 @@ Deno.test("a directory as the watched file is a usage error naming the way out",
     [["--watch", "share/"], {}, /"share\/" names a directory/],
     [["--watch", `${dir.path}/share`], {}, /share" is a directory/],
     [["--watch", "."], {}, /"\." names a directory/],
-    [[], { GUILLOTINE_WATCHED_FILE: "share" }, /"share" is a directory/],
+    [[], { GUILLOTINE_WATCHED_FILE: "share" }, /\/share" is a directory/],
     [["--watch", "new/"], {}, /"new\/" names a directory/],
   ];
   for (const [args, env, pattern] of cases) {

@@ -7,26 +7,26 @@ import { tempDir } from "../harness/mod.ts";
 
 Deno.test("triggeredAtStart: all or any of the watched files", async () => {
   await using dir = await tempDir();
-  const cwd = dir.path;
-  assert.equal(triggeredAtStart(["done"], "all", cwd), false);
-  Deno.writeTextFileSync(`${cwd}/done`, "");
-  assert.equal(triggeredAtStart(["done"], "all", cwd), true);
-  assert.equal(triggeredAtStart(["done", "other"], "all", cwd), false);
-  assert.equal(triggeredAtStart(["done", "other"], "any", cwd), true);
-  Deno.mkdirSync(`${cwd}/sub/other`, { recursive: true });
-  assert.equal(triggeredAtStart(["sub/other/x"], "any", cwd), false);
-  assert.equal(triggeredAtStart([], "all", cwd), false);
+  const at = (...names: string[]) => names.map((n) => `${dir.path}/${n}`);
+  assert.equal(triggeredAtStart(at("done"), "all"), false);
+  Deno.writeTextFileSync(`${dir.path}/done`, "");
+  assert.equal(triggeredAtStart(at("done"), "all"), true);
+  assert.equal(triggeredAtStart(at("done", "other"), "all"), false);
+  assert.equal(triggeredAtStart(at("done", "other"), "any"), true);
+  Deno.mkdirSync(`${dir.path}/sub/other`, { recursive: true });
+  assert.equal(triggeredAtStart(at("sub/other/x"), "any"), false);
+  assert.equal(triggeredAtStart(at(), "all"), false);
 });
 
 Deno.test("triggeredAtStart: a path that cannot appear is 125", async () => {
   await using dir = await tempDir();
   Deno.writeTextFileSync(`${dir.path}/file`, "");
   assert.throws(
-    () => triggeredAtStart(["file/done"], "all", dir.path),
+    () => triggeredAtStart([`${dir.path}/file/done`], "all"),
     (e) => e instanceof GuillotineError && e.exitCode === 125,
   );
   assert.throws(
-    () => triggeredAtStart(["."], "all", dir.path),
+    () => triggeredAtStart([dir.path], "all"),
     (e) => e instanceof GuillotineError && e.exitCode === 125,
   );
 });

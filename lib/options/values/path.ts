@@ -70,7 +70,8 @@ export function parseFilePath(
       `The ${what} path is empty: give a path such as ${example}`,
     );
   }
-  if (path.endsWith("/") || path === "." || path.endsWith("/.")) {
+  const last = path.slice(path.lastIndexOf("/") + 1);
+  if (last === "" || last === "." || last === "..") {
     throw new RangeError(
       `The ${what} path "${path}" names a directory: give the path of a file in it, such as ${example}`,
     );
