@@ -318,7 +318,7 @@ libc, so times from both sides subtract exactly. Each namespace is made by
   first signal. The Deno floor \`bench/fixtures/forward.ts\` forwards with one
   listener and kill(2) through FFI and nothing else, and prints when its
   listener began, which splits Deno's delivery from the rest; it sends itself
-  one signal first, as guillotine does (lib/pid1/warmup.ts), except in the "not
+  one signal first, as guillotine does (lib/pid1/forwarder.ts), except in the "not
   warmed" rows.
 - **Reaping**: the child \`kid orphans N\` makes N processes (clone with
   CLONE_VM, no page tables copied) in a process group of their own and lets

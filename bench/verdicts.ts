@@ -309,7 +309,7 @@ function forwardingVerdict(
     ` same forwarder's first signal took ${at("deno-forward-cold")} (${
       spread(results, js, "deno-forward-cold")
     } to its listener): guillotine sends itself one signal through the whole` +
-    " path before the child starts (lib/pid1/warmup.ts), so that the child's first" +
+    " path before the child starts (lib/pid1/forwarder.ts), so that the child's first" +
     " signal is forwarded as fast as the hundredth.",
   ];
   if (moment === "50ms") {

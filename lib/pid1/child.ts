@@ -1,7 +1,7 @@
 /**
- * The child: starting it (with spawn errors mapped to 126 and 127 and advice
- * that fits the errno), signalling its process group, the graceful stop, and
- * what it leaves behind.
+ * The child: starting it (spawn errors as 126 or 127, with advice that fits
+ * the errno), signalling its process group, the graceful stop, and what it
+ * leaves behind.
  *
  * @module
  */
@@ -26,10 +26,10 @@ import {
 
 const { SIGKILL, SIGTERM } = SIGNAL_NUMBERS;
 const GROUP_POLL_MS = 10;
-/** How long to wait for SIGKILL to take effect, for the child and then its group. */
+/** How long SIGKILL may take, for the child and then for its group. */
 const KILL_WAIT_MS = 10_000;
 
-/** Why exec failed, in words, with the way out; 126 for all of these. */
+/** Why exec failed, with the way out; 126 for all of these. */
 const CANNOT_EXECUTE: Readonly<Record<number, string>> = {
   [E.EACCES]:
     "permission denied: make it executable (chmod +x), and check that its directories can be searched and its file system is not mounted noexec",
@@ -46,15 +46,21 @@ const CANNOT_EXECUTE: Readonly<Record<number, string>> = {
     "not permitted: check the security policy (seccomp, AppArmor, SELinux) and the file's capabilities",
 };
 
+const NOT_FOUND = new Set<number>([
+  E.ENOENT,
+  E.ENOTDIR,
+  E.ELOOP,
+  E.ENAMETOOLONG,
+]);
+
 /**
  * The error for a failed exec: 127 when the command or its interpreter is not
- * there, 126 otherwise, with the errno's name and advice that fits it.
+ * there, 126 otherwise.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { spawnError } from "./child.ts";
- *
  * assert.equal(spawnError("proxy", 2, false).exitCode, 127);
  * assert.match(spawnError("/proxy", 26, false).message, /ETXTBSY/);
  * ```
@@ -64,17 +70,13 @@ export function spawnError(
   errno: number,
   isDirectory: boolean,
 ): GuillotineError {
-  switch (errno) {
-    case E.ENOENT:
-    case E.ENOTDIR:
-    case E.ELOOP:
-    case E.ENAMETOOLONG:
-      return new GuillotineError(
-        name.includes("/")
-          ? `Command "${name}" not found: check the path, and the interpreter on its #! line`
-          : `Command "${name}" not found in PATH: check its name, or give its full path`,
-        EXIT_NOT_FOUND,
-      );
+  if (NOT_FOUND.has(errno)) {
+    return new GuillotineError(
+      name.includes("/")
+        ? `Command "${name}" not found: check the path, and the interpreter on its #! line`
+        : `Command "${name}" not found in PATH: check its name, or give its full path`,
+      EXIT_NOT_FOUND,
+    );
   }
   const why = isDirectory
     ? "it is a directory: give the path of a program in it"
@@ -95,30 +97,25 @@ function isDirectory(path: string): boolean {
 }
 
 /**
- * The child as guillotine knows it: its pid, which is also its process
- * group's id, and whether it has been reaped. Once reaped, its pid may be
- * given to an unrelated process, so signals go only to its group, and once the
- * group is seen empty, nowhere.
+ * The child: its pid, which is also its group's id. Once it is reaped its pid
+ * may be reused, so signals go only to its group, and once the group is seen
+ * empty, nowhere.
  */
 export class Child {
-  readonly pid: number;
   #reaped = false;
   #groupGone = false;
 
-  constructor(pid: number) {
-    this.pid = pid;
-  }
+  constructor(readonly pid: number) {}
 
-  /** Called in the same turn as the waitpid that returned the child. */
+  /** Called in the turn of the waitpid that returned the child. */
   markReaped(): void {
     this.#reaped = true;
     this.checkGroup();
   }
 
   /**
-   * Notes whether the reaped child's group is empty. Called after every
-   * reap: a group's number stays taken while any member (or its zombie) is
-   * there, and is free for reuse from the reap of its last member on.
+   * Called after every reap: a group's number stays taken while any member
+   * (or its zombie) is there, and is free for reuse from then on.
    */
   checkGroup(): void {
     if (this.#reaped && !this.#groupGone && kill(-this.pid, 0) === E.ESRCH) {
@@ -127,9 +124,8 @@ export class Child {
   }
 
   /**
-   * Signals the child's process group. Before the child is reaped, a child
-   * that moved itself to another group still gets the signal itself (its
-   * zombie holds the pid, so it cannot be anyone else's).
+   * Signals the group; before the reap, a child that left its group still
+   * gets it (its zombie holds the pid).
    *
    * @returns 0, or the errno (ESRCH: nobody of ours is there).
    */
@@ -137,20 +133,17 @@ export class Child {
     if (this.#groupGone) return E.ESRCH;
     const error = kill(-this.pid, signal);
     if (error !== E.ESRCH) return error;
-    if (this.#reaped) {
-      this.#groupGone = true;
-      return E.ESRCH;
-    }
-    return kill(this.pid, signal);
+    if (!this.#reaped) return kill(this.pid, signal);
+    this.#groupGone = true;
+    return E.ESRCH;
   }
 }
 
 /**
- * Spawns the child in its own process group, holding the terminal when
+ * Spawns the child in its own process group, handing it the terminal when
  * guillotine has one.
  *
- * @param command The program and its arguments, as text for messages.
- * @param raw The same, byte for byte as guillotine was given them, when known.
+ * @param raw The command byte for byte, when known.
  * @throws {GuillotineError} 126 or 127 when it cannot be started.
  */
 export function startChild(
@@ -168,7 +161,6 @@ export function startChild(
   const foreground = terminal === "yes";
   let result = spawn(argv, foreground);
   if (result.errno === E.ENOTTY || (foreground && result.errno === E.EPERM)) {
-    // The terminal could not be handed over; run the child without it.
     log.warn(
       "cannot hand the terminal to the child; it runs in the background",
     );
@@ -181,13 +173,7 @@ export function startChild(
   return new Child(result.pid);
 }
 
-/** Sends a signal to the child's process group; a gone group is a warning. */
-function signalGroup(
-  child: Child,
-  signal: number,
-  log: Logger,
-  why: string,
-): void {
+function signalGroup(child: Child, signal: number, log: Logger, why = "") {
   const pgid = child.pid;
   const error = child.signal(signal);
   const name = signalName(signal);
@@ -204,21 +190,26 @@ function groupAlive(child: Child): boolean {
   return child.signal(0) !== E.ESRCH;
 }
 
-/** Polls until nobody is left in the group, or `limitMs` is over. */
-async function groupGone(child: Child, limitMs: number): Promise<boolean> {
+/** Polls until the group is empty (true) or `limitMs` is over. */
+async function groupGone(
+  child: Child,
+  limitMs: number,
+  abort?: AbortSignal,
+): Promise<boolean> {
   const deadline = performance.now() + limitMs;
   while (groupAlive(child)) {
-    if (performance.now() >= deadline) return false;
-    await delay(GROUP_POLL_MS);
+    if (performance.now() >= deadline || abort?.aborted) return false;
+    await delay(GROUP_POLL_MS, abort);
   }
   return true;
 }
 
 /**
- * The graceful stop: the signal to the whole group, then SIGKILL to the
- * group when the grace period is over and anyone is left.
+ * The graceful stop: the signal to the whole group, then SIGKILL to the group
+ * once the grace period is over and anyone is left. Only an empty group
+ * counts as gone: a second clock here once let guillotine exit with a
+ * grandchild still alive.
  *
- * @param exited Resolves with the child's status when it is reaped.
  * @returns How the child ended; null if even SIGKILL did not end it in time
  *   (a process stuck in the kernel), so that guillotine still exits.
  */
@@ -229,32 +220,20 @@ export async function stopChild(
   log: Logger,
 ): Promise<ChildStatus | null> {
   const pgid = child.pid;
-  signalGroup(child, how.signal.number, log, "");
+  signalGroup(child, how.signal.number, log);
   const graceOver = new AbortController();
-  const gone = exited.then(async (status) => {
-    // Poll until the group is empty or the grace period is over (SIGKILL
-    // takes over then). Only an empty group counts as gone: a second clock
-    // here once let guillotine exit with a grandchild still alive.
-    while (!graceOver.signal.aborted && groupAlive(child)) {
-      await delay(GROUP_POLL_MS, graceOver.signal);
-    }
-    return groupAlive(child) ? null : status;
-  });
+  const gone = exited.then(async (status) =>
+    await groupGone(child, Infinity, graceOver.signal) ? status : null
+  );
   const first = await within(gone, how.gracePeriodMs);
   graceOver.abort();
   if (first) {
-    log.info(
-      `child ${describeStatus(first, signalName)} after ${how.signal.name}`,
-      { pid: pgid },
-    );
+    const end = describeStatus(first, signalName);
+    log.info(`child ${end} after ${how.signal.name}`, { pid: pgid });
     return first;
   }
-  signalGroup(
-    child,
-    SIGKILL,
-    log,
-    `: grace period of ${formatDuration(how.gracePeriodMs)} is over`,
-  );
+  const grace = formatDuration(how.gracePeriodMs);
+  signalGroup(child, SIGKILL, log, `: grace period of ${grace} is over`);
   const status = await within(exited, KILL_WAIT_MS);
   if (status === null || !(await groupGone(child, KILL_WAIT_MS))) {
     log.error(
@@ -271,9 +250,9 @@ export async function stopChild(
 }
 
 /**
- * After the child ended on its own, what it left in its group gets SIGTERM,
- * as dumb-init does, and the grace period to end; then SIGKILL. Without the
- * wait, guillotine's own exit (as PID 1) would kill them at once.
+ * After the child ended on its own, what it left in its group gets SIGTERM
+ * (as dumb-init does) and the grace period, then SIGKILL: guillotine's own
+ * exit as PID 1 would kill them at once.
  */
 export async function endStragglers(
   child: Child,
@@ -283,11 +262,12 @@ export async function endStragglers(
   if (!groupAlive(child)) return;
   signalGroup(child, SIGTERM, log, ": the child left processes behind");
   if (await groupGone(child, gracePeriodMs)) return;
+  const grace = formatDuration(gracePeriodMs);
   signalGroup(
     child,
     SIGKILL,
     log,
-    `: they outlived the grace period of ${formatDuration(gracePeriodMs)}`,
+    `: they outlived the grace period of ${grace}`,
   );
   await groupGone(child, KILL_WAIT_MS);
 }

@@ -1,52 +1,52 @@
 /**
  * Signal forwarding, PID 1's other duty beside reaping: every catchable
- * signal goes on to the child's process group.
+ * signal goes on to the child's process group. Before the child exists, a
+ * terminating signal ends guillotine instead.
  *
  * @module
  */
 
-export {
-  FORWARDED_SIGNALS,
-  type SignalInbox,
-} from "../runtime/signal_inbox.ts";
-
-import type { Child } from "./child.ts";
+import { Child } from "./child.ts";
 import type { SignalInbox } from "../runtime/signal_inbox.ts";
 import type { Logger } from "../log/logger.ts";
 import { throttleLogger } from "../log/throttle.ts";
 import { every } from "../runtime/ticker.ts";
+import { blockedSignals } from "../sys/proc_self.ts";
+import { kill } from "../sys/process.ts";
 import { SIGNAL_NUMBERS } from "../options/values/signal.ts";
+
+export { FORWARDED_SIGNALS } from "../runtime/signal_inbox.ts";
+export type { SignalInbox };
 
 /** The longest the warm-up signal is waited for (it takes well under 1 ms). */
 const WARM_UP_BOUND_MS = 200;
-
-/** Signals that end guillotine when no child is there to forward them to. */
-const TERMINATING: ReadonlySet<string> = new Set([
-  "SIGTERM",
-  "SIGINT",
-  "SIGHUP",
-  "SIGQUIT",
-]);
-
 /**
- * Forwards every catchable signal to the child's process group. Before the
- * child exists, a terminating signal ends guillotine instead.
+ * Forwarded signals that mean nothing before the child exists (a terminal's
+ * new size, which the child reads as it starts; urgent socket data).
  */
+const WARM_UP_SIGNALS: readonly Deno.Signal[] = ["SIGWINCH", "SIGURG"];
+/** Above PID_MAX_LIMIT (2^22): signal 0 to it runs every call and reaches nobody. */
+const NOBODY = 4_194_305;
+
+const TERMINATING = new Set(["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT"]);
+
+interface WarmUp {
+  name: Deno.Signal;
+  standIn: Child;
+  done: () => void;
+}
+
 export class SignalForwarder {
-  #log: Logger;
   /** For what a flood of signals would repeat: once a minute, with a count. */
   #repeatable: Logger;
   #child: Child | null = null;
-  #warmUp: { name: Deno.Signal; standIn: Child; done: () => void } | null =
-    null;
+  #warmUp: WarmUp | null = null;
   #interrupt: (signal: number) => void;
   /** Resolves with a terminating signal that came before the child. */
   readonly interrupted: Promise<number>;
-  /** That signal, once it came. */
   interruptedBy: number | null = null;
 
-  constructor(log: Logger) {
-    this.#log = log;
+  constructor(private readonly log: Logger) {
     this.#repeatable = throttleLogger(log);
     const { promise, resolve } = Promise.withResolvers<number>();
     this.interrupted = promise;
@@ -64,21 +64,14 @@ export class SignalForwarder {
   }
 
   /**
-   * Runs the forwarding path once before the child starts (lib/pid1/warmup.ts):
-   * `send` sends `name` to guillotine itself; when it comes, `standIn` gets
-   * signal 0 where the child would get the signal, and nothing is logged.
-   *
-   * @param send Returns whether the signal was sent.
-   * @returns Resolves when the signal has come, or was not sent.
+   * Runs the forwarding path once before the child starts: `send` sends
+   * `name` to guillotine; when it comes, `standIn` gets signal 0 where the
+   * child would get the signal, and nothing is logged. Resolves when it has
+   * come, was not sent, or after WARM_UP_BOUND_MS (a mask or a policy this
+   * cannot see must not keep the child from starting).
    */
-  warmUp(
-    name: Deno.Signal,
-    standIn: Child,
-    send: () => boolean,
-  ): Promise<void> {
+  warmUp(name: Deno.Signal, standIn: Child, send: () => boolean) {
     const { promise, resolve } = Promise.withResolvers<void>();
-    // Bounded: a signal that never comes (a mask or a policy this cannot
-    // see) must not keep the child from starting.
     const bound = every(WARM_UP_BOUND_MS, () => {
       this.#warmUp = null;
       resolve();
@@ -105,23 +98,57 @@ export class SignalForwarder {
     }
     if (this.#child === null) {
       if (TERMINATING.has(name)) {
-        this.#log.info(`received ${name} before the child started: exiting`);
+        this.log.info(`received ${name} before the child started: exiting`);
         this.interruptedBy ??= number;
         this.#interrupt(number);
       } else {
-        this.#log.debug(`received ${name} before the child started: ignored`);
+        this.log.debug(`received ${name} before the child started: ignored`);
       }
       return;
     }
-    const error = this.#child.signal(number);
-    if (error === 0) {
-      this.#log.debug(`forwarded ${name} to the child's process group`, {
-        pgid: this.#child.pid,
+    const pgid = this.#child.pid;
+    if (this.#child.signal(number) === 0) {
+      this.log.debug(`forwarded ${name} to the child's process group`, {
+        pgid,
       });
     } else {
       this.#repeatable.warn(`child was already gone when forwarding ${name}`, {
-        pgid: this.#child.pid,
+        pgid,
       });
     }
   }
+}
+
+/**
+ * The first signal as fast as the hundredth. A Deno process pays extra on
+ * the first signal it receives (the runtime's first pending signal operation,
+ * V8 compiling each function on the way): about 0.3 ms from kill(2) to the
+ * listener of a bare Deno forwarder (bench/fixtures/forward.ts), under 0.1
+ * ms for the next ones. So before the child starts, guillotine sends itself
+ * one signal that it ignores until then anyway, through the whole path.
+ * Skipped when every warm-up signal is blocked: a mask inherited through
+ * exec would hold it pending.
+ */
+export async function warmUpForwarding(
+  forwarder: SignalForwarder,
+  log: Logger,
+): Promise<void> {
+  const blocked = blockedSignals();
+  const name = WARM_UP_SIGNALS.find((s) =>
+    blocked !== null && !((blocked >> BigInt(SIGNAL_NUMBERS[s] - 1)) & 1n)
+  );
+  if (name === undefined) {
+    log.debug("the signal path is not warmed: its signals are blocked");
+    return;
+  }
+  const began = performance.now();
+  await forwarder.warmUp(
+    name,
+    new Child(NOBODY),
+    () => kill(Deno.pid, SIGNAL_NUMBERS[name]) === 0,
+  );
+  log.debug("warmed the signal path", {
+    signal: name,
+    ms: Number((performance.now() - began).toFixed(2)),
+  });
 }

@@ -10,7 +10,11 @@ import type { ChildStatus } from "../pid1/child_status.ts";
 import { describeStatus } from "../pid1/child_status.ts";
 import type { Config } from "../options/config.ts";
 import { EXIT_USAGE } from "../runtime/errors.ts";
-import { SignalForwarder, type SignalInbox } from "../pid1/forwarder.ts";
+import {
+  SignalForwarder,
+  type SignalInbox,
+  warmUpForwarding,
+} from "../pid1/forwarder.ts";
 import { describeConfig } from "../options/describe.ts";
 import type { Logger } from "../log/logger.ts";
 import { exitCodeOf, type Outcome, recordOf } from "../reports/outcome.ts";
@@ -32,7 +36,6 @@ import {
 import { triggeredAtStart } from "../triggers/early.ts";
 import { type Armed, armTriggers } from "./arming.ts";
 import type { Trigger } from "../triggers/watcher.ts";
-import { warmUpForwarding } from "../pid1/warmup.ts";
 
 /** What the supervisor takes from its caller, besides the configuration. */
 export interface SupervisorContext {
