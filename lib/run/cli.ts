@@ -1,8 +1,8 @@
 /**
  * guillotine's command line: reads what it was given (arguments and
- * environment, byte for byte from /proc/self), parses it, and runs the
- * supervisor; returns the exit code. main.ts loads this module once the
- * signal listeners are in place.
+ * environment, byte for byte from /proc/self), parses it, runs the
+ * supervisor and returns the exit code. main.ts loads it once the signal
+ * listeners are in place.
  *
  * @module
  */
@@ -14,9 +14,6 @@ import {
   holdDebuggerPort,
 } from "../sys/debugger_port.ts";
 import { every } from "../runtime/ticker.ts";
-
-/** How often to try again for the debugger's address while another has it. */
-const RETAKE_MS = 2_000;
 import type { Logger } from "../log/logger.ts";
 import { createLogger, writeStderr } from "../log/logger.ts";
 import { type NotText, parseOptions } from "../options/parse.ts";
@@ -25,6 +22,10 @@ import { run } from "./supervisor.ts";
 import { rawArguments, rawEnvironment } from "../sys/proc_self.ts";
 import type { Argument } from "../sys/spawn.ts";
 import { VERSION } from "../options/version.ts";
+
+/** How often to try again for the debugger's address while another has it. */
+const RETAKE_MS = 2_000;
+const ADDRESS = "127.0.0.1:9229";
 
 /** What guillotine was given. */
 export interface Input {
@@ -36,14 +37,7 @@ export interface Input {
   rawArgs: readonly Argument[] | null;
 }
 
-/**
- * Runs guillotine.
- *
- * @param input The command line and the environment.
- * @param signals The signals received since start, and those to come.
- * @param debuggerPort What became of the hold of the debugger's address.
- * @returns The exit code.
- */
+/** Parses `input` and runs; returns the exit code. */
 export async function main(
   input: Input,
   signals: SignalInbox,
@@ -74,45 +68,42 @@ export async function main(
   });
   if (debuggerPort) logDebuggerPort(log, debuggerPort);
   const rawCommand =
-    input.rawArgs?.slice(args.length - config.command.length) ??
-      null;
+    input.rawArgs?.slice(args.length - config.command.length) ?? null;
   try {
     return await run(config, { log, signals, rawCommand });
   } catch (error) {
-    // run() has written the record, if one was asked for.
     const { message, code } = explainError(error);
     writeStderr(`guillotine: error: ${message}\n`);
     return code;
   }
 }
 
+/** Says what became of the debugger's address; retakes it while taken. */
 function logDebuggerPort(log: Logger, hold: DebuggerPortHold): void {
+  const address = ADDRESS;
   if (hold.held) {
     log.debug("holding the debugger's address: SIGUSR1 opens no debugger", {
-      address: "127.0.0.1:9229",
+      address,
     });
   } else if (hold.taken) {
     log.debug(
       "the debugger's address is taken or absent: no debugger can open there while it is; trying to hold it every 2 s",
-      { address: "127.0.0.1:9229", reason: hold.reason },
+      { address, reason: hold.reason },
     );
-    // Another process (a guillotine of another user on the pod's other side,
-    // say) may leave before this one does: take the address when it goes.
     const retry = every(RETAKE_MS, () => {
       if (!holdDebuggerPort().held) return;
       retry.stop();
-      log.debug("holding the debugger's address now", {
-        address: "127.0.0.1:9229",
-      });
+      log.debug("holding the debugger's address now", { address });
     });
   } else {
     log.warn(
       "cannot hold the debugger's address: a SIGUSR1 may open an unauthenticated debugger on it; grant --allow-net",
-      { address: "127.0.0.1:9229", reason: hold.reason },
+      { address, reason: hold.reason },
     );
   }
 }
 
+/** Writes `text` to stdout; 0, or 125 when stdout cannot take it. */
 function writeStdout(text: string): number {
   const bytes = new TextEncoder().encode(text);
   try {
@@ -131,10 +122,10 @@ function writeStdout(text: string): number {
 }
 
 /**
- * Reads the arguments and the environment. Deno decodes them as UTF-8; the
- * bytes that exec gave are read from /proc/self so that the child gets its
- * command byte for byte, and so that an option or a variable that is not
- * text is an error rather than a silent U+FFFD or a missing variable.
+ * The arguments and the environment. Deno decodes them as UTF-8; the bytes
+ * exec gave are read from /proc/self so that the child gets its command byte
+ * for byte, and an option or variable that is not text is an error rather
+ * than a silent U+FFFD or a missing variable.
  */
 export function readInput(): Input {
   const args = Deno.args;
@@ -154,28 +145,23 @@ export function readInput(): Input {
   if (rawArgs?.some((bytes, i) => lossy.decode(bytes) !== args[i])) {
     rawArgs = null;
   }
-  // Each list is decoded whole first (one call, not one per string: a NUL
-  // ends no UTF-8 sequence, so the whole is text when every part is); only
-  // a list that is not text is looked at string by string.
+  // Each list is decoded whole first (a NUL ends no UTF-8 sequence, so the
+  // whole is text when every part is): one call, not one per string.
   const notTextArgs = new Set<number>();
-  if (rawArgs && !rawArgs.every(isText)) {
+  if (rawArgs && !isText(joined(rawArgs))) {
     rawArgs.forEach((bytes, i) => isText(bytes) || notTextArgs.add(i));
   }
   const notTextEnv = new Set<string>();
-  const environment = rawEnvironment();
-  if (environment && !isText(joined(environment))) {
+  const environment = rawEnvironment() ?? [];
+  if (!isText(joined(environment))) {
     for (const entry of environment) {
       const equals = entry.indexOf(0x3d);
       if (equals <= 0 || isText(entry)) continue;
       notTextEnv.add(lossy.decode(entry.subarray(0, equals)));
     }
   }
-  return {
-    args,
-    env,
-    notText: { args: notTextArgs, env: notTextEnv },
-    rawArgs,
-  };
+  const notText = { args: notTextArgs, env: notTextEnv };
+  return { args, env, notText, rawArgs };
 }
 
 /** The strings end to end, NUL-separated, as exec laid them out. */
@@ -190,12 +176,8 @@ function joined(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
- * Runs guillotine as a program: reports any fault it did not catch in one
- * line (PID 1 goes on: its death would take the child with it), reads what it
- * was given, runs, and returns the exit code.
- *
- * @param signals The signals received since start, and those to come.
- * @param debuggerPort What became of the hold of the debugger's address.
+ * Runs guillotine as a program: a fault nothing caught is one line on stderr
+ * and PID 1 goes on (its death would take the child with it).
  */
 export async function start(
   signals: SignalInbox,

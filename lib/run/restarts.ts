@@ -1,9 +1,8 @@
 /**
- * What a container restarted in place changes (`restartPolicy: OnFailure`):
- * the main side removes the record its previous run left before its child
- * starts, whatever the policy; the sidecar, under `OnFailure`, ends only on
- * success records and otherwise watches for the next ones
- * (lib/triggers/restart_policy.ts says why).
+ * A container restarted in place (`restartPolicy: OnFailure`): the main side
+ * removes the record its previous run left before its child starts; the
+ * sidecar, under `OnFailure`, ends only on success records and otherwise
+ * watches for the next ones (lib/triggers/restart_policy.ts says why).
  *
  * @module
  */
@@ -19,27 +18,22 @@ import type { FileWatch, Trigger } from "../triggers/watcher.ts";
 const REPLACED_CHECK_MS = 250;
 
 /**
- * Removes the record that exists before the child starts: it is the
- * previous run's (a restart in place), and a sidecar must never take it for
- * this run's. A symlink is removed, not its target.
+ * Removes a record that exists before the child starts: the previous run's,
+ * which a sidecar must never take for this run's. A symlink is removed, not
+ * its target.
  */
-export async function removeStaleRecord(
-  record: string,
-  log: Logger,
-): Promise<void> {
+export async function removeStaleRecord(file: string, log: Logger) {
   try {
-    await Deno.lstat(record);
+    await Deno.lstat(file);
   } catch {
     return; // None: the usual case.
   }
   try {
-    await Deno.remove(record);
-    log.info("removed the completion record of a previous run", {
-      file: record,
-    });
+    await Deno.remove(file);
+    log.info("removed the completion record of a previous run", { file });
   } catch (error) {
     log.warn("cannot remove the completion record of a previous run", {
-      file: record,
+      file,
       error: (error as Error).message,
     });
   }
@@ -47,36 +41,26 @@ export async function removeStaleRecord(
 
 /** The file watch as the supervisor uses it, with the policy applied. */
 export interface RecordWatch {
-  /** Arms it; a trigger that holds already (and is let through), or null. */
-  arm(): Promise<Trigger | null>;
+  /** Arms it: a trigger that holds already (and is let through), or null. */
+  arm(): Trigger | null | Promise<Trigger | null>;
   readonly triggered: Promise<Trigger>;
   startPolling(): void;
   close(): void;
 }
 
 /** The watch on the watched files, under the pod's restart policy. */
-export function watchRecords(
-  config: Config,
-  log: Logger,
-): RecordWatch {
+export function watchRecords(config: Config, log: Logger): RecordWatch {
   const make = () => armWatch(config, log);
-  if (config.restartPolicy === "Never") {
-    const watch = make();
-    return {
-      arm: () => Promise.resolve(watch.arm()),
-      triggered: watch.triggered,
-      startPolling: () => watch.startPolling(),
-      close: () => watch.close(),
-    };
-  }
-  return new OnFailureWatch(make, config, log);
+  return config.restartPolicy === "Never"
+    ? make()
+    : new OnFailureWatch(make, config, log);
 }
 
-/** Identifies a file's version: a record is renamed into place, new. */
+/** A file's version: a record is renamed into place, new. */
 function versionOf(file: string): string {
   try {
-    const info = Deno.lstatSync(file);
-    return `${info.dev}:${info.ino}:${info.mtime?.getTime()}:${info.ctime?.getTime()}`;
+    const { dev, ino, mtime, ctime } = Deno.lstatSync(file);
+    return `${dev}:${ino}:${mtime?.getTime()}:${ctime?.getTime()}`;
   } catch {
     return "none";
   }
@@ -86,19 +70,17 @@ function versionOf(file: string): string {
 class OnFailureWatch implements RecordWatch {
   readonly triggered: Promise<Trigger>;
   #fire: (trigger: Trigger) => void;
-  #make: () => FileWatch;
   #watch: FileWatch;
-  #config: Config;
-  #log: Logger;
   #polling = false;
   #closed = false;
   #ticker: Ticker | null = null;
 
-  constructor(make: () => FileWatch, config: Config, log: Logger) {
-    this.#make = make;
+  constructor(
+    private readonly make: () => FileWatch,
+    private readonly config: Config,
+    private readonly log: Logger,
+  ) {
     this.#watch = make();
-    this.#config = config;
-    this.#log = log;
     const { promise, resolve } = Promise.withResolvers<Trigger>();
     this.triggered = promise;
     this.#fire = resolve;
@@ -131,14 +113,13 @@ class OnFailureWatch implements RecordWatch {
   }
 
   /**
-   * The trigger, when it ends the sidecar; else null, and waits for new
-   * records. Records whose codes are all success give exit code 0 to
-   * `--exit-code-from-file`: a non-zero exit would have the kubelet restart
-   * the sidecar.
+   * The trigger when it ends the sidecar; else null, and waits for new
+   * records. Records that all say success give `--exit-code-from-file` exit
+   * code 0: a non-zero exit would have the kubelet restart the sidecar.
    */
   async #admit(trigger: Trigger): Promise<Trigger | null> {
     const { readRecord } = await import("../triggers/record_format.ts");
-    const { restartPolicy, successExitCodes } = this.#config;
+    const { restartPolicy, successExitCodes } = this.config;
     const failed: { file: string; code: number }[] = [];
     let allRecords = true;
     for (const file of trigger.files) {
@@ -151,11 +132,11 @@ class OnFailureWatch implements RecordWatch {
       }
     }
     if (!failed.length) {
-      const zero = allRecords && this.#config.exitCodeFromFile &&
+      const zero = allRecords && this.config.exitCodeFromFile &&
         trigger.exitCode === undefined;
       return zero ? { ...trigger, exitCode: 0 } : trigger;
     }
-    this.#log.warn(
+    this.log.warn(
       `the main container failed: under restartPolicy ${restartPolicy} the kubelet restarts it in place; watching for its next record`,
       {
         file: failed.map((f) => f.file).join(","),
@@ -176,12 +157,12 @@ class OnFailureWatch implements RecordWatch {
       this.#ticker?.stop();
       this.#ticker = null;
       this.#watch.close();
-      this.#watch = this.#make();
+      this.#watch = this.make();
       let early: Trigger | null = null;
       try {
         early = this.#watch.arm();
       } catch (error) {
-        this.#log.warn("cannot watch again; the poll goes on", {
+        this.log.warn("cannot watch again; the poll goes on", {
           error: (error as Error).message,
         });
       }
