@@ -73,6 +73,7 @@ export class SignalForwarder {
   warmUp(name: Deno.Signal, standIn: Child, send: () => boolean) {
     const { promise, resolve } = Promise.withResolvers<void>();
     const bound = every(WARM_UP_BOUND_MS, () => {
+      bound.stop();
       this.#warmUp = null;
       resolve();
     });
