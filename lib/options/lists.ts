@@ -1,22 +1,18 @@
 /**
- * How a list option's value is read, the same way from a flag and from its
- * variable: split by the list's separator (`,`, or white space for `" "`),
- * and never a list in another separator taken as one odd item without a
- * word (`GUILLOTINE_QUIT_URL=istio,envoy`).
- *
- * @module
+ * A list option's value, read the same way from a flag and from its variable:
+ * split by the list's separator, and never a list in another separator taken
+ * as one odd item without a word (`GUILLOTINE_QUIT_URL=istio,envoy`).
  */
+
+import type { AnyOption } from "./spec.ts";
 
 /** A list option's separator: a comma, white space (`" "`), or none. */
 export type Separator = "," | " " | null;
 
-/** What the rules need of a list option. */
-export interface ListOption {
-  flag: string;
-  env: string;
+/** What the rules need of an option. */
+type ListOption = Pick<AnyOption, "flag" | "env" | "list"> & {
   parse: (text: string) => unknown;
-  list?: { separator: Separator; item?: RegExp };
-}
+};
 
 const NAMES = { ",": "comma-separated", " ": "space-separated" } as const;
 
@@ -25,44 +21,15 @@ function split(text: string, separator: "," | " "): string[] {
     .filter((item) => item !== "");
 }
 
-/**
- * The items of one value (a flag's or the variable's): split by the list's
- * separator; a value that is not a list, or a list without one, is one item.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { listItems } from "./lists.ts";
- * const quit = { flag: "--quit-url", env: "Q", parse: String, list: { separator: " " as const } };
- * assert.deepEqual(listItems(quit, " http://a/q\n http://b/q "), ["http://a/q", "http://b/q"]);
- * assert.deepEqual(listItems({ ...quit, list: undefined }, " x "), [" x "]);
- * ```
- */
+/** The items of one value: split by the list's separator, else one item. */
 export function listItems(option: ListOption, text: string): string[] {
   const separator = option.list?.separator ?? null;
   return separator === null ? [text] : split(text, separator);
 }
 
 /**
- * Refuses an item that reads as a list in a separator that is not the
- * option's: two or more pieces that each parse (and have the list's item
- * shape, when it declares one).
- *
- * @throws {RangeError} Naming the option's separator and the fix.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { checkListItem } from "./lists.ts";
- * const codes = {
- *   flag: "--success-exit-code",
- *   env: "GUILLOTINE_SUCCESS_EXIT_CODES",
- *   parse: (t: string) => { if (!/^\d+$/.test(t)) throw new RangeError(t); },
- *   list: { separator: "," as const },
- * };
- * assert.throws(() => checkListItem(codes, "143 0"), /comma-separated/);
- * checkListItem(codes, "143");
- * ```
+ * Refuses an item that reads as a list in another separator than the
+ * option's: two or more pieces that each parse (and have the item's shape).
  */
 export function checkListItem(option: ListOption, item: string): void {
   if (!option.list) return;

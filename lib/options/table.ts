@@ -1,30 +1,26 @@
 /**
- * Every option, declared once: its flag, its environment twin, its
- * placeholder, its help, its default (a value), its parser, and whether it
- * repeats. Parsing (`parse.ts`), `--help` and the README's table
- * (`help.ts`) and the start-up log line (`log/describe_config.ts`) are all
- * made from this table.
- *
- * @module
+ * Every option, declared once: flag, variable, placeholder, help, default,
+ * parser, and whether it repeats. Parsing, `--help`, the README's table and
+ * the start-up log line are all made from this table.
  */
-
 export type { AnyOption, OptionSpec } from "./spec.ts";
-
-import { type AnyOption, duration, list, switchOf, word } from "./spec.ts";
-import {
-  LOG_FORMATS,
-  LOG_LEVELS,
-  type LogFormat,
-  type LogLevel,
-} from "../log/logger.ts";
+import type { AnyOption } from "./spec.ts";
+import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import { parseChoice, parseExitCode, parseSwitch } from "./values/choice.ts";
-import { parseDuration } from "./values/duration.ts";
-import { type GateSpec, parseGateSpec } from "./values/gate_spec.ts";
-import { type HostPort, parseListenAddress } from "./values/host_port.ts";
+import { formatDuration, parseDuration } from "./values/duration.ts";
+import { parseGateSpec } from "./values/gate_spec.ts";
+import { parseListenAddress } from "./values/host_port.ts";
 import { parseFilePath } from "./values/path.ts";
-import { parseQuitUrl, type QuitTarget } from "./values/quit_url.ts";
+import { parseQuitUrl } from "./values/quit_url.ts";
 import { parseSignal } from "./values/signal.ts";
 import { parseRestartPolicy } from "./values/restart_policy.ts";
+
+const switchOf = (on: boolean) => on ? "on" : "off";
+const DURATION = {
+  placeholder: "DURATION",
+  show: formatDuration,
+  parse: parseDuration,
+};
 
 /** Options that do something instead of running. */
 export const ACTIONS = [
@@ -45,7 +41,6 @@ export const OPTIONS: readonly AnyOption[] = [
     help:
       "a file whose appearance means the main work is done (repeatable; one path a value)",
     fallback: [],
-    show: list((path: string) => path),
     parse: (text) => parseFilePath("watched file", "/share/done", text),
     list: { separator: null, item: /^\// },
   },
@@ -57,7 +52,6 @@ export const OPTIONS: readonly AnyOption[] = [
     help:
       "with several files, fire when all exist or on the first; a file once seen stays counted",
     fallback: "all",
-    show: word,
     parse: (text) => parseChoice("watch mode", text, ["all", "any"] as const),
   },
   {
@@ -67,7 +61,6 @@ export const OPTIONS: readonly AnyOption[] = [
     placeholder: "events|poll",
     help: "file events (inotify) with the poll beside them, or the poll alone",
     fallback: "events",
-    show: word,
     parse: (text) =>
       parseChoice("watch method", text, ["events", "poll"] as const),
   },
@@ -76,12 +69,10 @@ export const OPTIONS: readonly AnyOption[] = [
     flag: "--poll-interval",
     env: "GUILLOTINE_POLL_INTERVAL",
     envAliases: ["GUILLOTINE_INTERVAL"],
-    placeholder: "DURATION",
+    ...DURATION,
     help:
       "the check beside file events; 0 turns it off (not with --watch-method poll)",
     fallback: 1000,
-    show: duration,
-    parse: parseDuration,
   },
   {
     key: "signal",
@@ -98,12 +89,10 @@ export const OPTIONS: readonly AnyOption[] = [
     key: "gracePeriodMs",
     flag: "--grace-period",
     env: "GUILLOTINE_GRACE_PERIOD",
-    placeholder: "DURATION",
+    ...DURATION,
     help:
       "how long the child's group has after the signal; then SIGKILL to the group",
     fallback: 30_000,
-    show: duration,
-    parse: parseDuration,
   },
   {
     key: "exitCode",
@@ -112,7 +101,6 @@ export const OPTIONS: readonly AnyOption[] = [
     placeholder: "N",
     help: "guillotine's exit code after a trigger, whatever the child returned",
     fallback: 0,
-    show: String,
     parse: parseExitCode,
   },
   {
@@ -123,7 +111,6 @@ export const OPTIONS: readonly AnyOption[] = [
     help:
       "a child exit code that counts as 0 when the child ends without a trigger, such as 143 after a forwarded SIGTERM (repeatable, comma-separated)",
     fallback: [],
-    show: list(String),
     parse: parseExitCode,
     list: { separator: "," },
   },
@@ -168,18 +155,15 @@ export const OPTIONS: readonly AnyOption[] = [
     help:
       "the pod's restartPolicy; with OnFailure only a success record ends the sidecar (docs/kubernetes.md)",
     fallback: "Never",
-    show: word,
     parse: parseRestartPolicy,
   },
   {
     key: "lostMainGraceMs",
     flag: "--lost-main-grace",
     env: "GUILLOTINE_LOST_MAIN_GRACE",
-    placeholder: "DURATION",
+    ...DURATION,
     help: "time for a lost main container to take its lease back (a restart)",
     fallback: 10_000,
-    show: duration,
-    parse: parseDuration,
   },
   {
     key: "lostMainExitCode",
@@ -188,7 +172,6 @@ export const OPTIONS: readonly AnyOption[] = [
     placeholder: "N",
     help: "guillotine's exit code when a main container was lost",
     fallback: 1,
-    show: String,
     parse: parseExitCode,
   },
   {
@@ -199,7 +182,7 @@ export const OPTIONS: readonly AnyOption[] = [
     help:
       "before starting the child, wait until each is ready: file:PATH exists, unix:PATH or tcp:HOST:PORT accepts, an http(s):// URL answers 2xx (repeatable, comma-separated)",
     fallback: [],
-    show: list((gate: GateSpec) => gate.text),
+    show: (gate) => gate.text,
     parse: parseGateSpec,
     list: { separator: "," },
   },
@@ -207,12 +190,10 @@ export const OPTIONS: readonly AnyOption[] = [
     key: "waitTimeoutMs",
     flag: "--wait-timeout",
     env: "GUILLOTINE_WAIT_TIMEOUT",
-    placeholder: "DURATION",
+    ...DURATION,
     help:
       "how long to wait for --wait-for; then exit 124 without starting the child",
     fallback: 60_000,
-    show: duration,
-    parse: parseDuration,
   },
   {
     key: "listen",
@@ -222,7 +203,7 @@ export const OPTIONS: readonly AnyOption[] = [
     help:
       "serve /quitquitquit, POST /shutdown (fire the trigger; ?code=N: the exit code) and GET /healthz; a bare port means 127.0.0.1: whatever reaches it can quit",
     fallback: null,
-    show: (address: HostPort | null) =>
+    show: (address) =>
       address
         ? `${
           address.hostname.includes(":")
@@ -239,7 +220,6 @@ export const OPTIONS: readonly AnyOption[] = [
     placeholder: "LEVEL",
     help: "error, warn, info or debug",
     fallback: "info",
-    show: word<LogLevel>,
     parse: (text) => parseChoice("log level", text, LOG_LEVELS),
   },
   {
@@ -250,7 +230,6 @@ export const OPTIONS: readonly AnyOption[] = [
     help:
       "text (guillotine: level: message key=value) or json (one object a line)",
     fallback: "text",
-    show: word<LogFormat>,
     parse: (text) => parseChoice("log format", text, LOG_FORMATS),
   },
   {
@@ -261,7 +240,7 @@ export const OPTIONS: readonly AnyOption[] = [
     help:
       "however guillotine ends, after the record: POST to URL, or to a proxy's quit endpoint on 127.0.0.1 by PRESET: istio, envoy, linkerd, cloud-sql-proxy (NAME:PORT for another port); 1s a try, 3 tries (repeatable, space-separated like CSQL_PROXY_QUIT_URLS)",
     fallback: [],
-    show: list((target: QuitTarget) => target.text),
+    show: (target) => target.text,
     parse: parseQuitUrl,
     list: { separator: " " },
   },
