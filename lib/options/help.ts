@@ -1,6 +1,5 @@
 /** `--help` and the README's options table, both made from the option table, so neither drifts from the parser. */
-import { ACTIONS, type AnyOption, OPTIONS } from "./table.ts";
-import { showValue } from "./spec.ts";
+import { ACTIONS, type AnyOption, OPTIONS, showValue } from "./table.ts";
 
 /** `--flag VALUE`, with the short form in front where there is one. */
 const usageOf = (flag: string, placeholder: string | null, short?: string) =>

@@ -1,12 +1,13 @@
 /**
  * The command line and its environment twins, turned into one validated
  * configuration by a loop over the option table. Pure: the arguments and the
- * environment come as values.
+ * environment come as values. A list is read the same way from a flag and its
+ * variable, and never a list in another separator taken as one odd item
+ * without a word (`GUILLOTINE_QUIT_URL=istio,envoy`).
  */
 import type { Config, Request, Settings } from "./config.ts";
 import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import { absolutePath } from "./values/path.ts";
-import { checkListItem, listItems } from "./lists.ts";
 import { unknownVariable } from "./variables.ts";
 import { ACTIONS, type AnyOption, OPTIONS, WATCHED_FILE_ENV } from "./table.ts";
 
@@ -30,11 +31,8 @@ const SHORT: Readonly<Record<string, string>> = Object.fromEntries(
   ACTIONS.map((action) => [action.short, action.flag]),
 );
 
-/** Which inputs were not valid UTF-8: the indexes of arguments, the names of variables. */
-export interface NotText {
-  args: ReadonlySet<number>;
-  env: ReadonlySet<string>;
-}
+/** Which inputs were not valid UTF-8: indexes of arguments, names of variables. */
+export type NotText = { args: ReadonlySet<number>; env: ReadonlySet<string> };
 
 const ALL_TEXT: NotText = { args: new Set(), env: new Set() };
 
@@ -46,6 +44,53 @@ const ALL_TEXT: NotText = { args: new Set(), env: new Set() };
 export class UsageError extends GuillotineError {
   constructor(message: string, readonly partial: Partial<Config>) {
     super(message, EXIT_USAGE);
+  }
+}
+
+const NAMES = { ",": "comma-separated", " ": "space-separated" } as const;
+
+function split(text: string, separator: "," | " "): string[] {
+  return text.split(separator === "," ? "," : /\s+/).map((item) => item.trim())
+    .filter((item) => item !== "");
+}
+
+/** The items of one value: split by the list's separator, else one item. */
+function listItems(option: AnyOption, text: string): string[] {
+  const separator = option.list?.separator ?? null;
+  return separator === null ? [text] : split(text, separator);
+}
+
+/**
+ * Refuses an item that reads as a list in another separator than the
+ * option's: two or more pieces that each parse (and have the item's shape).
+ */
+function checkListItem(option: AnyOption, item: string): void {
+  if (!option.list) return;
+  const own = option.list.separator;
+  for (const other of [",", " "] as const) {
+    if (other === own) continue;
+    const pieces = split(item, other);
+    if (pieces.length < 2 || !pieces.every((p) => fits(option, p))) continue;
+    const fix = own === null
+      ? `give ${option.flag} once for each (${option.env} holds one)`
+      : `write "${pieces.join(own)}"`;
+    throw new RangeError(
+      `Value "${item}" of ${option.flag} looks like a ${
+        NAMES[other]
+      } list, but its lists are ${
+        own === null ? "one item a value" : NAMES[own]
+      }: ${fix}`,
+    );
+  }
+}
+
+function fits(option: AnyOption, piece: string): boolean {
+  if (option.list?.item && !option.list.item.test(piece)) return false;
+  try {
+    option.parse(piece);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -9,8 +9,8 @@ import { isDeepStrictEqual } from "node:util";
 import type { Config } from "../../lib/options/config.ts";
 import { describeConfig } from "../../lib/options/describe.ts";
 import { type NotText, parseOptions } from "../../lib/options/parse.ts";
-import { showValue } from "../../lib/options/spec.ts";
-import { OPTIONS } from "../../lib/options/table.ts";
+
+import { OPTIONS, showValue } from "../../lib/options/table.ts";
 
 /**
  * The configuration as a command line that gives it back: each setting that

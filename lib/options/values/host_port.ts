@@ -2,10 +2,7 @@
 import { cannotParse } from "./choice.ts";
 
 /** A host name or IP address and a port from 1 to 65535. */
-export interface HostPort {
-  hostname: string;
-  port: number;
-}
+export type HostPort = { hostname: string; port: number };
 
 /** `HOST:PORT`, `[IPV6]:PORT`, or a bare `PORT` (on `defaultHost`, if not null); else null. */
 export function parseHostPort(

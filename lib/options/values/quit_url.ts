@@ -10,11 +10,7 @@
 import { cannotParse } from "./choice.ts";
 
 /** Where and how a quit request goes; `text` is what the user wrote. */
-export interface QuitTarget {
-  text: string;
-  url: string;
-  method: "POST";
-}
+export type QuitTarget = { text: string; url: string; method: "POST" };
 
 /** The presets by name: the port and path of each proxy's quit endpoint. */
 export const QUIT_PRESETS: Readonly<Record<string, [number, string]>> = {

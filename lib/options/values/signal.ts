@@ -8,10 +8,7 @@ const SIGNAL_NAMES: ReadonlyMap<number, string> = new Map(
 );
 
 /** A signal by its canonical name and its number. */
-export interface Signal {
-  name: string;
-  number: number;
-}
+export type Signal = { name: string; number: number };
 
 /** `SIGTERM`, `TERM`, `term` or `15`, as a signal that can be sent. */
 export function parseSignal(text: string): Signal {
