@@ -25,12 +25,10 @@ export interface Settings {
   restartPolicy: RestartPolicy;
   lostMainGraceMs: number;
   lostMainExitCode: number;
-  /** null: off. */
   listen: HostPort | null;
   logLevel: LogLevel;
   logFormat: LogFormat;
   quitUrls: QuitTarget[];
-  /** null: off. */
   terminationLog: string | null;
 }
 
@@ -39,7 +37,6 @@ export interface Config extends Settings {
   command: string[];
 }
 
-/** What the command line asks for. */
 export type Request =
   | { kind: "help" }
   | { kind: "version" }

@@ -10,21 +10,17 @@ const variablesOf = (o: AnyOption) => [o.env, ...(o.envAliases ?? [])];
 /** The usage text of `--help`. */
 export function helpText(): string {
   const rows = [
-    ...OPTIONS.map((o) => ({
-      left: usageOf(o.flag, o.placeholder),
-      help: `${o.help} (default ${defaultOf(o)})`,
-      env: variablesOf(o).join(", "),
-    })),
-    ...ACTIONS.map((a) => ({
-      left: usageOf(a.flag, null, a.short),
-      help: a.help,
-      env: "",
-    })),
+    ...OPTIONS.map((o) => [
+      usageOf(o.flag, o.placeholder),
+      `${o.help} (default ${defaultOf(o)})`,
+      variablesOf(o).join(", "),
+    ]),
+    ...ACTIONS.map((a) => [usageOf(a.flag, null, a.short), a.help, ""]),
   ];
-  const width = Math.max(...rows.map((r) => r.left.length));
-  const lines = rows.map((r) =>
-    `  ${r.left.padEnd(width)}  ${r.help}${
-      r.env ? `\n  ${"".padEnd(width)}  [${r.env}]` : ""
+  const width = Math.max(...rows.map(([left]) => left.length));
+  const lines = rows.map(([left, help, env]) =>
+    `  ${left.padEnd(width)}  ${help}${
+      env ? `\n  ${"".padEnd(width)}  [${env}]` : ""
     }`
   );
   return [

@@ -1,9 +1,7 @@
 /**
- * The command line and its environment twins, turned into one validated
- * configuration by a loop over the option table. Pure: the arguments and the
- * environment come as values. A list is read the same way from a flag and its
- * variable, and never a list in another separator taken as one odd item
- * without a word (`GUILLOTINE_QUIT_URL=istio,envoy`).
+ * The command line and the environment, as values, to one validated Config by
+ * a loop over the option table. A list reads the same from flag and variable;
+ * one in another separator is refused (`GUILLOTINE_QUIT_URL=istio,envoy`).
  */
 import type { Config, Request, Settings } from "./config.ts";
 import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
@@ -34,13 +32,7 @@ const SHORT: Readonly<Record<string, string>> = Object.fromEntries(
 /** Which inputs were not valid UTF-8: indexes of arguments, names of variables. */
 export type NotText = { args: ReadonlySet<number>; env: ReadonlySet<string> };
 
-const ALL_TEXT: NotText = { args: new Set(), env: new Set() };
-
-/**
- * A usage error (125), with each setting whose own value parsed, so that the
- * record, the termination message and the quit requests still go out
- * (lib/reports/last_words.ts).
- */
+/** A usage error with the settings that parsed, so the last words still go out (reports/last_words.ts). */
 export class UsageError extends GuillotineError {
   constructor(message: string, readonly partial: Partial<Config>) {
     super(message, EXIT_USAGE);
@@ -60,10 +52,7 @@ function listItems(option: AnyOption, text: string): string[] {
   return separator === null ? [text] : split(text, separator);
 }
 
-/**
- * Refuses an item that reads as a list in another separator than the
- * option's: two or more pieces that each parse (and have the item's shape).
- */
+/** Refuses an item that reads as a list in another separator: 2+ pieces that each parse and fit. */
 function checkListItem(option: AnyOption, item: string): void {
   if (!option.list) return;
   const own = option.list.separator;
@@ -95,9 +84,8 @@ function fits(option: AnyOption, piece: string): boolean {
 }
 
 /**
- * Splits the arguments into option values and the command. After a problem
- * it reads on, so the other options still count: an unknown option (which
- * may or may not take a value) takes the words up to the next option or `--`.
+ * Splits the arguments into option values and the command; after a problem it
+ * reads on, an unknown option taking the words up to the next option or `--`.
  */
 function splitArguments(args: readonly string[], notText: NotText) {
   const flags = new Map<string, string[]>();
@@ -171,10 +159,7 @@ function splitArguments(args: readonly string[], notText: NotText) {
   return { flags, command: args.slice(i), problem, spoiled };
 }
 
-/**
- * One option's value: from its flag, else its first variable set, else its
- * default. A parser's RangeError becomes a usage error naming the source.
- */
+/** One option's value from its flag, its first variable set, or its default. */
 function valueOf(
   option: AnyOption,
   flags: ReadonlyMap<string, string[]>,
@@ -184,19 +169,15 @@ function valueOf(
   let source: string = option.flag;
   let texts = flags.get(source)?.flatMap((value) => listItems(option, value));
   for (const name of texts ? [] : [option.env, ...(option.envAliases ?? [])]) {
-    if (notText.env.has(name)) {
-      throw usage(
-        `Variable ${name} is not valid UTF-8: set it to text, or unset it`,
-      );
-    }
-    const raw = env[name];
-    if (raw === undefined || raw === "") continue;
+    const raw = env[name] ?? "";
     // Values from manifests often carry a YAML block scalar's newline.
-    if (raw.trim() === "") {
-      throw usage(
-        `Variable ${name} holds only white space: give it a value, or unset it`,
-      );
-    }
+    const why = notText.env.has(name)
+      ? "is not valid UTF-8: set it to text, or unset it"
+      : raw !== "" && raw.trim() === ""
+      ? "holds only white space: give it a value, or unset it"
+      : null;
+    if (why) throw usage(`Variable ${name} ${why}`);
+    if (raw === "") continue;
     [source, texts] = [name, listItems(option, raw.trim())];
     break;
   }
@@ -231,15 +212,13 @@ function conflict(config: Config): string | null {
 }
 
 /**
- * Reads the arguments (after the program name) and the environment: a flag
- * beats its variable, an empty variable counts as unset, and the watched and
- * record paths are made absolute against `cwd`, here, once.
- * @throws {UsageError} The first problem found, and the settings that parsed.
+ * A flag beats its variable, an empty variable is unset; the watched and record
+ * paths are made absolute here, once. Throws the first problem as UsageError.
  */
 export function parseOptions(
   args: readonly string[],
   env: Env,
-  notText: NotText = ALL_TEXT,
+  notText: NotText = { args: new Set(), env: new Set() },
   cwd: string = Deno.cwd(),
 ): Request {
   const { flags, command, problem, spoiled } = splitArguments(args, notText);
@@ -257,8 +236,7 @@ export function parseOptions(
       first ??= error as Error;
     }
   }
-  // Nothing downstream resolves a path again; each watched path counts once
-  // (`done`, `./done`, `/x//done`).
+  // Each watched path counts once (`done`, `./done`, `/x//done`).
   settings.notify &&= absolutePath(String(settings.notify), cwd);
   if (Array.isArray(settings.watch)) {
     const paths = settings.watch.map((p) => absolutePath(String(p), cwd));

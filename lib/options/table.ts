@@ -1,8 +1,4 @@
-/**
- * Every option, declared once: flag, variable, placeholder, help, default,
- * parser, and whether it repeats. Parsing, `--help`, the README's table and
- * the start-up log line are all made from this table.
- */
+/** Every option, declared once; parsing, `--help` and the README's table are made from it. */
 import type { Settings } from "./config.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import { parseChoice, parseExitCode, parseSwitch } from "./values/choice.ts";
@@ -14,7 +10,6 @@ import { parseQuitUrl } from "./values/quit_url.ts";
 import { parseSignal } from "./values/signal.ts";
 import { parseRestartPolicy } from "./values/restart_policy.ts";
 
-/** One element of a list setting, or the setting itself. */
 type Item<T> = T extends readonly (infer E)[] ? E : T;
 
 /** One option, whose value becomes `Settings[K]`. */
@@ -33,11 +28,7 @@ export interface OptionSpec<K extends keyof Settings> {
   show?: (value: Item<Settings[K]>) => string;
   /** Parses one value (one item of a list); throws RangeError. */
   parse: (text: string) => Item<Settings[K]>;
-  /**
-   * For a list: the flag repeats, and each value holds items split by
-   * `separator`; `item`, the shape of a usual item, tells a list in another
-   * separator from one odd item (parse.ts).
-   */
+  /** A list: the flag repeats, values split by `separator`; `item` is a usual item's shape. */
   list?: { separator: "," | " " | null; item?: RegExp };
 }
 

@@ -1,8 +1,4 @@
-/**
- * guillotine's own variables: a `GUILLOTINE_*` variable that no option reads
- * is a typo (`GUILLOTINE_WATCHED_FIEL`), and ignoring it would leave a plain
- * init that never fires.
- */
+/** A `GUILLOTINE_*` variable no option reads is a typo: ignored, it would leave an init that never fires. */
 import { OPTIONS } from "./table.ts";
 
 /** The variables that options read, aliases included. */

@@ -1,7 +1,4 @@
-/**
- * Durations as users write them: `500ms`, `10s`, `2m`, `1h`, or a bare number
- * of seconds (`30`, `0.5`), as Kubernetes' `terminationGracePeriodSeconds`.
- */
+/** Durations: `500ms`, `10s`, `2m`, `1h`, or bare seconds (`0.5`), as `terminationGracePeriodSeconds`. */
 import { cannotParse } from "./choice.ts";
 
 const UNITS: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 3.6e6 };

@@ -2,7 +2,6 @@
 import { cannotParse } from "./choice.ts";
 import { parseHostPort } from "./host_port.ts";
 
-/** One thing to wait for before the child starts. */
 export type GateSpec =
   | { kind: "file"; path: string; text: string }
   | { kind: "unix"; path: string; text: string }

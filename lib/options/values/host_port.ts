@@ -1,7 +1,6 @@
 /** Addresses as users write them, for `--wait-for tcp:` and `--listen`. */
 import { cannotParse } from "./choice.ts";
 
-/** A host name or IP address and a port from 1 to 65535. */
 export type HostPort = { hostname: string; port: number };
 
 /** `HOST:PORT`, `[IPV6]:PORT`, or a bare `PORT` (on `defaultHost`, if not null); else null. */

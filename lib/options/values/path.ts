@@ -16,10 +16,7 @@ export function parentOf(path: string): string {
   return slash <= 0 ? "/" : path.slice(0, slash);
 }
 
-/**
- * An option's file path, trimmed (a YAML block scalar's newline); empty, or
- * naming a directory by its form (`/`, `.`, `..` at the end), is an error.
- */
+/** An option's file path, trimmed; empty or a directory by its form (`/`, `.`, `..` at the end) is refused. */
 export function parseFilePath(
   what: string,
   example: string,

@@ -22,10 +22,7 @@ export const QUIT_PRESETS: Readonly<Record<string, [number, string]>> = {
 
 const NAMES = Object.keys(QUIT_PRESETS).join(", ");
 
-/**
- * The ports fetch refuses to reach (the Fetch standard's "bad ports", exactly
- * Deno 2.9's), so such a quit URL fails at start-up rather than at the end.
- */
+/** Fetch's "bad ports" (exactly Deno 2.9's): such a quit URL fails at start-up, not at the end. */
 // deno-fmt-ignore
 export const FETCH_BAD_PORTS: ReadonlySet<number> = new Set([
   1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79,

@@ -7,7 +7,6 @@ const SIGNAL_NAMES: ReadonlyMap<number, string> = new Map(
   Object.entries(SIGNAL_NUMBERS).map(([name, number]) => [number, name]),
 );
 
-/** A signal by its canonical name and its number. */
 export type Signal = { name: string; number: number };
 
 /** `SIGTERM`, `TERM`, `term` or `15`, as a signal that can be sent. */
