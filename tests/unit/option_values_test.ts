@@ -1,5 +1,6 @@
 // The value parsers of lib/options/values/, one kind of value each (the
 // assertions their doc examples held).
+import { shellQuote } from "../../lib/options/describe.ts";
 import assert from "node:assert/strict";
 import {
   parseChoice,
@@ -155,4 +156,9 @@ Deno.test("signals", () => {
   });
   assert.equal(signalName(9), "SIGKILL");
   assert.equal(signalName(40), "signal 40");
+});
+
+Deno.test("shellQuote quotes only where a shell would need it", () => {
+  assert.equal(shellQuote("/proxy"), "/proxy");
+  assert.equal(shellQuote("it's"), `'it'\\''s'`);
 });
