@@ -1,58 +1,26 @@
-/**
- * The usage text of `--help` and the README's options table, both made from
- * the option table, so neither can drift from what the parser accepts.
- *
- * @module
- */
-
-import { ACTIONS, type AnyOption, OPTIONS } from "./table.ts";
+/** `--help` and the README's options table, both made from the option table, so neither drifts from the parser. */
+import { ACTIONS, type AnyOption, OPTIONS, showValue } from "./table.ts";
 
 /** `--flag VALUE`, with the short form in front where there is one. */
-function usageOf(flag: string, placeholder: string | null, short?: string) {
-  return `${short ? `${short}, ` : ""}${flag}${
-    placeholder ? ` ${placeholder}` : ""
-  }`;
-}
+const usageOf = (flag: string, placeholder: string | null, short?: string) =>
+  `${short ? `${short}, ` : ""}${flag}${placeholder ? ` ${placeholder}` : ""}`;
+const defaultOf = (o: AnyOption) => showValue(o, o.fallback);
+const variablesOf = (o: AnyOption) => [o.env, ...(o.envAliases ?? [])];
 
-/** The default as `--help` and the README show it. */
-function defaultOf(option: AnyOption): string {
-  return (option.show as (value: unknown) => string)(option.fallback);
-}
-
-/** The variable, and its aliases, as the help shows them. */
-function variablesOf(option: AnyOption): string[] {
-  return [option.env, ...(option.envAliases ?? [])];
-}
-
-/**
- * The usage text of `--help`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { helpText } from "./help.ts";
- *
- * assert.match(helpText(), /--grace-period DURATION .*\(default 30s\)/);
- * assert.match(helpText(), /\[GUILLOTINE_GRACE_PERIOD\]/);
- * ```
- */
+/** The usage text of `--help`. */
 export function helpText(): string {
   const rows = [
-    ...OPTIONS.map((o) => ({
-      left: usageOf(o.flag, o.placeholder),
-      help: `${o.help} (default ${defaultOf(o)})`,
-      env: variablesOf(o).join(", "),
-    })),
-    ...ACTIONS.map((a) => ({
-      left: usageOf(a.flag, null, a.short),
-      help: a.help,
-      env: "",
-    })),
+    ...OPTIONS.map((o) => [
+      usageOf(o.flag, o.placeholder),
+      `${o.help} (default ${defaultOf(o)})`,
+      variablesOf(o).join(", "),
+    ]),
+    ...ACTIONS.map((a) => [usageOf(a.flag, null, a.short), a.help, ""]),
   ];
-  const width = Math.max(...rows.map((r) => r.left.length));
-  const lines = rows.map((r) =>
-    `  ${r.left.padEnd(width)}  ${r.help}${
-      r.env ? `\n  ${"".padEnd(width)}  [${r.env}]` : ""
+  const width = Math.max(...rows.map(([left]) => left.length));
+  const lines = rows.map(([left, help, env]) =>
+    `  ${left.padEnd(width)}  ${help}${
+      env ? `\n  ${"".padEnd(width)}  [${env}]` : ""
     }`
   );
   return [
@@ -75,44 +43,25 @@ export function helpText(): string {
   ].join("\n");
 }
 
-/**
- * The README's options table, as rows of cells: option, variable, default,
- * meaning. `tests/docs/readme_test.ts` checks the README against it.
- */
-export function optionRows(): string[][] {
-  const code = (text: string) => `\`${text.replaceAll("|", "\\|")}\``;
-  return [
-    ...OPTIONS.map((o) => [
-      `${code(usageOf(o.flag, o.placeholder))}${o.list ? " (repeatable)" : ""}`,
-      variablesOf(o).map(code).join(", "),
-      code(defaultOf(o)),
-      o.help.replaceAll("|", "\\|"),
-    ]),
-    ...ACTIONS.map((a) => [
-      `${code(a.short)}, ${code(a.flag)}`,
-      "",
-      "",
-      a.help,
-    ]),
-  ];
-}
-
-/**
- * The README's options table in Markdown (before `deno fmt` aligns it).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { optionsTable } from "./help.ts";
- *
- * assert.match(optionsTable(), /^\| Option \| Variable \| Default \| Meaning \|$/m);
- * ```
- */
+/** The README's options table in Markdown, before `deno fmt` aligns it (tests/docs/readme_test.ts). */
 export function optionsTable(): string {
+  const code = (text: string) => `\`${text.replaceAll("|", "\\|")}\``;
   const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [
     row(["Option", "Variable", "Default", "Meaning"]),
     row(["---", "---", "---", "---"]),
-    ...optionRows().map(row),
+    ...OPTIONS.map((o) =>
+      row([
+        `${code(usageOf(o.flag, o.placeholder))}${
+          o.list ? " (repeatable)" : ""
+        }`,
+        variablesOf(o).map(code).join(", "),
+        code(defaultOf(o)),
+        o.help.replaceAll("|", "\\|"),
+      ])
+    ),
+    ...ACTIONS.map((a) =>
+      row([`${code(a.short)}, ${code(a.flag)}`, "", "", a.help])
+    ),
   ].join("\n");
 }

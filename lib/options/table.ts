@@ -1,30 +1,55 @@
-/**
- * Every option, declared once: its flag, its environment twin, its
- * placeholder, its help, its default (a value), its parser, and whether it
- * repeats. Parsing (`parse.ts`), `--help` and the README's table
- * (`help.ts`) and the start-up log line (`log/describe_config.ts`) are all
- * made from this table.
- *
- * @module
- */
-
-export type { AnyOption, OptionSpec } from "./spec.ts";
-
-import { type AnyOption, duration, list, switchOf, word } from "./spec.ts";
-import {
-  LOG_FORMATS,
-  LOG_LEVELS,
-  type LogFormat,
-  type LogLevel,
-} from "../log/logger.ts";
+/** Every option, declared once; parsing, `--help` and the README's table are made from it. */
+import type { Settings } from "./config.ts";
+import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import { parseChoice, parseExitCode, parseSwitch } from "./values/choice.ts";
-import { parseDuration } from "./values/duration.ts";
-import { type GateSpec, parseGateSpec } from "./values/gate_spec.ts";
-import { type HostPort, parseListenAddress } from "./values/host_port.ts";
+import { formatDuration, parseDuration } from "./values/duration.ts";
+import { parseGateSpec } from "./values/gate_spec.ts";
+import { parseListenAddress } from "./values/host_port.ts";
 import { parseFilePath } from "./values/path.ts";
-import { parseQuitUrl, type QuitTarget } from "./values/quit_url.ts";
+import { parseQuitUrl } from "./values/quit_url.ts";
 import { parseSignal } from "./values/signal.ts";
 import { parseRestartPolicy } from "./values/restart_policy.ts";
+
+type Item<T> = T extends readonly (infer E)[] ? E : T;
+
+/** One option, whose value becomes `Settings[K]`. */
+export interface OptionSpec<K extends keyof Settings> {
+  key: K;
+  flag: `--${string}`;
+  env: string;
+  /** Older names of the variable, read when `env` is not set. */
+  envAliases?: readonly string[];
+  /** What the value looks like in the usage; null for a switch. */
+  placeholder: string | null;
+  help: string;
+  /** The value when neither the flag nor the variable is given. */
+  fallback: Settings[K];
+  /** A value (an item of a list) as `--help`, the README and the log show it; String by default. */
+  show?: (value: Item<Settings[K]>) => string;
+  /** Parses one value (one item of a list); throws RangeError. */
+  parse: (text: string) => Item<Settings[K]>;
+  /** A list: the flag repeats, values split by `separator`; `item` is a usual item's shape. */
+  list?: { separator: "," | " " | null; item?: RegExp };
+}
+
+export type AnyOption = {
+  [K in keyof Settings]: OptionSpec<K>;
+}[keyof Settings];
+
+/** A setting's value as guillotine shows it; a list comma-separated, or "none". */
+export function showValue(option: AnyOption, value: unknown): string {
+  const show = (option.show ?? String) as (item: unknown) => string;
+  if (!option.list) return show(value);
+  const items = value as unknown[];
+  return items.length ? items.map(show).join(",") : "none";
+}
+
+const switchOf = (on: boolean) => on ? "on" : "off";
+const DURATION = {
+  placeholder: "DURATION",
+  show: formatDuration,
+  parse: parseDuration,
+};
 
 /** Options that do something instead of running. */
 export const ACTIONS = [
@@ -35,58 +60,46 @@ export const ACTIONS = [
 /** The original tool's variable, which messages point at. */
 export const WATCHED_FILE_ENV = "GUILLOTINE_WATCHED_FILE";
 
-/** The options, in the order `--help` shows them. */
-export const OPTIONS: readonly AnyOption[] = [
-  {
-    key: "watch",
+/** The options by setting, in the order `--help` shows them. */
+const TABLE: {
+  [K in keyof Settings]: Omit<OptionSpec<K>, "key" | "env"> & { env?: string };
+} = {
+  watch: {
     flag: "--watch",
     env: WATCHED_FILE_ENV,
     placeholder: "PATH",
     help:
       "a file whose appearance means the main work is done (repeatable; one path a value)",
     fallback: [],
-    show: list((path: string) => path),
     parse: (text) => parseFilePath("watched file", "/share/done", text),
     list: { separator: null, item: /^\// },
   },
-  {
-    key: "watchMode",
+  watchMode: {
     flag: "--watch-mode",
-    env: "GUILLOTINE_WATCH_MODE",
     placeholder: "all|any",
     help:
       "with several files, fire when all exist or on the first; a file once seen stays counted",
     fallback: "all",
-    show: word,
     parse: (text) => parseChoice("watch mode", text, ["all", "any"] as const),
   },
-  {
-    key: "watchMethod",
+  watchMethod: {
     flag: "--watch-method",
-    env: "GUILLOTINE_WATCH_METHOD",
     placeholder: "events|poll",
     help: "file events (inotify) with the poll beside them, or the poll alone",
     fallback: "events",
-    show: word,
     parse: (text) =>
       parseChoice("watch method", text, ["events", "poll"] as const),
   },
-  {
-    key: "pollIntervalMs",
+  pollIntervalMs: {
     flag: "--poll-interval",
-    env: "GUILLOTINE_POLL_INTERVAL",
     envAliases: ["GUILLOTINE_INTERVAL"],
-    placeholder: "DURATION",
+    ...DURATION,
     help:
       "the check beside file events; 0 turns it off (not with --watch-method poll)",
     fallback: 1000,
-    show: duration,
-    parse: parseDuration,
   },
-  {
-    key: "signal",
+  signal: {
     flag: "--signal",
-    env: "GUILLOTINE_SIGNAL",
     placeholder: "NAME|NUMBER",
     help:
       "sent to the child's process group on trigger (TERM, sigterm and 15 all work)",
@@ -94,41 +107,31 @@ export const OPTIONS: readonly AnyOption[] = [
     show: (signal) => signal.name,
     parse: parseSignal,
   },
-  {
-    key: "gracePeriodMs",
+  gracePeriodMs: {
     flag: "--grace-period",
-    env: "GUILLOTINE_GRACE_PERIOD",
-    placeholder: "DURATION",
+    ...DURATION,
     help:
       "how long the child's group has after the signal; then SIGKILL to the group",
     fallback: 30_000,
-    show: duration,
-    parse: parseDuration,
   },
-  {
-    key: "exitCode",
+  exitCode: {
     flag: "--exit-code",
-    env: "GUILLOTINE_EXIT_CODE",
     placeholder: "N",
     help: "guillotine's exit code after a trigger, whatever the child returned",
     fallback: 0,
-    show: String,
     parse: parseExitCode,
   },
-  {
-    key: "successExitCodes",
+  successExitCodes: {
     flag: "--success-exit-code",
     env: "GUILLOTINE_SUCCESS_EXIT_CODES",
     placeholder: "N",
     help:
       "a child exit code that counts as 0 when the child ends without a trigger, such as 143 after a forwarded SIGTERM (repeatable, comma-separated)",
     fallback: [],
-    show: list(String),
     parse: parseExitCode,
     list: { separator: "," },
   },
-  {
-    key: "notify",
+  notify: {
     flag: "--notify",
     env: "GUILLOTINE_NOTIFY_FILE",
     placeholder: "PATH",
@@ -138,10 +141,8 @@ export const OPTIONS: readonly AnyOption[] = [
     show: (path) => path ?? "none",
     parse: (text) => parseFilePath("completion record", "/share/done", text),
   },
-  {
-    key: "exitCodeFromFile",
+  exitCodeFromFile: {
     flag: "--exit-code-from-file",
-    env: "GUILLOTINE_EXIT_CODE_FROM_FILE",
     placeholder: null,
     help:
       "after a file trigger, exit with the recorded code (the first non-zero of several); a file that is no record gives --exit-code, with a warning",
@@ -149,10 +150,8 @@ export const OPTIONS: readonly AnyOption[] = [
     show: switchOf,
     parse: (text) => parseSwitch("exit-code-from-file", text),
   },
-  {
-    key: "lease",
+  lease: {
     flag: "--lease",
-    env: "GUILLOTINE_LEASE",
     placeholder: "on|off",
     help:
       "with --notify, hold PATH.lock while the child runs; with --watch, a free lock and no record mean a lost main: end after --lost-main-grace",
@@ -160,69 +159,51 @@ export const OPTIONS: readonly AnyOption[] = [
     show: switchOf,
     parse: (text) => parseSwitch("lease", text),
   },
-  {
-    key: "restartPolicy",
+  restartPolicy: {
     flag: "--restart-policy",
-    env: "GUILLOTINE_RESTART_POLICY",
     placeholder: "Never|OnFailure",
     help:
       "the pod's restartPolicy; with OnFailure only a success record ends the sidecar (docs/kubernetes.md)",
     fallback: "Never",
-    show: word,
     parse: parseRestartPolicy,
   },
-  {
-    key: "lostMainGraceMs",
+  lostMainGraceMs: {
     flag: "--lost-main-grace",
-    env: "GUILLOTINE_LOST_MAIN_GRACE",
-    placeholder: "DURATION",
+    ...DURATION,
     help: "time for a lost main container to take its lease back (a restart)",
     fallback: 10_000,
-    show: duration,
-    parse: parseDuration,
   },
-  {
-    key: "lostMainExitCode",
+  lostMainExitCode: {
     flag: "--lost-main-exit-code",
-    env: "GUILLOTINE_LOST_MAIN_EXIT_CODE",
     placeholder: "N",
     help: "guillotine's exit code when a main container was lost",
     fallback: 1,
-    show: String,
     parse: parseExitCode,
   },
-  {
-    key: "waitFor",
+  waitFor: {
     flag: "--wait-for",
-    env: "GUILLOTINE_WAIT_FOR",
     placeholder: "SPEC",
     help:
       "before starting the child, wait until each is ready: file:PATH exists, unix:PATH or tcp:HOST:PORT accepts, an http(s):// URL answers 2xx (repeatable, comma-separated)",
     fallback: [],
-    show: list((gate: GateSpec) => gate.text),
+    show: (gate) => gate.text,
     parse: parseGateSpec,
     list: { separator: "," },
   },
-  {
-    key: "waitTimeoutMs",
+  waitTimeoutMs: {
     flag: "--wait-timeout",
-    env: "GUILLOTINE_WAIT_TIMEOUT",
-    placeholder: "DURATION",
+    ...DURATION,
     help:
       "how long to wait for --wait-for; then exit 124 without starting the child",
     fallback: 60_000,
-    show: duration,
-    parse: parseDuration,
   },
-  {
-    key: "listen",
+  listen: {
     flag: "--listen",
-    env: "GUILLOTINE_LISTEN",
     placeholder: "[ADDR:]PORT",
     help:
       "serve /quitquitquit, POST /shutdown (fire the trigger; ?code=N: the exit code) and GET /healthz; a bare port means 127.0.0.1: whatever reaches it can quit",
     fallback: null,
-    show: (address: HostPort | null) =>
+    show: (address) =>
       address
         ? `${
           address.hostname.includes(":")
@@ -232,43 +213,33 @@ export const OPTIONS: readonly AnyOption[] = [
         : "off",
     parse: parseListenAddress,
   },
-  {
-    key: "logLevel",
+  logLevel: {
     flag: "--log-level",
-    env: "GUILLOTINE_LOG_LEVEL",
     placeholder: "LEVEL",
     help: "error, warn, info or debug",
     fallback: "info",
-    show: word<LogLevel>,
     parse: (text) => parseChoice("log level", text, LOG_LEVELS),
   },
-  {
-    key: "logFormat",
+  logFormat: {
     flag: "--log-format",
-    env: "GUILLOTINE_LOG_FORMAT",
     placeholder: "FORMAT",
     help:
       "text (guillotine: level: message key=value) or json (one object a line)",
     fallback: "text",
-    show: word<LogFormat>,
     parse: (text) => parseChoice("log format", text, LOG_FORMATS),
   },
-  {
-    key: "quitUrls",
+  quitUrls: {
     flag: "--quit-url",
-    env: "GUILLOTINE_QUIT_URL",
     placeholder: "URL|PRESET",
     help:
       "however guillotine ends, after the record: POST to URL, or to a proxy's quit endpoint on 127.0.0.1 by PRESET: istio, envoy, linkerd, cloud-sql-proxy (NAME:PORT for another port); 1s a try, 3 tries (repeatable, space-separated like CSQL_PROXY_QUIT_URLS)",
     fallback: [],
-    show: list((target: QuitTarget) => target.text),
+    show: (target) => target.text,
     parse: parseQuitUrl,
     list: { separator: " " },
   },
-  {
-    key: "terminationLog",
+  terminationLog: {
     flag: "--termination-log",
-    env: "GUILLOTINE_TERMINATION_LOG",
     placeholder: "PATH|off",
     help:
       "when guillotine ends, append why, for kubectl describe pod; only to a writable regular file (never created)",
@@ -279,4 +250,15 @@ export const OPTIONS: readonly AnyOption[] = [
         ? null
         : parseFilePath("termination log", "/dev/termination-log or off", text),
   },
-];
+};
+
+/** The variable is GUILLOTINE_ and the flag's name, unless the table says. */
+export const OPTIONS: readonly AnyOption[] = Object.entries(TABLE).map((
+  [key, spec],
+) =>
+  ({
+    key,
+    env: `GUILLOTINE_${spec.flag.slice(2).toUpperCase().replaceAll("-", "_")}`,
+    ...spec,
+  }) as AnyOption
+);

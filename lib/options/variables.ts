@@ -1,11 +1,4 @@
-/**
- * guillotine's own variables: a `GUILLOTINE_*` variable that no option reads
- * is a typo (`GUILLOTINE_WATCHED_FIEL`), and ignoring it would leave a plain
- * init that never fires. Pure: the environment comes as a value.
- *
- * @module
- */
-
+/** A `GUILLOTINE_*` variable no option reads is a typo: ignored, it would leave an init that never fires. */
 import { OPTIONS } from "./table.ts";
 
 /** The variables that options read, aliases included. */
@@ -13,19 +6,7 @@ export const KNOWN_VARIABLES: readonly string[] = OPTIONS.flatMap((
   option,
 ) => [option.env, ...(option.envAliases ?? [])]);
 
-/**
- * The edit distance between two words: the fewest insertions, deletions,
- * substitutions or swaps of two neighbours that turn one into the other.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { editDistance } from "./variables.ts";
- * assert.equal(editDistance("FIEL", "FILE"), 1);
- * assert.equal(editDistance("", "abc"), 3);
- * assert.equal(editDistance("kitten", "sitting"), 3);
- * ```
- */
+/** The fewest insertions, deletions, substitutions or swaps of two neighbours from `a` to `b`. */
 export function editDistance(a: string, b: string): number {
   const d: number[][] = Array.from(
     { length: a.length + 1 },
@@ -33,11 +14,10 @@ export function editDistance(a: string, b: string): number {
   );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i][j] = Math.min(
         d[i - 1][j] + 1,
         d[i][j - 1] + 1,
-        d[i - 1][j - 1] + cost,
+        d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
       );
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
         d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
@@ -47,55 +27,23 @@ export function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
-/**
- * The known variable nearest to `name` by edit distance (the first of the
- * table's order on a tie).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { nearestVariable } from "./variables.ts";
- * assert.equal(nearestVariable("GUILLOTINE_WATCHED_FIEL"), "GUILLOTINE_WATCHED_FILE");
- * assert.equal(nearestVariable("GUILLOTINE_GRACE_PERIOD_"), "GUILLOTINE_GRACE_PERIOD");
- * ```
- */
+/** The known variable nearest to `name` (the table's first on a tie). */
 export function nearestVariable(name: string): string {
-  let best = KNOWN_VARIABLES[0];
-  let bestDistance = Infinity;
-  for (const known of KNOWN_VARIABLES) {
-    const distance = editDistance(name, known);
-    if (distance < bestDistance) [best, bestDistance] = [known, distance];
-  }
-  return best;
+  const distances = KNOWN_VARIABLES.map((known) => editDistance(name, known));
+  return KNOWN_VARIABLES[distances.indexOf(Math.min(...distances))];
 }
 
-/**
- * The first `GUILLOTINE_*` variable of `env` (in name order) that no option
- * reads, with a one-line message naming the nearest known one.
- *
- * @returns The message, or null when every such variable is known.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { unknownVariable } from "./variables.ts";
- * assert.equal(unknownVariable({ GUILLOTINE_SIGNAL: "INT", HOME: "/" }), null);
- * assert.match(
- *   unknownVariable({ GUILLOTINE_WATCHED_FIEL: "/share/done" })!,
- *   /GUILLOTINE_WATCHED_FILE/,
- * );
- * ```
- */
+/** A message on the first unknown `GUILLOTINE_*` variable (in name order), or null. */
 export function unknownVariable(
   env: Readonly<Record<string, string | undefined>>,
 ): string | null {
-  const known = new Set(KNOWN_VARIABLES);
-  const unknown = Object.keys(env).filter((name) =>
-    name.startsWith("GUILLOTINE_") && !known.has(name)
-  ).sort();
-  if (!unknown.length) return null;
-  const [name] = unknown;
-  return `Unknown variable "${name}": no option reads it (did you mean ${
-    nearestVariable(name)
-  }?); rename it, or unset it`;
+  const name =
+    Object.keys(env).filter((name) =>
+      name.startsWith("GUILLOTINE_") && !KNOWN_VARIABLES.includes(name)
+    ).sort()[0];
+  return name === undefined
+    ? null
+    : `Unknown variable "${name}": no option reads it (did you mean ${
+      nearestVariable(name)
+    }?); rename it, or unset it`;
 }

@@ -1,19 +1,15 @@
 /**
- * The signals guillotine takes, listened for from its first moment. This
- * module imports nothing, so that main.ts can install the listeners before
- * the rest of guillotine is even loaded: as PID 1, a signal that comes while
- * no listener exists is dropped by the kernel.
- *
- * @module
+ * The signals guillotine takes, listened for from its first moment. It imports
+ * nothing, so main.ts installs the listeners before the rest loads: as PID 1,
+ * a signal that comes while no listener exists is dropped by the kernel.
  */
 
 /**
- * The signals guillotine forwards to its child's process group. Left out, as
- * tini does: SIGKILL and SIGSTOP (cannot be caught), SIGCHLD (it means "reap"),
- * the synchronous fault signals SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE,
- * SIGSEGV and SIGSYS (a handler would hide guillotine's own crash), and
- * SIGTTIN and SIGTTOU (a handler makes a background write to a terminal
- * retry forever).
+ * Forwarded to the child's process group. Left out, as tini does: SIGKILL and
+ * SIGSTOP (uncatchable), SIGCHLD (means "reap"), the fault signals SIGILL,
+ * SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGSYS (a handler would hide
+ * guillotine's own crash), SIGTTIN and SIGTTOU (a handler makes a background
+ * write to a terminal retry forever).
  */
 export const FORWARDED_SIGNALS: readonly Deno.Signal[] = [
   "SIGHUP",
@@ -37,22 +33,14 @@ export const FORWARDED_SIGNALS: readonly Deno.Signal[] = [
   "SIGPWR",
 ];
 
-/** The signals guillotine has received, from its first moment on. */
-export interface SignalInbox {
-  /** From now on, each signal goes to `handler`; those held so far first. */
-  deliverTo(handler: (name: Deno.Signal) => void): void;
-}
+/** `deliverTo` hands the signals held so far to `handler`, then each new one. */
+export type SignalInbox = { deliverTo(handler: Handler): void };
+type Handler = (name: Deno.Signal) => void;
 
-/**
- * Listens for every forwarded signal, for the rest of guillotine's life, and
- * holds what comes until a handler is there. Called first thing, before the
- * options are read: as PID 1, a signal that comes while no listener exists is
- * dropped by the kernel, and a SIGTERM in the first milliseconds must not be
- * lost.
- */
+/** Listens for every forwarded signal for good, holding them until a handler is there. */
 export function listenForSignals(): SignalInbox {
   const held: Deno.Signal[] = [];
-  let deliver: ((name: Deno.Signal) => void) | null = null;
+  let deliver: Handler | null = null;
   for (const name of FORWARDED_SIGNALS) {
     Deno.addSignalListener(
       name,

@@ -1,4 +1,9 @@
 import {
+  EXIT_USAGE,
+  explainError,
+  GuillotineError,
+} from "../../lib/runtime/errors.ts";
+import {
   decodeWaitStatus,
   exitCodeFor,
   shellCode,
@@ -72,4 +77,27 @@ Deno.test("exitCodeOf: a trigger's code beats the child's", () => {
     exitCodeOf({ kind: "wait-timeout", notReady: ["tcp:x:1"] }, []),
     124,
   );
+});
+
+Deno.test("explainError: guillotine's own errors as they are, a missing permission with its flags, the rest internal", () => {
+  assert.deepEqual(explainError(new GuillotineError("bad", 126)), {
+    message: "bad",
+    code: 126,
+  });
+  assert.equal(
+    new GuillotineError("No command given", EXIT_USAGE).exitCode,
+    125,
+  );
+  const missing = explainError(
+    new Deno.errors.NotCapable("Requires ffi access\nmore"),
+  );
+  assert.match(
+    missing.message,
+    /^missing Deno permission \(Requires ffi access\): .*--allow-ffi/,
+  );
+  assert.equal(missing.code, 125);
+  assert.deepEqual(explainError(new Error("boom\nstack")), {
+    message: "internal error (please report it): boom",
+    code: 125,
+  });
 });

@@ -5,9 +5,45 @@
 // Replay a failure with GUILLOTINE_FUZZ_SEED=<the printed seed>.
 import assert from "node:assert/strict";
 import { GuillotineError } from "../../lib/runtime/errors.ts";
-import { configArguments, describeConfig } from "../../lib/options/describe.ts";
+import { isDeepStrictEqual } from "node:util";
+import type { Config } from "../../lib/options/config.ts";
+import { describeConfig } from "../../lib/options/describe.ts";
 import { type NotText, parseOptions } from "../../lib/options/parse.ts";
-import { OPTIONS } from "../../lib/options/table.ts";
+
+import { OPTIONS, showValue } from "../../lib/options/table.ts";
+
+/**
+ * The configuration as a command line that gives it back: each setting that
+ * differs from its default, as guillotine shows it, then `--` and the
+ * command. What `--help` and the log show is therefore what the parser reads.
+ */
+function configArguments(config: Config): string[] {
+  const args: string[] = [];
+  for (const option of OPTIONS) {
+    const value: unknown = config[option.key];
+    if (isDeepStrictEqual(value, option.fallback)) continue;
+    if (option.placeholder === null) {
+      args.push(option.flag);
+      continue;
+    }
+    for (const item of option.list ? value as unknown[] : [value]) {
+      args.push(
+        `${option.flag}=${showValue(option, option.list ? [item] : item)}`,
+      );
+    }
+  }
+  return [...args, "--", ...config.command];
+}
+
+Deno.test("configArguments gives each setting as guillotine shows it", () => {
+  const request = parseOptions(["--grace-period", "1500ms", "/proxy"], {});
+  assert(request.kind === "run");
+  assert.deepEqual(configArguments(request.config), [
+    "--grace-period=1.5s",
+    "--",
+    "/proxy",
+  ]);
+});
 
 const CASES = 6000;
 
