@@ -75,3 +75,12 @@ export function noEvent(
 export function describeMatch(match: EventMatch): string {
   return typeof match === "function" ? match.toString() : JSON.stringify(match);
 }
+
+/**
+ * The trigger's event, whatever fired it: its msg is this prefix and the
+ * trigger's reason (a path, a request), so "never guillotined" checks read
+ * the prefix; checks that one fired name the whole msg.
+ */
+export function guillotining(event: LogEvent): boolean {
+  return event.msg.startsWith("guillotining the child: ");
+}
