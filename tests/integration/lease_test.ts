@@ -5,8 +5,12 @@ import { leasePath } from "../../lib/triggers/lease.ts";
 import { lockState } from "../../lib/sys/flock.ts";
 import { cString } from "../../lib/sys/libc.ts";
 import {
+  type EventMatch,
+  eventsLike,
+  findEvent,
   type Guillotine,
   guillotineArgv,
+  noEvent,
   pollUntil,
   sleep,
   spawn,
@@ -14,16 +18,39 @@ import {
   tempDir,
 } from "../harness/mod.ts";
 
-/** The JSON log events that a run wrote on stderr so far. */
-function events(g: Guillotine): Record<string, unknown>[] {
-  return g.stderr.split("\n").filter((l) => l.startsWith("{")).map((l) =>
-    JSON.parse(l)
-  );
+const JSON_LOG = ["--log-format", "json"];
+
+/** The sidecar's warning that `record`'s main ended without it. */
+function ended(record: string, grace: string): EventMatch {
+  return {
+    level: "warn",
+    msg:
+      `main container ended without a record (its lease is free): waiting ${grace} for it to come back`,
+    file: record,
+  };
 }
 
-/** The events whose message starts with `prefix`. */
-function eventsOf(g: Guillotine, prefix: string): Record<string, unknown>[] {
-  return events(g).filter((e) => String(e.msg).startsWith(prefix));
+/** Any such warning, whatever the grace: the only event with seen_held. */
+function anyEnded(record: string): EventMatch {
+  return (e) => e.file === record && "seen_held" in e;
+}
+
+/** The sidecar's trigger when `record`'s main is lost. */
+function lost(record: string, grace: string): EventMatch {
+  return {
+    msg:
+      `guillotining the child: main container lost: no record at ${record} and its lease free for ${grace}`,
+  };
+}
+
+/** The sidecar's warning that it cannot probe `lock`, whatever the errno. */
+function cannotProbe(lock: string): EventMatch {
+  return (e) => e.level === "warn" && e.file === lock && "errno" in e;
+}
+
+/** When the first event like `match` was logged, in ms since the epoch. */
+function timeOf(g: Guillotine, match: EventMatch): number {
+  return Date.parse(findEvent(g.events, match, g.stderr).time);
 }
 
 /** guillotine as PID 1 running as the user nobody (65534), not root. */
@@ -35,13 +62,13 @@ function startAsNobody(args: string[]): Guillotine {
     "--regid",
     "65534",
     "--clear-groups",
-    ...guillotineArgv(args),
+    ...guillotineArgv([...JSON_LOG, ...args]),
   ], { what: "guillotine" });
 }
 
 /** A main container: guillotine --notify over a long piece of work. */
 async function startMain(record: string): Promise<Guillotine> {
-  const main = start(["--notify", record, "sleep", "100"]);
+  const main = start([...JSON_LOG, "--notify", record, "sleep", "100"]);
   await main.childPid();
   await pollUntil(
     () => lockState(cString(leasePath(record))) === "held",
@@ -65,6 +92,7 @@ async function startSidecar(
     ? []
     : ["--lost-main-grace", "1s"];
   const sidecar = start([
+    ...JSON_LOG,
     ...records.flatMap((r) => ["--watch", r]),
     ...grace,
     ...extra,
@@ -86,8 +114,12 @@ Deno.test("lease: a main side killed mid-work ends the sidecar with the lost-mai
   const elapsed = Date.now() - killed;
   assert.equal(status.code, 1, sidecar.stderr);
   assert.ok(elapsed <= 2_000, `ended ${elapsed} ms after the kill`);
-  assert.match(sidecar.stderr, /main container ended without a record/);
-  assert.match(sidecar.stderr, /sent SIGTERM to the child's process group/);
+  findEvent(sidecar.events, ended(record, "1s"), sidecar.stderr);
+  const { pid } = findEvent(sidecar.events, { msg: "child started" });
+  findEvent(sidecar.events, {
+    msg: "sent SIGTERM to the child's process group",
+    pgid: pid,
+  }, sidecar.stderr);
   await assert.rejects(Deno.stat(record), Deno.errors.NotFound);
 });
 
@@ -100,14 +132,18 @@ Deno.test("lease: a main that comes back within the grace period keeps the sidec
   ]);
   await using first = await startMain(record);
   await killMain(first);
-  await sidecar.waitForStderr(/main container ended without a record/);
+  await sidecar.waitForEvent(ended(record, "3s"));
   // The restarted main takes the lease back and finishes its work.
   await using second = start(["--notify", record, "sh", "-c", "exit 0"]);
   assert.equal((await second.status()).code, 0, second.stderr);
   const status = await sidecar.status(10_000);
   assert.equal(status.code, 0, sidecar.stderr);
-  assert.match(sidecar.stderr, /guillotining the child: .*done/);
-  assert.doesNotMatch(sidecar.stderr, /main container lost/);
+  const { pid } = findEvent(sidecar.events, { msg: "child started" });
+  findEvent(sidecar.events, {
+    msg: `guillotining the child: watched file ${record} exists`,
+    pid,
+  }, sidecar.stderr);
+  noEvent(sidecar.events, lost(record, "3s"), sidecar.stderr);
 });
 
 Deno.test("lease: a main that ends normally wins with its record, without a lost-main message", async () => {
@@ -117,7 +153,9 @@ Deno.test("lease: a main that ends normally wins with its record, without a lost
   await using main = start(["--notify", record, "sh", "-c", "exit 3"]);
   assert.equal((await main.status()).code, 3);
   assert.equal((await sidecar.status(10_000)).code, 3, sidecar.stderr);
-  assert.doesNotMatch(sidecar.stderr, /without a record|lost/);
+  // Neither ended without a record nor lost.
+  noEvent(sidecar.events, anyEnded(record), sidecar.stderr);
+  noEvent(sidecar.events, lost(record, "1s"), sidecar.stderr);
 });
 
 for (const mode of ["all", "any"]) {
@@ -134,7 +172,7 @@ for (const mode of ["all", "any"]) {
     await using mainB = await startMain(b);
     await killMain(mainA);
     assert.equal((await sidecar.status(10_000)).code, 42, sidecar.stderr);
-    assert.match(sidecar.stderr, new RegExp(`no record at ${a}`));
+    findEvent(sidecar.events, lost(a, "1s"), sidecar.stderr);
     assert.ok(
       lockState(cString(leasePath(b))) === "held",
       "main B still runs",
@@ -179,7 +217,7 @@ Deno.test("lease: --lease off on the main side takes no lease, and a sidecar wit
   ]);
   // As long as the sidecar with the lease on took, three times over.
   await new Promise((r) => setTimeout(r, 1_000));
-  assert.doesNotMatch(off.stderr, /without a record/);
+  noEvent(off.events, anyEnded(record), off.stderr);
   await Deno.writeTextFile(record, "");
   assert.equal((await off.status(10_000)).code, 0, off.stderr);
 });
@@ -187,13 +225,9 @@ Deno.test("lease: --lease off on the main side takes no lease, and a sidecar wit
 Deno.test("lease: a main whose child makes a directory at the record's path says so (EISDIR), and the sidecar takes it as lost", async () => {
   await using dir = await tempDir();
   const record = `${dir.path}/done`;
-  await using sidecar = await startSidecar([record], [
-    "--log-format",
-    "json",
-  ]);
+  await using sidecar = await startSidecar([record]);
   await using main = start([
-    "--log-format",
-    "json",
+    ...JSON_LOG,
     "--notify",
     record,
     "sh",
@@ -201,16 +235,20 @@ Deno.test("lease: a main whose child makes a directory at the record's path says
     `mkdir ${record}; exit 3`,
   ]);
   assert.equal((await main.status()).code, 3, main.stderr);
-  const [failed, ...more] = eventsOf(main, "cannot write completion record");
+  const failed = eventsLike(main.events, {
+    msg:
+      "cannot write completion record: the sidecar will take this container as lost",
+  });
   assert.deepEqual(
-    [failed?.level, failed?.file, failed?.errno, more.length],
-    ["error", record, "EISDIR", 0],
+    failed.map((e) => [e.level, e.file, e.errno]),
+    [["error", record, "EISDIR"]],
     main.stderr,
   );
   assert.equal((await sidecar.status(10_000)).code, 1, sidecar.stderr);
   assert.equal(
-    eventsOf(sidecar, "guillotining the child: main container lost").length,
+    eventsLike(sidecar.events, lost(record, "1s")).length,
     1,
+    sidecar.stderr,
   );
 });
 
@@ -219,8 +257,6 @@ Deno.test("lease: a main as root with umask 077 is still watched by a sidecar ru
   await Deno.chmod(dir.path, 0o755);
   const record = `${dir.path}/done`;
   await using sidecar = startAsNobody([
-    "--log-format",
-    "json",
     "--watch",
     record,
     "--lost-main-grace",
@@ -242,10 +278,11 @@ Deno.test("lease: a main as root with umask 077 is still watched by a sidecar ru
   assert.equal((await Deno.stat(lock)).mode! & 0o777, 0o644);
   await killMain(main);
   assert.equal((await sidecar.status(10_000)).code, 1, sidecar.stderr);
-  assert.equal(eventsOf(sidecar, "cannot probe").length, 0, sidecar.stderr);
+  noEvent(sidecar.events, cannotProbe(lock), sidecar.stderr);
   assert.equal(
-    eventsOf(sidecar, "guillotining the child: main container lost").length,
+    eventsLike(sidecar.events, lost(record, "1s")).length,
     1,
+    sidecar.stderr,
   );
 });
 
@@ -254,8 +291,6 @@ Deno.test("lease: a record written under umask 077 is readable by a sidecar runn
   await Deno.chmod(dir.path, 0o755);
   const record = `${dir.path}/done`;
   await using sidecar = startAsNobody([
-    "--log-format",
-    "json",
     "--watch",
     record,
     "--exit-code-from-file",
@@ -283,30 +318,30 @@ Deno.test("lease: a sidecar that cannot probe a lock file says so once, naming t
   await Deno.writeTextFile(lock, "", { mode: 0o600 });
   await Deno.chmod(lock, 0o600);
   await using sidecar = startAsNobody([
-    "--log-format",
-    "json",
     "--watch",
     record,
     "sleep",
     "100",
   ]);
   await sidecar.childPid();
-  const warned = await pollUntil(
-    () => eventsOf(sidecar, "cannot probe the lease")[0],
-    () => `the warning; stderr: ${sidecar.stderr}`,
-  );
-  assert.deepEqual([warned.level, warned.file, warned.errno], [
-    "warn",
-    lock,
-    "EACCES",
-  ]);
+  await sidecar.waitForEvent({
+    level: "warn",
+    msg:
+      "cannot probe the lease (EACCES): a main container that dies will not be noticed",
+    file: lock,
+    errno: "EACCES",
+  });
   // More looks at the lease (a write to the lock file prompts one) say
   // nothing more.
   for (let i = 0; i < 5; i++) {
     await Deno.writeTextFile(lock, "");
     await new Promise((r) => setTimeout(r, 300));
   }
-  assert.equal(eventsOf(sidecar, "cannot probe").length, 1, sidecar.stderr);
+  assert.equal(
+    eventsLike(sidecar.events, cannotProbe(lock)).length,
+    1,
+    sidecar.stderr,
+  );
 });
 
 Deno.test("lease: a symlink planted at FILE.lock is not followed: nothing is made where it points, the record is written", async () => {
@@ -316,8 +351,7 @@ Deno.test("lease: a symlink planted at FILE.lock is not followed: nothing is mad
   const target = `${outside.path}/created-through-the-link`;
   await Deno.symlink(target, leasePath(record));
   await using main = start([
-    "--log-format",
-    "json",
+    ...JSON_LOG,
     "--notify",
     record,
     "sh",
@@ -326,8 +360,13 @@ Deno.test("lease: a symlink planted at FILE.lock is not followed: nothing is mad
   ]);
   assert.equal((await main.status()).code, 0, main.stderr);
   await assert.rejects(Deno.lstat(target), Deno.errors.NotFound);
-  const [warned] = eventsOf(main, "cannot take the lease");
-  assert.deepEqual([warned?.level, warned?.errno], ["warn", "ELOOP"]);
+  findEvent(main.events, {
+    level: "warn",
+    msg:
+      "cannot take the lease (it is a symbolic link: not followed): the sidecar will not notice if this container dies without a record",
+    file: leasePath(record),
+    errno: "ELOOP",
+  }, main.stderr);
   assert.equal(
     JSON.parse(await Deno.readTextFile(record)).exitCode,
     0,
@@ -338,30 +377,27 @@ Deno.test("lease: a main killed with SIGKILL is noticed at once through inotify,
   await using dir = await tempDir();
   const record = `${dir.path}/done`;
   await using sidecar = await startSidecar([record], [
-    "--log-format",
-    "json",
     "--log-level",
     "debug",
   ]);
   await using main = await startMain(record);
   // The sidecar watches for events from its first look on.
-  await pollUntil(
-    () => eventsOf(sidecar, "watching the leases for events").length,
-    () => `the lease watch; stderr: ${sidecar.stderr}`,
-  );
+  await sidecar.waitForEvent({
+    level: "debug",
+    msg: "watching the leases for events",
+    dir: dir.path,
+  });
   const killed = Date.now();
   await killMain(main);
   assert.equal((await sidecar.status(10_000)).code, 1, sidecar.stderr);
-  const at = (prefix: string) =>
-    Date.parse(String(eventsOf(sidecar, prefix)[0]?.time)) - killed;
-  const noticed = at("main container ended without a record");
-  const lost = at("guillotining the child: main container lost");
-  console.log(`noticed ${noticed} ms after the kill; lost after ${lost} ms`);
-  assert.ok(lost < 1_000 + 1_000, `lost ${lost} ms after the kill`);
+  const noticed = timeOf(sidecar, ended(record, "1s")) - killed;
+  const lostAt = timeOf(sidecar, lost(record, "1s")) - killed;
+  console.log(`noticed ${noticed} ms after the kill; lost after ${lostAt} ms`);
+  assert.ok(lostAt < 1_000 + 1_000, `lost ${lostAt} ms after the kill`);
   // The grace, on the sidecar's own clock: from its notice to the end.
   assert.ok(
-    lost - noticed >= 990 && lost - noticed < 1_400,
-    `lost ${lost - noticed} ms after the notice`,
+    lostAt - noticed >= 990 && lostAt - noticed < 1_400,
+    `lost ${lostAt - noticed} ms after the notice`,
   );
   assert.ok(
     noticed >= 0 && noticed < 1_000,
@@ -369,7 +405,7 @@ Deno.test("lease: a main killed with SIGKILL is noticed at once through inotify,
   );
   // The main taking its lease at the start was no lost main.
   assert.equal(
-    eventsOf(sidecar, "main container ended without a record").length,
+    eventsLike(sidecar.events, anyEnded(record)).length,
     1,
     sidecar.stderr,
   );
@@ -381,42 +417,31 @@ Deno.test("lease: a main that comes back within the grace and dies again gets a 
   await using sidecar = await startSidecar([record], [
     "--lost-main-grace",
     "3s",
-    "--log-format",
-    "json",
   ]);
   await using first = await startMain(record);
   await killMain(first);
-  await pollUntil(
-    () => eventsOf(sidecar, "main container ended without a record").length,
-    () => `the grace to start; stderr: ${sidecar.stderr}`,
-  );
+  await sidecar.waitForEvent(ended(record, "3s"));
   await using second = await startMain(record);
   const held = Date.now();
   // Seen at once (its lock file's mode change is an event), not at the end
   // of the grace.
-  await pollUntil(
-    () => eventsOf(sidecar, "a main container took the lease again").length,
-    () => `the lease taken again; stderr: ${sidecar.stderr}`,
-  );
+  await sidecar.waitForEvent({
+    level: "info",
+    msg: "a main container took the lease again",
+    file: record,
+  });
   const seen = Date.now() - held;
   assert.ok(seen < 1_500, `the new holder seen after ${seen} ms`);
   // Dies again well into the first grace: an end at the first grace's
   // deadline would come about 1 s after this kill, a fresh grace's 3 s after.
-  const graceBegan = Date.parse(
-    String(eventsOf(sidecar, "main container ended without a record")[0].time),
-  );
+  const graceBegan = timeOf(sidecar, ended(record, "3s"));
   await sleep(graceBegan + 2_000 - Date.now());
   const killed = Date.now();
   await killMain(second);
   assert.equal((await sidecar.status(15_000)).code, 1, sidecar.stderr);
-  const lost = Date.parse(
-    String(
-      eventsOf(sidecar, "guillotining the child: main container lost")[0]
-        ?.time,
-    ),
-  ) - killed;
-  console.log(`lost ${lost} ms after the second kill (grace 3 s)`);
-  assert.ok(lost >= 2_900, `lost ${lost} ms after the second kill`);
+  const lostAt = timeOf(sidecar, lost(record, "3s")) - killed;
+  console.log(`lost ${lostAt} ms after the second kill (grace 3 s)`);
+  assert.ok(lostAt >= 2_900, `lost ${lostAt} ms after the second kill`);
 });
 
 Deno.test("lease: the record is there whenever the lease is seen free after being held (never released first)", async () => {

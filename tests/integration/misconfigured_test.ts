@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import {
   closedPort,
+  eventsOf,
+  findEvent,
   guillotineArgv,
   pollUntil,
   run,
@@ -12,13 +14,6 @@ import {
 } from "../harness/mod.ts";
 import { parseMountPoints } from "../../lib/sys/mountinfo.ts";
 import { mountPointOf } from "../../lib/triggers/volume_check.ts";
-
-/** The JSON log events among stderr's lines. */
-function events(stderr: string): Record<string, unknown>[] {
-  return stderr.split("\n").filter((l) => l.startsWith("{")).map((l) =>
-    JSON.parse(l)
-  );
-}
 
 /** An HTTP server on the loopback answering `status`, counting requests. */
 function server(status: number, hang = false) {
@@ -113,10 +108,10 @@ Deno.test("#17 item 5: a gate that times out says why at its last try", async ()
       "true",
     ]);
     assert.equal(result.code, 124, result.stderr);
-    const end = events(result.stderr).find((e) =>
-      String(e.msg).startsWith("not ready after")
-    );
-    assert.ok(end, result.stderr);
+    const end = findEvent(eventsOf(result.stderr), {
+      level: "error",
+      msg: `not ready after 1s: ${gates.join(", ")}; not starting the child`,
+    }, result.stderr);
     assert.equal(
       end.last_try,
       [
@@ -135,7 +130,7 @@ Deno.test("#17 item 5: a gate that times out says why at its last try", async ()
 
 /** The warnings of one kind among the events. */
 function problems(stderr: string, problem: string): Record<string, unknown>[] {
-  return events(stderr).filter((e) =>
+  return eventsOf(stderr).filter((e) =>
     e.level === "warn" && e.problem === problem
   );
 }

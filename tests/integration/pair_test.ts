@@ -2,7 +2,7 @@
 // two sharing a directory as an emptyDir does.
 import { parseRecord } from "../../lib/reports/records.ts";
 import assert from "node:assert/strict";
-import { ROOT, start, tempDir } from "../harness/mod.ts";
+import { findEvent, ROOT, start, tempDir } from "../harness/mod.ts";
 
 const SERVER = ["deno", "run", "-A", `${ROOT}demo/proxy.ts`];
 const CLIENT = ["deno", "run", "-A", `${ROOT}demo/job.ts`];
@@ -22,6 +22,8 @@ async function pair(
     table = `${share}/table`,
     done = `${share}/done`;
   await using sidecar = start([
+    "--log-format",
+    "json",
     "--watch",
     done,
     ...sidecarArgs,
@@ -31,6 +33,8 @@ async function pair(
     table,
   ]);
   await using main = start([
+    "--log-format",
+    "json",
     "--wait-for",
     `unix:${socket}`,
     "--notify",
@@ -54,7 +58,9 @@ Deno.test("the pair completes: main waits for the proxy, works, notifies; the si
   );
   assert.deepEqual(mainStatus.code, 0, main.stderr);
   assert.deepEqual(sidecarStatus.code, 0, sidecar.stderr);
-  assert.match(main.stderr, /ready: unix:/);
+  findEvent(main.events, {
+    msg: `ready: unix:${share.path}/db.sock`,
+  }, main.stderr);
   assert.match(main.stdout, /job: the proxy answered OK/);
   assert.deepEqual(Deno.readTextFileSync(table), "row-1\n");
   const record = readRecord(done);
@@ -74,7 +80,11 @@ Deno.test("the failure path: the record says 3, the sidecar ends and can exit 3"
   const mirrored = await pair(again.path, 3, ["--exit-code-from-file"]);
   assert.deepEqual(mirrored.mainStatus.code, 3);
   assert.deepEqual(mirrored.sidecarStatus.code, 3, mirrored.sidecar.stderr);
-  assert.match(mirrored.sidecar.stderr, /read completion record .*exit_code=3/);
+  findEvent(mirrored.sidecar.events, {
+    msg: "read completion record",
+    file: mirrored.done,
+    exit_code: 3,
+  }, mirrored.sidecar.stderr);
 });
 
 Deno.test("a record that cannot be parsed is a warning, and --exit-code applies", async () => {
@@ -82,6 +92,8 @@ Deno.test("a record that cannot be parsed is a warning, and --exit-code applies"
   const done = `${share.path}/done`;
   await Deno.writeTextFile(done, "{torn");
   await using g = start([
+    "--log-format",
+    "json",
     "--watch",
     done,
     "--exit-code-from-file",
@@ -90,16 +102,19 @@ Deno.test("a record that cannot be parsed is a warning, and --exit-code applies"
     "true",
   ]);
   assert.deepEqual((await g.status()).code, 9);
-  assert.match(
-    g.stderr,
-    /warn: not a completion record \(it is not JSON\): using exit code 9/,
-  );
+  findEvent(g.events, {
+    level: "warn",
+    msg: "not a completion record (it is not JSON): using exit code 9",
+    file: done,
+  }, g.stderr);
 });
 
 Deno.test("a gate that never becomes ready times out with 124, and the record is written", async () => {
   await using share = await tempDir();
   const done = `${share.path}/done`;
   await using g = start([
+    "--log-format",
+    "json",
     "--wait-for",
     `unix:${share.path}/never.sock`,
     "--wait-timeout",
@@ -112,10 +127,11 @@ Deno.test("a gate that never becomes ready times out with 124, and the record is
     `touch ${share.path}/started`,
   ]);
   assert.deepEqual((await g.status()).code, 124, g.stderr);
-  assert.match(
-    g.stderr,
-    /error: not ready after 1s: unix:\S*never.sock; not starting the child/,
-  );
+  findEvent(g.events, {
+    level: "error",
+    msg:
+      `not ready after 1s: unix:${share.path}/never.sock; not starting the child`,
+  }, g.stderr);
   const record = readRecord(done);
   assert.deepEqual(record.exitCode, 124);
   assert.deepEqual(record.reason, "wait-timeout");
@@ -126,6 +142,8 @@ Deno.test("a gate that never becomes ready times out with 124, and the record is
 
 Deno.test("the waiting says every few seconds what it still waits for", async () => {
   await using g = start([
+    "--log-format",
+    "json",
     "--wait-for",
     "tcp:127.0.0.1:1",
     "--wait-timeout",
@@ -133,22 +151,29 @@ Deno.test("the waiting says every few seconds what it still waits for", async ()
     "true",
   ]);
   assert.deepEqual((await g.status()).code, 124);
-  assert.match(
-    g.stderr,
-    /info: still waiting for tcp:127.0.0.1:1 waited=5s timeout=6s/,
-  );
+  findEvent(g.events, {
+    level: "info",
+    msg: "still waiting for tcp:127.0.0.1:1",
+    waited: "5s",
+    timeout: "6s",
+  }, g.stderr);
 });
 
 Deno.test("SIGTERM while waiting ends guillotine with 143 and a record", async () => {
   await using share = await tempDir();
   await using g = start([
+    "--log-format",
+    "json",
     "--wait-for",
     `file:${share.path}/never`,
     "--notify",
     `${share.path}/done`,
     "true",
   ]);
-  await g.waitForStderr(/waiting for gates/);
+  await g.waitForEvent({
+    msg: "waiting for gates",
+    wait_for: `file:${share.path}/never`,
+  });
   await g.kill("SIGTERM");
   assert.deepEqual((await g.status()).code, 143, g.stderr);
   const record = readRecord(`${share.path}/done`);

@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import {
   answering,
   closedPort,
+  eventsLike,
+  findEvent,
   type Guillotine,
   hanging,
   refusedUrl,
@@ -110,7 +112,7 @@ const KINDS: Kind[] = [
     record: true,
     message: /^SIGTERM before the child started; exit 143$/,
     drive: async (g) => {
-      await g.waitForStderr(/waiting for gates/);
+      await g.waitForEvent({ msg: "waiting for gates" });
       await g.kill("SIGTERM");
     },
   },
@@ -145,6 +147,8 @@ async function endOf(kind: Kind): Promise<void> {
   const refused = await refusedUrl();
   await using g = start([
     ...kind.before ?? [],
+    "--log-format",
+    "json",
     ...[ok.url, failing.url, refused, hang.url].flatMap((url) => [
       "--quit-url",
       url,
@@ -168,22 +172,26 @@ async function endOf(kind: Kind): Promise<void> {
   );
   assert.equal(failing.seen.length, 3, what);
   assert.equal(hang.conns.length, 3, what);
-  for (
-    const [url, result] of [
-      [ok.url, "status=200 attempts=1"],
-      [failing.url, "status=503 attempts=3"],
-      [
-        refused,
-        'error="tcp connect error: Connection refused (os error 111)" attempts=3',
-      ],
-      [hang.url, 'error="no answer within 1s" attempts=3'],
-    ]
-  ) {
-    const lines = g.stderr.split("\n").filter((l) =>
-      l.includes(` url=${url} `)
-    );
-    assert.equal(lines.length, 1, `one line for ${url}: ${what}`);
-    assert(lines[0].endsWith(` method=POST ${result}`), `${lines[0]}: ${what}`);
+  const results: [string, string, Record<string, unknown>][] = [
+    [ok.url, "answered", { status: 200, attempts: 1 }],
+    [failing.url, "failed", { status: 503, attempts: 3 }],
+    [refused, "failed", {
+      error: "tcp connect error: Connection refused (os error 111)",
+      attempts: 3,
+    }],
+    [hang.url, "failed", { error: "no answer within 1s", attempts: 3 }],
+  ];
+  for (const [url, how, result] of results) {
+    const events = eventsLike(g.events, { url });
+    assert.equal(events.length, 1, `one event for ${url}: ${what}`);
+    const { time: _, ...event } = events[0];
+    assert.deepEqual(event, {
+      level: how === "answered" ? "info" : "warn",
+      msg: `quit request ${how}`,
+      url,
+      method: "POST",
+      ...result,
+    }, what);
   }
 
   const text = await Deno.readTextFile(terminationLog);
@@ -228,7 +236,7 @@ Deno.test("presets reach each proxy's path by its method; the variable holds sev
   await using linkerd = answering([200]);
   await using istio = answering([200]);
   await using envoy = answering([200]);
-  await using g = start(["sh", "-c", "exit 0"], {
+  await using g = start(["--log-format", "json", "sh", "-c", "exit 0"], {
     env: {
       GUILLOTINE_QUIT_URL:
         `cloud-sql-proxy:${sql.port}\nlinkerd:${linkerd.port} istio:${istio.port}\tenvoy:${envoy.port}`,
@@ -239,12 +247,13 @@ Deno.test("presets reach each proxy's path by its method; the variable holds sev
   assert.deepEqual(linkerd.seen.map((s) => s.request), ["POST /shutdown"]);
   assert.deepEqual(istio.seen.map((s) => s.request), ["POST /quitquitquit"]);
   assert.deepEqual(envoy.seen.map((s) => s.request), ["POST /quitquitquit"]);
-  assert.match(
-    g.stderr,
-    new RegExp(
-      `quit request answered url=http://127.0.0.1:${sql.port}/quitquitquit method=POST status=200 attempts=1`,
-    ),
-  );
+  findEvent(g.events, {
+    msg: "quit request answered",
+    url: `http://127.0.0.1:${sql.port}/quitquitquit`,
+    method: "POST",
+    status: 200,
+    attempts: 1,
+  }, g.stderr);
 });
 
 Deno.test("--help and --version end nothing: no quit request", async () => {

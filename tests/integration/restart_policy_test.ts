@@ -2,15 +2,29 @@
 // main container in place; here each run of the main side is a new
 // guillotine, PID 1 of its own namespace, on the directory both share.
 import assert from "node:assert/strict";
-import { holdsFor, pollUntil, run, start, tempDir } from "../harness/mod.ts";
+import {
+  type EventMatch,
+  eventsOf,
+  findEvent,
+  guillotining,
+  holdsFor,
+  pollUntil,
+  run,
+  start,
+  tempDir,
+} from "../harness/mod.ts";
 import { lockState } from "../../lib/sys/flock.ts";
 import { cString } from "../../lib/sys/libc.ts";
 
-/** The JSON log events among stderr's lines. */
-function events(stderr: string): Record<string, unknown>[] {
-  return stderr.split("\n").filter((l) => l.startsWith("{")).map((l) =>
-    JSON.parse(l)
-  );
+/** The sidecar's warning that the main failed with 3, under OnFailure. */
+function failedMain(record: string): EventMatch {
+  return {
+    level: "warn",
+    msg:
+      "the main container failed: under restartPolicy OnFailure the kubelet restarts it in place; watching for its next record",
+    file: record,
+    exit_code: "3",
+  };
 }
 
 function sidecar(record: string) {
@@ -49,15 +63,9 @@ Deno.test("#17 item 6: under OnFailure a failure record is a warning, and the si
   await using side = sidecar(record);
   await side.childPid();
   assert.equal((await mainRun(record, 3)).code, 3);
-  await pollUntil(
-    () =>
-      events(side.stderr).some((e) =>
-        e.level === "warn" && e.file === record && e.exit_code === "3"
-      ),
-    () => `the sidecar's warning; stderr: ${side.stderr}`,
-  );
+  await side.waitForEvent(failedMain(record));
   await holdsFor(
-    () => !side.stderr.includes("guillotining"),
+    () => !side.events.some(guillotining),
     "the sidecar's child to run on",
     1_000,
   );
@@ -65,13 +73,11 @@ Deno.test("#17 item 6: under OnFailure a failure record is a warning, and the si
   // child starts (the child checks), and its success ends the sidecar.
   const second = await mainRun(record, 0);
   assert.equal(second.code, 0, second.stderr);
-  assert.ok(
-    events(second.stderr).some((e) =>
-      e.level === "info" && e.file === record &&
-      String(e.msg).includes("previous run")
-    ),
-    second.stderr,
-  );
+  findEvent(eventsOf(second.stderr), {
+    level: "info",
+    msg: "removed the completion record of a previous run",
+    file: record,
+  }, second.stderr);
   assert.equal((await side.status()).code, 0, side.stderr);
 });
 
@@ -88,16 +94,14 @@ Deno.test("#17 item 6: under OnFailure a lost main is a warning, and the sidecar
   );
   await first.kill("SIGKILL");
   await first.status();
-  await pollUntil(
-    () =>
-      events(side.stderr).some((e) =>
-        e.level === "warn" && String(e.msg).startsWith("main container lost")
-      ),
-    () => `the sidecar's warning; stderr: ${side.stderr}`,
-    10_000,
-  );
+  await side.waitForEvent({
+    level: "warn",
+    msg:
+      "main container lost (no record, its lease free for 1s): under restartPolicy OnFailure the kubelet restarts it; watching for its next record",
+    file: record,
+  }, 10_000);
   await holdsFor(
-    () => !side.stderr.includes("guillotining"),
+    () => !side.events.some(guillotining),
     "the sidecar's child to run on",
     1_000,
   );
@@ -120,13 +124,7 @@ Deno.test("#17 item 6: under OnFailure a sidecar (re)started beside a failure re
   await Deno.writeTextFile(record, '{"guillotine":1,"exitCode":3}\n');
   await using side = sidecar(record);
   await side.childPid();
-  await pollUntil(
-    () =>
-      events(side.stderr).some((e) =>
-        e.level === "warn" && e.file === record && e.exit_code === "3"
-      ),
-    () => `the sidecar's warning; stderr: ${side.stderr}`,
-  );
+  await side.waitForEvent(failedMain(record));
   assert.equal((await mainRun(record, 0)).code, 0);
   assert.equal((await side.status()).code, 0, side.stderr);
 });

@@ -3,10 +3,13 @@ import { FORWARDED_SIGNALS } from "../../lib/pid1/forwarder.ts";
 import assert from "node:assert/strict";
 import { shellQuote } from "../../lib/options/describe.ts";
 import {
+  eventsLike,
   exec,
+  findEvent,
   FIXTURES,
   guillotineArgv,
   hanging,
+  noEvent,
   pid1Argv,
   pollUntil,
   requireCommand,
@@ -30,11 +33,18 @@ Deno.test("every catchable signal sent to guillotine reaches the child", async (
 });
 
 Deno.test("a forwarded SIGTERM that kills the child gives 143", async () => {
-  await using g = start(["sh", "-c", "echo ready; exec sleep 1000"]);
+  await using g = start([
+    "--log-format",
+    "json",
+    "sh",
+    "-c",
+    "echo ready; exec sleep 1000",
+  ]);
   await g.waitForStdout(/ready/);
   await g.kill("SIGTERM");
   assert.deepEqual((await g.status()).code, 143);
-  assert.match(g.stderr, /child killed by SIGTERM/);
+  const { pid } = findEvent(g.events, { msg: "child started" });
+  findEvent(g.events, { msg: "child killed by SIGTERM", pid }, g.stderr);
 });
 
 Deno.test("--success-exit-code turns the proxy's 143 into 0", async () => {
@@ -99,16 +109,25 @@ Deno.test("signals after the child is gone warn once, not once each", async () =
   // The quit request to an endpoint that never answers keeps guillotine
   // alive for a while after its child has ended.
   using hang = hanging();
-  await using g = start(["--quit-url", hang.url, "true"]);
-  await g.waitForStderr(/child exit code 0/);
+  await using g = start([
+    "--log-format",
+    "json",
+    "--quit-url",
+    hang.url,
+    "true",
+  ]);
+  await g.waitForEvent({ msg: "child exit code 0" });
   const pid = await g.pid();
   for (let i = 0; i < 10; i++) {
     Deno.kill(pid, "SIGWINCH");
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   await g.status();
-  const warnings = g.stderr.match(/child was already gone when forwarding/g);
-  assert.equal(warnings?.length, 1, g.stderr);
+  const warnings = eventsLike(g.events, {
+    msg: "child was already gone when forwarding SIGWINCH",
+  });
+  assert.equal(warnings.length, 1, g.stderr);
+  assert.equal(warnings[0].level, "warn", g.stderr);
 });
 
 Deno.test("an ordinary forwarded signal reaches every process of the child's group, not only the child", async () => {
@@ -169,20 +188,19 @@ Deno.test("a signal that comes before the forwarder takes over is handed to it",
   );
   Deno.kill(pid, "SIGTERM");
   const status = await g.status();
-  const lines = g.stderr.split("\n").filter((l) => l.startsWith("{")).map(
-    (l) => JSON.parse(l),
-  );
-  const index = (msg: string) => lines.findIndex((l) => l.msg === msg);
+  const events = g.events;
+  const index = (msg: string) => events.findIndex((e) => e.msg === msg);
   const starting = index("starting");
   const received = index(
     "received SIGTERM before the child started: exiting",
   );
   assert.equal(status.code, 143, g.stderr);
-  assert.ok(
-    lines.some((l) => String(l.msg).startsWith("cannot take the lease")),
+  findEvent(
+    events,
+    { level: "warn", file: `${done}.lock`, errno: "EAGAIN" },
     `the lease was busy: ${g.stderr}`,
   );
   assert.ok(starting >= 0 && received > starting, g.stderr);
-  assert.equal(index("child started"), -1, g.stderr);
+  noEvent(events, { msg: "child started" }, g.stderr);
   assert.equal(JSON.parse(await Deno.readTextFile(done)).signal, "SIGTERM");
 });

@@ -3,21 +3,22 @@
 // endpoint are armed right after the spawn, and a file made in between still
 // fires. Read from the JSON log events, as PID 1 in a PID namespace.
 import assert from "node:assert/strict";
-import { start, tempDir } from "../harness/mod.ts";
+import {
+  type EventMatch,
+  type LogEvent,
+  matches,
+  start,
+  tempDir,
+} from "../harness/mod.ts";
 
-interface LogEvent {
-  msg: string;
-  [key: string]: unknown;
+function indexOf(events: LogEvent[], match: EventMatch): number {
+  return events.findIndex((e) => matches(e, match));
 }
 
-function eventsOf(stderr: string): LogEvent[] {
-  return stderr.split("\n").filter((l) => l.startsWith("{")).map((l) =>
-    JSON.parse(l)
-  );
-}
-
-function indexOf(events: LogEvent[], pattern: RegExp): number {
-  return events.findIndex((e) => pattern.test(e.msg));
+/** The index of "child started", and the child's pid. */
+function childStarted(events: LogEvent[]): { index: number; pid: unknown } {
+  const index = indexOf(events, { msg: "child started" });
+  return { index, pid: events[index]?.pid };
 }
 
 Deno.test("a watched file that the child makes first thing still fires, with no poll to save it", async () => {
@@ -37,9 +38,12 @@ Deno.test("a watched file that the child makes first thing still fires, with no 
   ]);
   const status = await g.status(15_000);
   assert.equal(status.code, 0, g.stderr);
-  const events = eventsOf(g.stderr);
-  const started = indexOf(events, /^child started$/);
-  const fired = indexOf(events, /^guillotining the child: watched file/);
+  const events = g.events;
+  const { index: started, pid } = childStarted(events);
+  const fired = indexOf(events, {
+    msg: `guillotining the child: watched file ${done} exists`,
+    pid,
+  });
   assert.ok(started >= 0, g.stderr);
   assert.ok(fired > started, g.stderr);
 });
@@ -63,11 +67,15 @@ Deno.test("--watch-mode all: one file there at start, the other made by the chil
     `: > ${two}; exec sleep 1000`,
   ]);
   assert.equal((await g.status(15_000)).code, 0, g.stderr);
-  const events = eventsOf(g.stderr);
-  const started = indexOf(events, /^child started$/);
+  const events = g.events;
+  const { index: started, pid } = childStarted(events);
   assert.ok(started >= 0, g.stderr);
+  // two is the file that completes the set, whenever the watch saw one.
   assert.ok(
-    indexOf(events, /^guillotining the child: watched file/) > started,
+    indexOf(events, {
+      msg: `guillotining the child: watched file ${two} exists (all of 2)`,
+      pid,
+    }) > started,
     g.stderr,
   );
 });
@@ -87,13 +95,14 @@ Deno.test("the child starts before the file watch is armed", async () => {
     "-c",
     "exec sleep 1000",
   ]);
-  await g.waitForStderr(/"msg":"watching for file events"/);
+  const armed = { msg: "watching for file events", dirs: dir.path };
+  await g.waitForEvent(armed);
   await Deno.writeTextFile(done, "");
   assert.equal((await g.status(15_000)).code, 0, g.stderr);
-  const events = eventsOf(g.stderr);
-  const started = indexOf(events, /^child started$/);
+  const events = g.events;
+  const { index: started } = childStarted(events);
   assert.ok(started >= 0, g.stderr);
-  assert.ok(indexOf(events, /^watching for file events$/) > started, g.stderr);
+  assert.ok(indexOf(events, armed) > started, g.stderr);
 });
 
 Deno.test("a busy --listen port found after the spawn stops the child gracefully, then 125", async () => {
@@ -115,9 +124,14 @@ Deno.test("a busy --listen port found after the spawn stops the child gracefully
     );
     // Stopped as guillotined children are, not left to the namespace's
     // end (SIGKILL).
-    const events = eventsOf(g.stderr);
-    assert.ok(indexOf(events, /^child started$/) >= 0, g.stderr);
-    assert.ok(indexOf(events, /after SIGTERM$/) >= 0, g.stderr);
+    const events = g.events;
+    const { index: started, pid } = childStarted(events);
+    assert.ok(started >= 0, g.stderr);
+    assert.ok(
+      indexOf(events, { msg: "child killed by SIGTERM after SIGTERM", pid }) >
+        started,
+      g.stderr,
+    );
   } finally {
     listener.close();
   }

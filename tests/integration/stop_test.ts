@@ -3,7 +3,10 @@
 import assert from "node:assert/strict";
 import {
   alive,
+  eventsLike,
+  findEvent,
   FIXTURES,
+  type LogEvent,
   pollUntil,
   procInfo,
   start,
@@ -11,10 +14,21 @@ import {
 } from "../harness/mod.ts";
 
 const RECORDER = `deno run -A ${FIXTURES}recorder.ts`;
+const JSON_LOG = ["--log-format", "json"];
+
+/** The signals guillotine sent to the child's group (events with a pgid). */
+function signalsSent(events: LogEvent[]): string[] {
+  const pid = findEvent(events, { msg: "child started" }).pid;
+  return eventsLike(events, (e) => "pgid" in e).map((e) => {
+    assert.equal(e.pgid, pid, JSON.stringify(e));
+    return e.msg;
+  });
+}
 
 Deno.test("a child that ignores SIGTERM is SIGKILLed after the grace period", async () => {
   await using dir = await tempDir();
   await using g = start([
+    ...JSON_LOG,
     "--watch",
     `${dir.path}/done`,
     "--grace-period",
@@ -29,12 +43,12 @@ Deno.test("a child that ignores SIGTERM is SIGKILLed after the grace period", as
   const status = await g.status();
   const elapsed = Date.now() - sent;
   assert.deepEqual(status.code, 0, g.stderr);
-  assert.match(g.stderr, /sent SIGTERM to the child's process group/);
-  assert.match(
-    g.stderr,
-    /sent SIGKILL to the child's process group: grace period of 500ms is over/,
-  );
-  assert.match(g.stderr, /child killed by SIGKILL/);
+  assert.deepEqual(signalsSent(g.events), [
+    "sent SIGTERM to the child's process group",
+    "sent SIGKILL to the child's process group: grace period of 500ms is over",
+  ], g.stderr);
+  const { pid } = findEvent(g.events, { msg: "child started" });
+  findEvent(g.events, { msg: "child killed by SIGKILL", pid }, g.stderr);
   // SIGKILL must not come before the grace period, nor long after it: the
   // bound leaves 4 s for the trigger, the stop and Deno's exit on a loaded
   // machine (the 10 s waits after SIGKILL are well beyond it).
@@ -53,6 +67,7 @@ Deno.test("the trigger's signal reaches the grandchildren, which are gone after"
   const a = `${dir.path}/a`, b = `${dir.path}/b`;
   // Not PID 1 here, so nothing but guillotine's own kill can end them.
   await using g = start([
+    ...JSON_LOG,
     "--watch",
     `${dir.path}/done`,
     "--grace-period",
@@ -79,7 +94,10 @@ Deno.test("the trigger's signal reaches the grandchildren, which are gone after"
   assert.deepEqual((await g.status()).code, 0, g.stderr);
   assert.match(Deno.readTextFileSync(a), /SIGTERM/);
   assert.match(Deno.readTextFileSync(b), /SIGTERM/);
-  assert.match(g.stderr, /sent SIGKILL/);
+  assert.deepEqual(signalsSent(g.events), [
+    "sent SIGTERM to the child's process group",
+    "sent SIGKILL to the child's process group: grace period of 1s is over",
+  ], g.stderr);
   for (const pid of pids) {
     assert.ok(!alive(pid), `grandchild ${pid} outlived guillotine`);
   }
@@ -89,6 +107,7 @@ Deno.test("--signal chooses the signal; the recorder sees it before SIGKILL", as
   await using dir = await tempDir();
   const out = `${dir.path}/signals`;
   await using g = start([
+    ...JSON_LOG,
     "--watch",
     `${dir.path}/done`,
     "--signal",
@@ -108,12 +127,15 @@ Deno.test("--signal chooses the signal; the recorder sees it before SIGKILL", as
   assert.deepEqual(Deno.readTextFileSync(out).split("\n").slice(1, -1), [
     "SIGINT",
   ]);
-  assert.match(g.stderr, /sent SIGINT/);
+  assert.deepEqual(signalsSent(g.events).slice(0, 1), [
+    "sent SIGINT to the child's process group",
+  ], g.stderr);
 });
 
 Deno.test("a child that ends on SIGTERM within the grace period gets no SIGKILL", async () => {
   await using dir = await tempDir();
   await using g = start([
+    ...JSON_LOG,
     "--watch",
     `${dir.path}/done`,
     "--grace-period",
@@ -125,8 +147,12 @@ Deno.test("a child that ends on SIGTERM within the grace period gets no SIGKILL"
   await g.waitForStdout(/ready/);
   await Deno.writeTextFile(`${dir.path}/done`, "");
   assert.deepEqual((await g.status()).code, 0, g.stderr);
-  assert.match(g.stderr, /child killed by SIGTERM after SIGTERM/);
-  assert.ok(!/SIGKILL/.test(g.stderr), g.stderr);
+  const { pid } = findEvent(g.events, { msg: "child started" });
+  findEvent(g.events, { msg: "child killed by SIGTERM after SIGTERM", pid });
+  // Never a SIGKILL: the SIGTERM is the only signal sent.
+  assert.deepEqual(signalsSent(g.events), [
+    "sent SIGTERM to the child's process group",
+  ], g.stderr);
 });
 
 Deno.test("processes the child left behind get SIGTERM and the grace period to clean up", async () => {
@@ -134,6 +160,7 @@ Deno.test("processes the child left behind get SIGTERM and the grace period to c
   // A grandchild in the child's group that cleans up for 0.3 s on SIGTERM;
   // the child itself exits at once.
   await using g = start([
+    ...JSON_LOG,
     "--grace-period",
     "5s",
     "sh",
@@ -143,7 +170,9 @@ Deno.test("processes the child left behind get SIGTERM and the grace period to c
     `until [ -e ${dir.path}/trapped ]; do sleep 0.01; done; echo ready`,
   ]);
   assert.equal((await g.status()).code, 0, g.stderr);
-  assert.match(g.stderr, /the child left processes behind/);
+  assert.deepEqual(signalsSent(g.events), [
+    "sent SIGTERM to the child's process group: the child left processes behind",
+  ], g.stderr);
   await Deno.stat(`${dir.path}/cleaned`);
 });
 
@@ -154,6 +183,7 @@ Deno.test("not PID 1: leftovers that ignore SIGTERM get SIGKILL after the grace 
   // only its SIGKILL can. The child exits at once, leaving a grandchild in
   // its group that ignores SIGTERM.
   await using g = start([
+    ...JSON_LOG,
     "--grace-period",
     "500ms",
     "sh",
@@ -172,8 +202,10 @@ Deno.test("not PID 1: leftovers that ignore SIGTERM get SIGKILL after the grace 
     const status = await g.status();
     const elapsed = Date.now() - started;
     assert.equal(status.code, 0, g.stderr);
-    assert.match(g.stderr, /the child left processes behind/);
-    assert.match(g.stderr, /sent SIGKILL .*outlived the grace period of 500ms/);
+    assert.deepEqual(signalsSent(g.events), [
+      "sent SIGTERM to the child's process group: the child left processes behind",
+      "sent SIGKILL to the child's process group: they outlived the grace period of 500ms",
+    ], g.stderr);
     assert.ok(elapsed <= 500 + 4_000, `guillotine took ${elapsed} ms`);
     // Gone, or a zombie about to be reaped by whoever inherits it.
     await pollUntil(

@@ -3,7 +3,10 @@
 import assert from "node:assert/strict";
 import {
   alive,
+  eventsLike,
   expectGuillotined,
+  findEvent,
+  noEvent,
   pollUntil,
   start,
   startOverRecorder,
@@ -29,7 +32,7 @@ Deno.test("GUILLOTINE_WATCHED_FILE works as in the original manifests", async ()
   });
   await Deno.writeTextFile(`${dir.path}/completed`, "");
   await expectGuillotined(g, out);
-  assert.match(g.stderr, /poll_interval=1s/);
+  findEvent(g.events, { msg: "starting", poll_interval: "1s" }, g.stderr);
 });
 
 Deno.test("a file renamed into place fires the trigger", async () => {
@@ -49,6 +52,8 @@ Deno.test("a file that already exists: the child never starts", async () => {
   await using dir = await tempDir();
   await Deno.writeTextFile(`${dir.path}/done`, "");
   await using g = start([
+    "--log-format",
+    "json",
     "--watch",
     `${dir.path}/done`,
     "--exit-code",
@@ -59,9 +64,13 @@ Deno.test("a file that already exists: the child never starts", async () => {
   ]);
   const status = await g.status();
   assert.deepEqual(status.code, 7);
-  assert.match(g.stderr, /already exists|at start-up: not starting the child/);
+  findEvent(g.events, {
+    level: "info",
+    msg:
+      `watched file ${dir.path}/done exists at start-up: not starting the child`,
+  }, g.stderr);
   assert.ok(!(await exists(`${dir.path}/started`)), "the child ran");
-  assert.ok(!/child started/.test(g.stderr));
+  noEvent(g.events, { msg: "child started" }, g.stderr);
 });
 
 Deno.test("the parent directories may be made after start-up", async () => {
@@ -89,15 +98,26 @@ Deno.test("a directory removed and made again is still watched", async () => {
     "--log-level",
     "debug",
   ], out);
-  const armed = () => g.stderr.match(/watching for file events/g)?.length ?? 0;
-  assert.deepEqual(armed(), 1);
+  const armed = () =>
+    eventsLike(g.events, { msg: "watching for file events" }).map((e) =>
+      e.dirs
+    );
+  assert.deepEqual(armed(), [`${dir.path}/sub`]);
   await Deno.remove(`${dir.path}/sub`);
-  await pollUntil(() => armed() === 2, "the watch to move up to the parent");
+  await pollUntil(
+    () => armed().length === 2,
+    "the watch to move up to the parent",
+  );
   await Deno.mkdir(`${dir.path}/sub`);
   await pollUntil(
-    () => armed() === 3,
+    () => armed().length === 3,
     "the watch to come back to the new directory",
   );
+  assert.deepEqual(armed(), [
+    `${dir.path}/sub`,
+    dir.path,
+    `${dir.path}/sub`,
+  ]);
   await Deno.writeTextFile(`${dir.path}/sub/done`, "");
   await expectGuillotined(g, out);
 });
@@ -137,8 +157,12 @@ Deno.test("the poll alone fires the trigger (file systems without events)", asyn
   ], out);
   await Deno.writeTextFile(`${dir.path}/done`, "");
   await expectGuillotined(g, out);
-  assert.match(g.stderr, /seen_by=poll/);
-  assert.ok(!/watching for file events/.test(g.stderr));
+  findEvent(g.events, {
+    msg: "watched file exists",
+    file: `${dir.path}/done`,
+    seen_by: "poll",
+  }, g.stderr);
+  noEvent(g.events, { msg: "watching for file events" }, g.stderr);
 });
 
 Deno.test("with several files, the trigger waits for all of them", async () => {
@@ -153,13 +177,26 @@ Deno.test("with several files, the trigger waits for all of them", async () => {
     "debug",
   ], out);
   await Deno.writeTextFile(`${dir.path}/one`, "");
-  await g.waitForStderr(/watched file exists file=\S*\/one/);
+  await g.waitForEvent({
+    msg: "watched file exists",
+    file: `${dir.path}/one`,
+  });
   const child = await g.childPid();
   assert.ok(alive(child), "the child ended on the first of two files");
-  assert.ok(!/guillotining/.test(g.stderr));
+  // No trigger yet: its event (and the stop's) would name the child's pid.
+  const { pid } = findEvent(g.events, { msg: "child started" });
+  noEvent(
+    g.events,
+    (e) => (e.pid === pid || e.pgid === pid) && e.msg !== "child started",
+    g.stderr,
+  );
   await Deno.writeTextFile(`${dir.path}/two`, "");
   await expectGuillotined(g, out);
-  assert.match(g.stderr, /\(all of 2\)/);
+  findEvent(g.events, {
+    msg:
+      `guillotining the child: watched file ${dir.path}/two exists (all of 2)`,
+    pid,
+  }, g.stderr);
 });
 
 Deno.test("--watch-mode any fires on the first file", async () => {
@@ -180,6 +217,8 @@ Deno.test("--watch-mode any fires on the first file", async () => {
 Deno.test("--exit-code sets the code after a trigger, whatever the child returned", async () => {
   await using dir = await tempDir();
   await using g = start([
+    "--log-format",
+    "json",
     "--watch",
     `${dir.path}/done`,
     "sh",
@@ -189,7 +228,12 @@ Deno.test("--exit-code sets the code after a trigger, whatever the child returne
   await g.waitForStdout(/ready/);
   await Deno.writeTextFile(`${dir.path}/done`, "");
   assert.deepEqual((await g.status()).code, 5);
-  assert.match(g.stderr, /child exit code 9 after SIGTERM/);
+  const { pid } = findEvent(g.events, { msg: "child started" });
+  findEvent(
+    g.events,
+    { msg: "child exit code 9 after SIGTERM", pid },
+    g.stderr,
+  );
 });
 
 async function exists(path: string): Promise<boolean> {
@@ -200,14 +244,16 @@ Deno.test("a trigger during a long start-up of the child is not lost", async () 
   await using dir = await tempDir();
   // The child takes its time; the file comes before it is ready.
   await using g = start([
+    "--log-format",
+    "json",
     "--watch",
     `${dir.path}/done`,
     "sh",
     "-c",
     "exec sleep 1000",
   ]);
-  await g.waitForStderr(/child started/);
+  await g.waitForEvent({ msg: "child started" });
   await Deno.writeTextFile(`${dir.path}/done`, "");
   assert.deepEqual((await g.status()).code, 0);
-  await pollUntil(() => /exiting code=0/.test(g.stderr), "the exit log line");
+  await g.waitForEvent({ msg: "exiting", code: 0 });
 });

@@ -4,8 +4,11 @@
 import assert from "node:assert/strict";
 import {
   DENO,
+  eventsOf,
+  findEvent,
   FIXTURES,
   guillotineArgv,
+  noEvent,
   requireCommand,
   spawn,
   start,
@@ -13,6 +16,8 @@ import {
 
 Deno.test("the signal path is warmed before the child starts; the child never sees the warm-up signal", async () => {
   await using g = start([
+    "--log-format",
+    "json",
     "--log-level",
     "debug",
     "--",
@@ -24,10 +29,17 @@ Deno.test("the signal path is warmed before the child starts; the child never se
   await g.waitForStdout(/ready/);
   await g.kill("SIGTERM");
   assert.deepEqual((await g.status()).code, 0, g.stderr);
-  const warmed = g.stderr.indexOf("warmed the signal path signal=SIGWINCH");
-  const started = g.stderr.indexOf("child started");
+  const events = g.events;
+  const index = (msg: string, signal?: string) =>
+    events.findIndex((e) => e.msg === msg && e.signal === signal);
+  const warmed = index("warmed the signal path", "SIGWINCH");
+  const started = index("child started");
   assert.ok(warmed >= 0 && warmed < started, g.stderr);
-  assert.doesNotMatch(g.stderr, /received SIGWINCH/);
+  for (const how of ["exiting", "ignored"]) {
+    noEvent(events, {
+      msg: `received SIGWINCH before the child started: ${how}`,
+    }, g.stderr);
+  }
   const received = g.stdout.split("\n").filter((l) => l.startsWith("SIG"));
   assert.deepEqual(received, ["SIGTERM"]);
 });
@@ -49,7 +61,15 @@ function startBlocking(signals: string[]) {
     "python3",
     "-c",
     block,
-    ...guillotineArgv(["--log-level", "debug", "--", "echo", "ran"]),
+    ...guillotineArgv([
+      "--log-format",
+      "json",
+      "--log-level",
+      "debug",
+      "--",
+      "echo",
+      "ran",
+    ]),
   ], { what: `guillotine with ${signals.join(" and ")} blocked` });
 }
 
@@ -58,12 +78,18 @@ Deno.test("with its warm-up signals blocked from exec on, guillotine starts the 
   const status = await g.status(20_000);
   assert.deepEqual(status.code, 0, g.stderr);
   assert.match(g.stdout, /^ran$/m);
-  assert.match(g.stderr, /not warmed: its signals are blocked/);
+  findEvent(eventsOf(g.stderr), {
+    level: "debug",
+    msg: "the signal path is not warmed: its signals are blocked",
+  }, g.stderr);
 });
 
 Deno.test("with only the first warm-up signal blocked, guillotine warms with the next", async () => {
   await using g = startBlocking(["SIGWINCH"]);
   const status = await g.status(20_000);
   assert.deepEqual(status.code, 0, g.stderr);
-  assert.match(g.stderr, /warmed the signal path signal=SIGURG/);
+  findEvent(eventsOf(g.stderr), {
+    msg: "warmed the signal path",
+    signal: "SIGURG",
+  }, g.stderr);
 });

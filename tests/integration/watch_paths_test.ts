@@ -3,7 +3,11 @@
 // and poll would repeat is written once a minute at most.
 import assert from "node:assert/strict";
 import {
+  eventsLike,
+  eventsOf,
   expectGuillotined,
+  findEvent,
+  noEvent,
   pollUntil,
   run,
   startOverRecorder,
@@ -15,10 +19,6 @@ const EXIT_WITHIN_MS = 10_000;
 /** Starts guillotine over the recorder in `cwd`; waits until it is ready. */
 function startWatching(args: string[], cwd: string) {
   return startOverRecorder(args, `${cwd}/signals`, { cwd });
-}
-
-function count(text: string, pattern: RegExp): number {
-  return text.match(new RegExp(pattern, "g"))?.length ?? 0;
 }
 
 const SAME_FILE: Record<string, (dir: string) => string[]> = {
@@ -37,19 +37,35 @@ for (const [name, paths] of Object.entries(SAME_FILE)) {
       timeoutMs: EXIT_WITHIN_MS,
     });
     // One file: not "(all of 2)".
-    assert.match(g.stderr, /watched file \S+\/done exists pid=/);
+    findEvent(g.events, {
+      msg: `guillotining the child: watched file ${dir.path}/done exists`,
+      pid: findEvent(g.events, { msg: "child started" }).pid,
+    }, g.stderr);
   });
 
   Deno.test(`one file watched as ${name}, already there: the child never starts`, async () => {
     await using dir = await tempDir();
     Deno.writeTextFileSync(`${dir.path}/done`, "");
     const result = await run(
-      [...watch(dir.path), "--exit-code", "7", "--", "touch", "started"],
+      [
+        "--log-format",
+        "json",
+        ...watch(dir.path),
+        "--exit-code",
+        "7",
+        "--",
+        "touch",
+        "started",
+      ],
       { cwd: dir.path, timeoutMs: EXIT_WITHIN_MS },
     );
     assert.equal(result.code, 7, result.stderr);
-    assert.match(result.stderr, /at start-up: not starting the child/);
-    assert.doesNotMatch(result.stderr, /child started/);
+    const events = eventsOf(result.stderr);
+    findEvent(events, {
+      msg:
+        `watched file ${dir.path}/done exists at start-up: not starting the child`,
+    }, result.stderr);
+    noEvent(events, { msg: "child started" }, result.stderr);
     assert.throws(() => Deno.statSync(`${dir.path}/started`));
   });
 }
@@ -94,17 +110,28 @@ Deno.test("a directory made later at the watched path is no trigger: one warning
     d,
   );
   Deno.mkdirSync(`${d}/done`);
-  await g.waitForStderr(/watched file \S+\/done is a directory/);
+  const warning = {
+    level: "warn",
+    msg:
+      `watched file ${d}/done is a directory: it does not count until a file replaces it`,
+  } as const;
+  await g.waitForEvent(warning);
   // Events and polls go on while the directory is there.
   for (let i = 0; i < 20; i++) Deno.writeTextFileSync(`${d}/other-${i}`, "");
   await new Promise((r) => setTimeout(r, 300)); // ~15 polls: see below.
-  assert.doesNotMatch(g.stderr, /guillotining/);
+  // No trigger: its event (and the stop's) would name the child's pid.
+  const { pid } = findEvent(g.events, { msg: "child started" });
+  noEvent(
+    g.events,
+    (e) => (e.pid === pid || e.pgid === pid) && e.msg !== "child started",
+    g.stderr,
+  );
   Deno.removeSync(`${d}/done`);
   Deno.writeTextFileSync(`${d}/done`, "");
   await expectGuillotined(g, `${d}/signals`, {
     timeoutMs: EXIT_WITHIN_MS,
   });
-  assert.equal(count(g.stderr, /is a directory/), 1, g.stderr);
+  assert.equal(eventsLike(g.events, warning).length, 1, g.stderr);
 });
 
 Deno.test("a watch path whose parent became a file warns once, then still fires", async () => {
@@ -117,7 +144,11 @@ Deno.test("a watch path whose parent became a file warns once, then still fires"
   );
   Deno.removeSync(`${d}/sub`);
   Deno.writeTextFileSync(`${d}/sub`, "");
-  await g.waitForStderr(/cannot re-arm the file watch/);
+  const warning = {
+    level: "warn",
+    msg: "cannot re-arm the file watch; watching the directory above",
+  } as const;
+  await g.waitForEvent(warning);
   for (let i = 0; i < 20; i++) Deno.writeTextFileSync(`${d}/other-${i}`, "");
   // The assertion below holds however long this lasts; the wait only gives
   // the repeats (~15 polls, 20 events) their chance to show.
@@ -128,7 +159,7 @@ Deno.test("a watch path whose parent became a file warns once, then still fires"
   await expectGuillotined(g, `${d}/signals`, {
     timeoutMs: EXIT_WITHIN_MS,
   });
-  assert.equal(count(g.stderr, /cannot re-arm the file watch/), 1, g.stderr);
+  assert.equal(eventsLike(g.events, warning).length, 1, g.stderr);
 });
 
 Deno.test("a watched directory removed and made again while guillotine is frozen is still watched", async () => {
@@ -162,7 +193,8 @@ async function frozenDirectoryRenewed(): Promise<boolean> {
     "--log-level",
     "debug",
   ], d);
-  const armed = () => count(g.stderr, /watching for file events/);
+  const armed = () =>
+    eventsLike(g.events, { msg: "watching for file events" }).length;
   assert.equal(armed(), 1);
   const pid = await g.pid();
   const before = Deno.statSync(`${d}/sub`).ino;
