@@ -7,12 +7,26 @@ import assert from "node:assert/strict";
 
 Deno.test("text lines quote values with spaces; json lines are objects", () => {
   const time = new Date(0);
+  // A text line reads no clock (the first Date costs 1.3 ms at start-up).
+  const noClock = () => assert.fail("the clock was read for a text line");
+  assert.equal(
+    formatLine("text", "info", "a", {}, noClock),
+    "guillotine: info: a",
+  );
   assert.deepEqual(
-    formatLine("text", "warn", "grace over", { pgid: 7, why: "a b" }, time),
+    formatLine(
+      "text",
+      "warn",
+      "grace over",
+      { pgid: 7, why: "a b" },
+      () => time,
+    ),
     'guillotine: warn: grace over pgid=7 why="a b"',
   );
   assert.deepEqual(
-    JSON.parse(formatLine("json", "info", "child started", { pid: 7 }, time)),
+    JSON.parse(
+      formatLine("json", "info", "child started", { pid: 7 }, () => time),
+    ),
     {
       time: "1970-01-01T00:00:00.000Z",
       level: "info",
