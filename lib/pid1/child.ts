@@ -2,8 +2,6 @@
  * The child: starting it (spawn errors as 126 or 127, with advice that fits
  * the errno), signalling its process group, the graceful stop, and what it
  * leaves behind.
- *
- * @module
  */
 
 import { type ChildStatus, describeStatus } from "./child_status.ts";

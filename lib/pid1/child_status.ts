@@ -1,8 +1,6 @@
 /**
  * How a child's end becomes guillotine's exit code, as shells and tini map it
  * (tests/unit/exit_code_test.ts holds the table).
- *
- * @module
  */
 
 /** How a process ended: its exit code, or the signal that killed it. */

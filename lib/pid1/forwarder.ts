@@ -2,8 +2,6 @@
  * Signal forwarding, PID 1's other duty beside reaping: every catchable
  * signal goes on to the child's process group. Before the child exists, a
  * terminating signal ends guillotine instead.
- *
- * @module
  */
 
 import { Child } from "./child.ts";
@@ -20,10 +18,7 @@ export type { SignalInbox };
 
 /** The longest the warm-up signal is waited for (it takes well under 1 ms). */
 const WARM_UP_BOUND_MS = 200;
-/**
- * Forwarded signals that mean nothing before the child exists (a terminal's
- * new size, which the child reads as it starts; urgent socket data).
- */
+/** Forwarded, and meaningless before the child (a new terminal size, urgent data). */
 const WARM_UP_SIGNALS: readonly Deno.Signal[] = ["SIGWINCH", "SIGURG"];
 /** Above PID_MAX_LIMIT (2^22): signal 0 to it runs every call and reaches nobody. */
 const NOBODY = 4_194_305;
@@ -44,7 +39,6 @@ export class SignalForwarder {
   #interrupt: (signal: number) => void;
   /** Resolves with a terminating signal that came before the child. */
   readonly interrupted: Promise<number>;
-  interruptedBy: number | null = null;
 
   constructor(private readonly log: Logger) {
     this.#repeatable = throttleLogger(log);
@@ -100,7 +94,6 @@ export class SignalForwarder {
     if (this.#child === null) {
       if (TERMINATING.has(name)) {
         this.log.info(`received ${name} before the child started: exiting`);
-        this.interruptedBy ??= number;
         this.#interrupt(number);
       } else {
         this.log.debug(`received ${name} before the child started: ignored`);

@@ -2,8 +2,6 @@
  * PID 1's duty: reap every child that exits, orphans included, and keep the
  * status of the children guillotine waits for. The child is spawned through
  * libc, not Deno, so no other reaper in the process competes for a status.
- *
- * @module
  */
 
 import { type ChildStatus, decodeWaitStatus } from "./child_status.ts";

@@ -1,10 +1,7 @@
 /**
- * Arming what can end the run besides the child's exit: the record watch,
- * the main containers' leases and the quit endpoint. The supervisor does it
- * right after the spawn (before the gates when there are any), so that the
- * child does not wait for it; their modules load here, then.
- *
- * @module
+ * Arming what can end the run besides the child's exit: the record watch, the
+ * leases and the quit endpoint. Right after the spawn (before it with gates),
+ * so that the child does not wait for them; their modules load here.
  */
 
 import type { Config } from "../options/config.ts";
@@ -24,16 +21,10 @@ export interface Armed {
 }
 
 /**
- * Warns of shared paths no other container can see, then arms the record
- * watch, the lease watch and the quit endpoint; each proposes to `decision`. Their modules load here: without gates, after the
- * spawn.
+ * Warns of shared paths no other container can see, then arms; each source
+ * proposes to `decision`. Before the child, a trigger the watch finds once
+ * armed is returned (and nothing else armed); once it runs, it is proposed.
  *
- * @param childStarted Once the child runs, a trigger that the watch's check
- *   finds once armed is proposed, and the rest armed all the same: the
- *   endpoint answers quit requests while the child is stopped.
- * @returns Before the child, the trigger when the watched files already end
- *   the run once the watch is armed (then neither the leases nor the endpoint
- *   are armed); else null.
  * @throws {GuillotineError} For an unusable watch path or listen address.
  */
 export async function armTriggers(
@@ -53,8 +44,7 @@ export async function armTriggers(
     import("./restarts.ts"),
     import("../triggers/volume_check.ts"),
   ]);
-  // Warnings only (a path no other container can see): not worth the
-  // child's wait for reading /proc/self/mountinfo (2 ms, measured).
+  // Warnings only: not worth the child's wait for /proc/self/mountinfo (2 ms).
   checkSharedPaths(config, Deno.pid === 1, log);
   const fire = (trigger: Trigger) =>
     decision.propose({ kind: "trigger", trigger });

@@ -3,8 +3,6 @@
  * environment, byte for byte from /proc/self), parses it, runs the
  * supervisor and returns the exit code. main.ts loads it once the signal
  * listeners are in place.
- *
- * @module
  */
 
 import { EXIT_USAGE, explainError } from "../runtime/errors.ts";

@@ -3,8 +3,6 @@
  * removes the record its previous run left before its child starts; the
  * sidecar, under `OnFailure`, ends only on success records and otherwise
  * watches for the next ones (lib/triggers/restart_policy.ts says why).
- *
- * @module
  */
 
 import type { Config } from "../options/config.ts";

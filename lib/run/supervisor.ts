@@ -1,13 +1,7 @@
-/**
- * The supervisor: guillotine's life in order. Each phase is a named function;
- * `run` and `supervise` read as the table of contents.
- *
- * @module
- */
+/** guillotine's life in order: `run` and `supervise` read as its contents. */
 
 import { endStragglers, startChild, stopChild } from "../pid1/child.ts";
-import type { ChildStatus } from "../pid1/child_status.ts";
-import { describeStatus } from "../pid1/child_status.ts";
+import { type ChildStatus, describeStatus } from "../pid1/child_status.ts";
 import type { Config } from "../options/config.ts";
 import { EXIT_USAGE } from "../runtime/errors.ts";
 import {
@@ -37,7 +31,6 @@ import { triggeredAtStart } from "../triggers/early.ts";
 import { type Armed, armTriggers } from "./arming.ts";
 import type { Trigger } from "../triggers/watcher.ts";
 
-/** What the supervisor takes from its caller, besides the configuration. */
 export interface SupervisorContext {
   log: Logger;
   /** The signals received since guillotine started, and those to come. */
@@ -47,12 +40,10 @@ export interface SupervisorContext {
 }
 
 /**
- * Runs guillotine: supervises, then writes the completion record when
- * `--notify` asks for one, whatever the end, then says its last words (the
- * termination message, the quit requests).
+ * Supervises, then, whatever the end, `finish()`: the record, the lease, the
+ * termination message, the quit requests. Returns the exit code.
  *
- * @returns guillotine's exit code.
- * @throws {GuillotineError} As {@linkcode supervise}, after the record.
+ * @throws {GuillotineError} As {@linkcode supervise}, after `finish()`.
  */
 export async function run(
   config: Config,
@@ -102,7 +93,7 @@ export async function run(
 }
 
 /**
- * Runs the child under guillotine's watch until it ends or is guillotined.
+ * Runs the child until it ends or is guillotined.
  *
  * @throws {GuillotineError} For an unusable watch path or listen address
  *   (125), or a command that cannot be started (126, 127).
@@ -192,10 +183,7 @@ export async function supervise(
   }
 }
 
-/**
- * The guillotined outcome, with its exit code: the one the trigger asks for,
- * else fixed, or from the records.
- */
+/** The guillotined outcome: the trigger's exit code, the fixed one, or the records'. */
 async function guillotined(
   config: Pick<Config, "exitCode" | "exitCodeFromFile">,
   trigger: Trigger,
@@ -211,12 +199,7 @@ async function guillotined(
   return { kind: "guillotined", trigger, status, started, exitCode };
 }
 
-/**
- * Waits for the readiness gates, if any. Any other ending (a trigger, a
- * terminating signal) ends the wait.
- *
- * @returns An outcome when the child must not start, else null.
- */
+/** Waits for the gates, if any; any other ending ends the wait. An outcome means no child. */
 async function awaitGates(
   config: Pick<
     Config,
@@ -264,10 +247,7 @@ async function outcomeOf(
     : ending;
 }
 
-/**
- * The exit code an ending gives, as far as it is known when it comes: null
- * when it is read from the records, after the stop.
- */
+/** An ending's exit code as known when it comes; null: from the records, later. */
 function exitCodeNow(
   config: Pick<Config, "exitCode" | "exitCodeFromFile" | "successExitCodes">,
   ending: Ending,
@@ -277,10 +257,7 @@ function exitCodeNow(
     : exitCodeOf(ending, config.successExitCodes);
 }
 
-/**
- * Orphans come to PID 1 by kernel rule; when guillotine is not PID 1 (a pod
- * with shareProcessNamespace), it asks for them.
- */
+/** Orphans come to PID 1; not PID 1 (shareProcessNamespace), it asks for them. */
 function registerAsSubreaper(log: Logger): void {
   const pid = getpid();
   if (pid === 1) return;
