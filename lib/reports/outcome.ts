@@ -1,9 +1,4 @@
-/**
- * How guillotine's run ended, and what follows from it: one exit code and the
- * facts of the completion record. Pure.
- *
- * @module
- */
+/** How guillotine's run ended: its exit code and its completion record. */
 
 import { type ChildStatus, exitCodeFor } from "../pid1/child_status.ts";
 import { EXIT_WAIT_TIMEOUT } from "../runtime/errors.ts";
@@ -16,9 +11,9 @@ export type Outcome =
   /** The child ended without a trigger (on its own or by a forwarded signal). */
   | { kind: "exited"; status: ChildStatus }
   /**
-   * A trigger ended the child (status), or came before it started (null);
-   * guillotine exits with `exitCode`. A child that outlived even SIGKILL
-   * (stuck in the kernel) also has a null status.
+   * A trigger ended the child, or came before it started (`status` null, as
+   * for a child that outlived even SIGKILL). `stopMs`: from the signal to an
+   * empty process group.
    */
   | {
     kind: "guillotined";
@@ -26,7 +21,6 @@ export type Outcome =
     status: ChildStatus | null;
     started: boolean;
     exitCode: number;
-    /** From the signal to an empty process group, when the child started. */
     stopMs?: number;
   }
   /** A terminating signal came before the child started. */
@@ -34,23 +28,7 @@ export type Outcome =
   /** Readiness gates were not ready in time; the child never started. */
   | { kind: "wait-timeout"; notReady: string[] };
 
-/**
- * guillotine's exit code for an outcome.
- *
- * @param successExitCodes Child codes that count as 0.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { exitCodeOf } from "./outcome.ts";
- *
- * assert.equal(exitCodeOf({ kind: "interrupted", signal: 15 }, []), 143);
- * assert.equal(
- *   exitCodeOf({ kind: "exited", status: { code: 3, signal: null } }, [3]),
- *   0,
- * );
- * ```
- */
+/** guillotine's exit code; the child's `successExitCodes` count as 0. */
 export function exitCodeOf(
   outcome: Outcome,
   successExitCodes: readonly number[],
@@ -67,20 +45,7 @@ export function exitCodeOf(
   }
 }
 
-/**
- * The completion record's facts for an outcome and its exit code.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { recordOf } from "./outcome.ts";
- *
- * assert.deepEqual(
- *   recordOf({ kind: "exited", status: { code: null, signal: 9 } }, 137),
- *   { exitCode: 137, signal: "SIGKILL", reason: "killed" },
- * );
- * ```
- */
+/** The completion record's facts for an outcome and its exit code. */
 export function recordOf(outcome: Outcome, exitCode: number): RecordFacts {
   switch (outcome.kind) {
     case "exited": {
@@ -89,20 +54,18 @@ export function recordOf(outcome: Outcome, exitCode: number): RecordFacts {
         ? { exitCode, signal: null, reason: "exited" }
         : { exitCode, signal: signalName(signal), reason: "killed" };
     }
-    case "guillotined":
+    case "guillotined": {
+      const signal = outcome.status?.signal;
       return {
         exitCode,
-        signal: outcome.status?.signal
-          ? signalName(outcome.status.signal)
-          : null,
+        signal: signal ? signalName(signal) : null,
         reason: outcome.started ? "guillotined" : "not-started",
       };
-    case "interrupted":
-      return {
-        exitCode,
-        signal: signalName(outcome.signal),
-        reason: "interrupted",
-      };
+    }
+    case "interrupted": {
+      const signal = signalName(outcome.signal);
+      return { exitCode, signal, reason: "interrupted" };
+    }
     case "wait-timeout":
       return { exitCode, signal: null, reason: "wait-timeout" };
   }
