@@ -10,24 +10,15 @@ import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { UsageError } from "../options/parse.ts";
 import { OPTIONS } from "../options/table.ts";
-import {
-  type End,
-  terminationMessage,
-  writeTerminationLog,
-} from "./termination.ts";
 import type { RecordFacts } from "./records.ts";
+import * as termination from "./termination.ts";
 
-type LastWordsSettings = Pick<
-  Settings,
-  | "terminationLog"
-  | "quitUrls"
-  | "signal"
-  | "exitCodeFromFile"
-  | "waitTimeoutMs"
->;
+type LastWordsSettings =
+  & termination.EndSettings
+  & Pick<Settings, "terminationLog" | "quitUrls">;
 
 /** The end that an error thrown by the supervisor stands for. */
-export function endOfError(error: unknown): End {
+export function endOfError(error: unknown): termination.End {
   return error instanceof GuillotineError
     ? { error: error.message, exitCode: error.exitCode }
     : {
@@ -45,7 +36,7 @@ export interface Ending {
   facts: RecordFacts;
   command: readonly string[];
   lease: { release(): void } | null;
-  end: End;
+  end: termination.End;
 }
 
 /**
@@ -64,14 +55,15 @@ export async function finish(
     await notify(ending.record, ending.facts, [...ending.command], recordLog);
   }
   ending.lease?.release();
+  const { terminationLog, quitUrls } = settings;
   try {
-    if (settings.terminationLog) {
-      const message = terminationMessage(ending.end, settings);
-      await writeTerminationLog(settings.terminationLog, message, log);
+    if (terminationLog) {
+      const message = termination.terminationMessage(ending.end, settings);
+      await termination.writeTerminationLog(terminationLog, message, log);
     }
-    if (settings.quitUrls.length) {
+    if (quitUrls.length) {
       const { sendQuitRequests } = await import("./quit_urls.ts");
-      await sendQuitRequests(settings.quitUrls, log);
+      await sendQuitRequests(quitUrls, log);
     }
   } catch (error) {
     log.error("cannot finish the last words", {
@@ -97,14 +89,15 @@ export async function afterUsageError(
     partial[key] ??
       OPTIONS.find((o) => o.key === key)!.fallback as LastWordsSettings[K];
   const end = endOfError(error);
+  const settings = {
+    terminationLog: partial.terminationLog ?? null,
+    quitUrls: partial.quitUrls ?? [],
+    signal: fallback("signal"),
+    exitCodeFromFile: fallback("exitCodeFromFile"),
+    waitTimeoutMs: fallback("waitTimeoutMs"),
+  };
   await finish(
-    {
-      terminationLog: partial.terminationLog ?? null,
-      quitUrls: partial.quitUrls ?? [],
-      signal: fallback("signal"),
-      exitCodeFromFile: fallback("exitCodeFromFile"),
-      waitTimeoutMs: fallback("waitTimeoutMs"),
-    },
+    settings,
     {
       record: partial.notify ?? null,
       facts: { exitCode: end.exitCode, signal: null, reason: "error" },

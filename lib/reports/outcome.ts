@@ -6,15 +6,14 @@ import type { RecordFacts } from "./records.ts";
 import type { Trigger } from "../triggers/watcher.ts";
 import { signalName } from "../options/values/signal.ts";
 
-/** How guillotine's run ended; {@linkcode exitCodeOf} gives the exit code. */
+/**
+ * How the run ended: the child on its own (or by a forwarded signal); by a
+ * trigger (`status` null when it came before the child started, or the child
+ * outlived SIGKILL; `stopMs` from the signal to an empty process group); a
+ * terminating signal before the child started; gates not ready in time.
+ */
 export type Outcome =
-  /** The child ended without a trigger (on its own or by a forwarded signal). */
   | { kind: "exited"; status: ChildStatus }
-  /**
-   * A trigger ended the child, or came before it started (`status` null, as
-   * for a child that outlived even SIGKILL). `stopMs`: from the signal to an
-   * empty process group.
-   */
   | {
     kind: "guillotined";
     trigger: Trigger;
@@ -23,9 +22,7 @@ export type Outcome =
     exitCode: number;
     stopMs?: number;
   }
-  /** A terminating signal came before the child started. */
   | { kind: "interrupted"; signal: number }
-  /** Readiness gates were not ready in time; the child never started. */
   | { kind: "wait-timeout"; notReady: string[] };
 
 /** guillotine's exit code; the child's `successExitCodes` count as 0. */
@@ -47,26 +44,16 @@ export function exitCodeOf(
 
 /** The completion record's facts for an outcome and its exit code. */
 export function recordOf(outcome: Outcome, exitCode: number): RecordFacts {
-  switch (outcome.kind) {
-    case "exited": {
-      const { signal } = outcome.status;
-      return signal === null
-        ? { exitCode, signal: null, reason: "exited" }
-        : { exitCode, signal: signalName(signal), reason: "killed" };
-    }
-    case "guillotined": {
-      const signal = outcome.status?.signal;
-      return {
-        exitCode,
-        signal: signal ? signalName(signal) : null,
-        reason: outcome.started ? "guillotined" : "not-started",
-      };
-    }
-    case "interrupted": {
-      const signal = signalName(outcome.signal);
-      return { exitCode, signal, reason: "interrupted" };
-    }
-    case "wait-timeout":
-      return { exitCode, signal: null, reason: "wait-timeout" };
-  }
+  const { kind } = outcome;
+  const signal = kind === "interrupted"
+    ? outcome.signal
+    : kind === "wait-timeout"
+    ? null
+    : outcome.status?.signal;
+  const reason = kind === "exited"
+    ? (signal ? "killed" : "exited")
+    : kind === "guillotined"
+    ? (outcome.started ? "guillotined" : "not-started")
+    : kind;
+  return { exitCode, signal: signal ? signalName(signal) : null, reason };
 }

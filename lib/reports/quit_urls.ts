@@ -59,13 +59,11 @@ async function sendOne(
   target: QuitTarget,
   { timeoutMs, attempts, backoffMs }: QuitPolicy,
 ): Promise<QuitResult> {
+  const { url, method } = target;
   const attempt = async (): Promise<Pick<QuitResult, "status" | "error">> => {
     try {
-      const response = await fetch(target.url, {
-        method: target.method,
-        signal: AbortSignal.timeout(timeoutMs),
-        redirect: "manual",
-      });
+      const signal = AbortSignal.timeout(timeoutMs);
+      const response = await fetch(url, { method, signal, redirect: "manual" });
       await response.body?.cancel().catch(() => {});
       return { status: response.status, error: null };
     } catch (error) {
@@ -82,8 +80,7 @@ async function sendOne(
   return { target, ...result, attempts: tries };
 }
 
-function report(result: QuitResult, log: Logger): void {
-  const { target, status, error, attempts } = result;
+function report({ target, status, error, attempts }: QuitResult, log: Logger) {
   const fields = {
     url: target.url,
     method: target.method,
@@ -98,39 +95,31 @@ function report(result: QuitResult, log: Logger): void {
 }
 
 /**
- * Sends every quit request at once, logs each result, and resolves within
+ * Sends every quit request at once and logs each result; resolves within
  * {@linkcode quitBoundMs} (plus a little) with one result per target, in
  * order, whatever the endpoints do. Never rejects.
  */
-export async function sendQuitRequests(
+export function sendQuitRequests(
   targets: readonly QuitTarget[],
   log: Logger,
   policy: QuitPolicy = QUIT_POLICY,
 ): Promise<QuitResult[]> {
-  const results: (QuitResult | null)[] = targets.map(() => null);
-  let closed = false;
-  const all = Promise.all(targets.map(async (target, i) => {
-    const result = await sendOne(target, policy).catch((error) => ({
+  // A request that ignores its abort signal must not keep guillotine alive.
+  const boundMs = quitBoundMs(policy) + 200;
+  return Promise.all(targets.map(async (target) => {
+    const sent = sendOne(target, policy).catch((error) => ({
       target,
       status: null,
       error: String((error as Error)?.message ?? error),
       attempts: 1,
     }));
-    results[i] = result;
-    if (!closed) report(result, log);
-  }));
-  // A request that ignores its abort signal must not keep guillotine alive.
-  await within(all, quitBoundMs(policy) + 200);
-  closed = true;
-  return results.map((result, i) => {
-    if (result) return result;
-    const unfinished = {
-      target: targets[i],
+    const result = await within(sent, boundMs) ?? {
+      target,
       status: null,
       error: "unfinished when time was up",
       attempts: policy.attempts,
     };
-    report(unfinished, log);
-    return unfinished;
-  });
+    report(result, log);
+    return result;
+  }));
 }

@@ -1,8 +1,7 @@
 /**
  * Completion records: written by the main container's `--notify` when its
- * child ends, read by a sidecar's `--exit-code-from-file`. One JSON object on
- * one line (format: lib/triggers/record_format.ts, docs/behaviour.md).
- * Loaded only when one of those options is given.
+ * child ends, read by a sidecar's `--exit-code-from-file` (the format:
+ * lib/triggers/record_format.ts). Loaded only with one of those options.
  */
 
 import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
@@ -16,43 +15,35 @@ import {
   type RecordReason,
 } from "../triggers/record_format.ts";
 
-export {
-  type CompletionRecord,
-  parseRecord,
-  type RecordReason,
-} from "../triggers/record_format.ts";
+export { parseRecord } from "../triggers/record_format.ts";
+export type { CompletionRecord, RecordReason };
 
-/** What the outcome tells the record; `signal` by name, else null. */
-export interface RecordFacts {
-  exitCode: number;
-  signal: string | null;
-  reason: RecordReason;
-}
+/** What the outcome tells the record. */
+export type RecordFacts = Pick<
+  CompletionRecord,
+  "exitCode" | "signal" | "reason"
+>;
 
 /**
- * Writes a record atomically, so a reader that sees the file sees all of it,
- * at `path` (absolute, as the options made it), making its directories.
+ * Writes a record at `path` (absolute, as the options made it; its
+ * directories are made) atomically: a reader that sees it sees all of it.
+ * Throws an Error with the errno, if any, as `errno`.
  */
 export async function writeRecord(
   path: string,
   record: CompletionRecord,
 ): Promise<void> {
-  // The temporary file is in the record's directory: a rename across file
-  // systems fails.
+  // In the record's directory: a rename across file systems fails.
   const dir = parentOf(path);
   await Deno.mkdir(dir, { recursive: true });
-  const temporary = `${dir}/.${path.slice(dir.length + 1)}.${Deno.pid}.${
-    Math.random().toString(36).slice(2)
-  }.tmp`;
+  const name = path.slice(dir.length + 1);
+  const random = Math.random().toString(36).slice(2);
+  const temporary = `${dir}/.${name}.${Deno.pid}.${random}.tmp`;
   const bytes = new TextEncoder().encode(`${JSON.stringify(record)}\n`);
   // 0644 whatever the umask: the sidecar may run as another user.
   const failure = replaceFile(path, temporary, bytes, 0o644);
-  if (failure) throw new RecordError(failure.problem, failure.errno);
-}
-
-class RecordError extends Error {
-  constructor(message: string, readonly errno: number | null) {
-    super(message);
+  if (failure) {
+    throw Object.assign(new Error(failure.problem), { errno: failure.errno });
   }
 }
 
@@ -76,8 +67,8 @@ export async function notify(
   command: string[],
   log: Logger,
 ): Promise<void> {
-  const endedAt = new Date().toISOString();
   try {
+    const endedAt = new Date().toISOString();
     await writeRecord(path, { guillotine: 1, ...facts, endedAt, command });
     log.info("wrote completion record", {
       file: path,
@@ -87,9 +78,8 @@ export async function notify(
   } catch (error) {
     // The lease is released all the same: a free lease with no record is
     // what a sidecar takes for a lost main container, and so it is.
-    const errno = error instanceof RecordError && error.errno !== null
-      ? errnoName(error.errno)
-      : null;
+    const code = (error as { errno?: number | null }).errno;
+    const errno = typeof code === "number" ? errnoName(code) : null;
     log.error(
       "cannot write completion record: the sidecar will take this container as lost",
       { file: path, errno, error: (error as Error).message },
@@ -113,13 +103,11 @@ export function exitCodeFromRecords(
       log.info("read completion record", { file, exit_code: exitCode });
       return exitCode;
     }
+    const use = `using exit code ${fallback}`;
     if (read.read) {
-      log.warn(
-        `not a completion record (${read.problem}): using exit code ${fallback}`,
-        { file },
-      );
+      log.warn(`not a completion record (${read.problem}): ${use}`, { file });
     } else {
-      log.warn(`cannot read completion record: using exit code ${fallback}`, {
+      log.warn(`cannot read completion record: ${use}`, {
         file,
         error: read.problem,
       });

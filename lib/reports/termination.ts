@@ -26,11 +26,6 @@ export type EndSettings = Pick<
   "signal" | "exitCodeFromFile" | "waitTimeoutMs"
 >;
 
-/** A stop's duration as people read it: `0.3s`, `12ms`, `30.0s`. */
-function elapsed(ms: number): string {
-  return ms < 100 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
-}
-
 function childEnd(status: ChildStatus): string {
   return status.signal === null
     ? `exited with ${shellCode(status)}`
@@ -39,19 +34,20 @@ function childEnd(status: ChildStatus): string {
 
 /** What the stop after a trigger did to the child. */
 function stopped(
-  outcome: Extract<Outcome, { kind: "guillotined" }>,
-  sent: string,
+  { started, status, stopMs }: Extract<Outcome, { kind: "guillotined" }>,
+  { name, number }: Settings["signal"],
 ): string {
-  const { status, stopMs } = outcome;
-  if (!outcome.started) return "child not started";
-  if (status === null) {
-    return `sent ${sent}; the child's processes outlived SIGKILL`;
-  }
-  const after = stopMs === undefined ? "" : ` after ${elapsed(stopMs)}`;
-  if (status.signal !== null && signalName(status.signal) === sent) {
-    return `child stopped by ${sent}${after}`;
-  }
-  return `sent ${sent}; child ${childEnd(status)}${after}`;
+  if (!started) return "child not started";
+  if (!status) return `sent ${name}; the child's processes outlived SIGKILL`;
+  // As people read it: `12ms`, `0.3s`, `30.0s`.
+  const after = stopMs === undefined
+    ? ""
+    : stopMs < 100
+    ? ` after ${Math.round(stopMs)}ms`
+    : ` after ${(stopMs / 1000).toFixed(1)}s`;
+  return status.signal === number
+    ? `child stopped by ${name}${after}`
+    : `sent ${name}; child ${childEnd(status)}${after}`;
 }
 
 function why(outcome: Outcome, exitCode: number, settings: EndSettings) {
@@ -65,7 +61,7 @@ function why(outcome: Outcome, exitCode: number, settings: EndSettings) {
           files.length > 1 ? "s" : ""
         } ${files.join(", ")})`
         : `guillotined: ${outcome.trigger.reason}`;
-      return `${cause}; ${stopped(outcome, settings.signal.name)}`;
+      return `${cause}; ${stopped(outcome, settings.signal)}`;
     }
     case "interrupted":
       return `${signalName(outcome.signal)} before the child started`;
@@ -95,10 +91,10 @@ export function terminationMessage(end: End, settings: EndSettings): string {
 }
 
 /**
- * Appends the message as one line to the termination log, only when that is
- * already a regular file that guillotine may write: never creates it, never
- * opens a FIFO or a device (an open for writing would wait for a reader).
- * Never throws.
+ * Appends the message as a line of its own to the termination log, only when
+ * that is already a regular file that guillotine may write: never creates it,
+ * never opens a FIFO or a device (an open for writing would wait for a
+ * reader). Never throws.
  *
  * @returns Whether the line was written.
  */
@@ -107,33 +103,34 @@ export async function writeTerminationLog(
   message: string,
   log: Logger,
 ): Promise<boolean> {
-  try {
-    if (!(await Deno.stat(path)).isFile) {
+  // Nothing there: not in Kubernetes, or turned off.
+  const found = await Deno.stat(path).catch(() => null);
+  if (!found?.isFile) {
+    if (found) {
       log.debug("termination log is not a regular file: not written", {
         file: path,
       });
-      return false;
     }
-  } catch {
-    return false; // Not there: not in Kubernetes, or turned off.
+    return false;
   }
   const fs = await import("node:fs");
   const { O_APPEND, O_NOCTTY, O_NONBLOCK, O_RDWR, O_WRONLY } = fs.constants;
   // O_NONBLOCK: should a FIFO replace the file after the stat, open fails
   // (ENXIO) or returns at once instead of waiting for a reader.
-  const flags = O_APPEND | O_NONBLOCK | O_NOCTTY;
+  const open = (mode: number) =>
+    fs.openSync(path, O_APPEND | O_NONBLOCK | O_NOCTTY | mode);
   let fd: number | null = null;
   try {
     try {
-      fd = fs.openSync(path, flags | O_RDWR);
+      fd = open(O_RDWR);
     } catch (error) {
       if ((error as { code?: string }).code !== "EACCES") throw error;
-      fd = fs.openSync(path, flags | O_WRONLY);
+      fd = open(O_WRONLY);
     }
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) return false;
-    // A newline first unless the file is empty or ends with one (or cannot
-    // be read: opened write-only).
+    // A newline first, unless the file is empty or ends with one (unknown
+    // when opened write-only).
     let newline = stat.size > 0;
     try {
       const last = new Uint8Array(1);
@@ -143,9 +140,7 @@ export async function writeTerminationLog(
     const bytes = new TextEncoder().encode(
       `${newline ? "\n" : ""}${message}\n`,
     );
-    for (let offset = 0; offset < bytes.length;) {
-      offset += fs.writeSync(fd, bytes, offset);
-    }
+    for (let at = 0; at < bytes.length;) at += fs.writeSync(fd, bytes, at);
     log.debug("wrote the termination message", { file: path });
     return true;
   } catch (error) {
