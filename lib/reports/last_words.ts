@@ -1,8 +1,7 @@
 /**
- * guillotine's way out, the same for every end (the child's, an error while
- * running, a usage error): the completion record, then the lease released
- * (a sidecar that sees the lease free sees the record too), then the
- * termination message, then the quit requests.
+ * guillotine's way out, the same for every end: the completion record, the
+ * lease released (a sidecar that sees it free sees the record too), the
+ * termination message, the quit requests.
  */
 
 import type { Settings } from "../options/config.ts";
@@ -19,18 +18,14 @@ type LastWordsSettings =
 
 /** The end that an error thrown by the supervisor stands for. */
 export function endOfError(error: unknown): termination.End {
-  return error instanceof GuillotineError
-    ? { error: error.message, exitCode: error.exitCode }
-    : {
-      error: `internal error: ${(error as Error)?.message ?? error}`,
-      exitCode: EXIT_USAGE,
-    };
+  if (error instanceof GuillotineError) {
+    return { error: error.message, exitCode: error.exitCode };
+  }
+  const message = (error as Error)?.message ?? error;
+  return { error: `internal error: ${message}`, exitCode: EXIT_USAGE };
 }
 
-/**
- * How guillotine ends: the record's path (absolute) or null, what it says,
- * the lease to release once it is written, the termination message's end.
- */
+/** How guillotine ends: the record (absolute path, or null), lease, end. */
 export interface Ending {
   record: string | null;
   facts: RecordFacts;
@@ -40,9 +35,8 @@ export interface Ending {
 }
 
 /**
- * Goes out: the record, the lease, the last words. Never throws: the exit
- * code is already decided. `recordLog` takes the record's own line (quieter
- * after a usage error, which stays one line).
+ * Goes out; never throws: the exit code is decided. `recordLog` takes the
+ * record's line (quieter after a usage error, which stays one line).
  */
 export async function finish(
   settings: LastWordsSettings,
@@ -73,10 +67,8 @@ export async function finish(
 }
 
 /**
- * After a usage error, does what the settings that still parsed allow (the
- * parser hands them back, {@linkcode UsageError}): the record (`--notify`,
- * with the error's code, so the sidecar does not wait for ever), the
- * termination message, the quit requests. Never throws.
+ * After a usage error, goes out as far as the settings that still parsed
+ * allow: a record with the error's code, so a sidecar does not wait for ever.
  */
 export async function afterUsageError(
   args: readonly string[],

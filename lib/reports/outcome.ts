@@ -7,10 +7,9 @@ import type { Trigger } from "../triggers/watcher.ts";
 import { signalName } from "../options/values/signal.ts";
 
 /**
- * How the run ended: the child on its own (or by a forwarded signal); by a
- * trigger (`status` null when it came before the child started, or the child
- * outlived SIGKILL; `stopMs` from the signal to an empty process group); a
- * terminating signal before the child started; gates not ready in time.
+ * The child ended on its own (or by a forwarded signal), or by a trigger
+ * (`status` null if not started or it outlived SIGKILL; `stopMs` from the
+ * signal to an empty group); or a signal or the gates came first.
  */
 export type Outcome =
   | { kind: "exited"; status: ChildStatus }
@@ -30,16 +29,13 @@ export function exitCodeOf(
   outcome: Outcome,
   successExitCodes: readonly number[],
 ): number {
-  switch (outcome.kind) {
-    case "guillotined":
-      return outcome.exitCode;
-    case "interrupted":
-      return 128 + outcome.signal;
-    case "wait-timeout":
-      return EXIT_WAIT_TIMEOUT;
-    case "exited":
-      return exitCodeFor(outcome.status, successExitCodes);
-  }
+  return outcome.kind === "exited"
+    ? exitCodeFor(outcome.status, successExitCodes)
+    : outcome.kind === "guillotined"
+    ? outcome.exitCode
+    : outcome.kind === "interrupted"
+    ? 128 + outcome.signal
+    : EXIT_WAIT_TIMEOUT;
 }
 
 /** The completion record's facts for an outcome and its exit code. */

@@ -1,8 +1,6 @@
 /**
  * Quit requests (`--quit-url`): as guillotine ends, it asks sidecars that it
- * cannot wrap (an injected proxy) to quit. All URLs at once, a few short
- * tries each, the whole bounded in time; one log line per URL. Never throws
- * or changes the exit code. Loaded only when a quit URL is given.
+ * cannot wrap (an injected proxy) to quit. Loaded only when one is given.
  */
 
 import type { Logger } from "../log/logger.ts";
@@ -10,31 +8,15 @@ import { formatDuration } from "../options/values/duration.ts";
 import type { QuitTarget } from "../options/values/quit_url.ts";
 import { retry, within } from "../runtime/delay.ts";
 
-/**
- * How hard to try (tests take less time): each try's limit, from connecting
- * to the status line; the tries; the pause before the second, doubled before
- * each further one.
- */
-export interface QuitPolicy {
-  timeoutMs: number;
-  attempts: number;
-  backoffMs: number;
-}
+/** A try's limit (to the status line), the tries, the first pause (doubling). */
+export type QuitPolicy = Record<"timeoutMs" | "attempts" | "backoffMs", number>;
 
 /** 1 s a try, 3 tries, 100 ms then 200 ms between them: at most 3.3 s. */
-const QUIT_POLICY: QuitPolicy = {
-  timeoutMs: 1000,
-  attempts: 3,
-  backoffMs: 100,
-};
+const POLICY: QuitPolicy = { timeoutMs: 1000, attempts: 3, backoffMs: 100 };
 
-/** How one target's request ended: the last status, or why none came. */
-export interface QuitResult {
-  target: QuitTarget;
-  status: number | null;
-  error: string | null;
-  attempts: number;
-}
+/** How a request ended: the last status, or why none came. */
+type QuitTry = { status: number | null; error: string | null };
+export type QuitResult = QuitTry & { target: QuitTarget; attempts: number };
 
 /** The longest that {@linkcode sendQuitRequests} can take under `policy`. */
 export function quitBoundMs(policy: QuitPolicy): number {
@@ -60,7 +42,7 @@ async function sendOne(
   { timeoutMs, attempts, backoffMs }: QuitPolicy,
 ): Promise<QuitResult> {
   const { url, method } = target;
-  const attempt = async (): Promise<Pick<QuitResult, "status" | "error">> => {
+  const attempt = async (): Promise<QuitTry> => {
     try {
       const signal = AbortSignal.timeout(timeoutMs);
       const response = await fetch(url, { method, signal, redirect: "manual" });
@@ -71,8 +53,7 @@ async function sendOne(
     }
   };
   const { result, tries } = await retry(attempt, {
-    // Again on no answer or a 5xx; a 4xx will not change (wrong method, not
-    // from localhost, endpoint disabled).
+    // A 4xx will not change (wrong method, not from localhost, disabled).
     done: ({ status }) => status !== null && status < 500,
     pauseMs: (tried) => backoffMs * 2 ** (tried - 1),
     attempts,
@@ -94,31 +75,25 @@ function report({ target, status, error, attempts }: QuitResult, log: Logger) {
   }
 }
 
-/**
- * Sends every quit request at once and logs each result; resolves within
- * {@linkcode quitBoundMs} (plus a little) with one result per target, in
- * order, whatever the endpoints do. Never rejects.
- */
+/** Sends every quit request at once; resolves within the bound. Never rejects. */
 export function sendQuitRequests(
   targets: readonly QuitTarget[],
   log: Logger,
-  policy: QuitPolicy = QUIT_POLICY,
+  policy: QuitPolicy = POLICY,
 ): Promise<QuitResult[]> {
   // A request that ignores its abort signal must not keep guillotine alive.
   const boundMs = quitBoundMs(policy) + 200;
   return Promise.all(targets.map(async (target) => {
-    const sent = sendOne(target, policy).catch((error) => ({
+    const failed = (error: string, attempts: number): QuitResult => ({
       target,
       status: null,
-      error: String((error as Error)?.message ?? error),
-      attempts: 1,
-    }));
-    const result = await within(sent, boundMs) ?? {
-      target,
-      status: null,
-      error: "unfinished when time was up",
-      attempts: policy.attempts,
-    };
+      error,
+      attempts,
+    });
+    const sent = sendOne(target, policy)
+      .catch((error) => failed(String(error?.message ?? error), 1));
+    const result = await within(sent, boundMs) ??
+      failed("unfinished when time was up", policy.attempts);
     report(result, log);
     return result;
   }));

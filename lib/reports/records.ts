@@ -1,7 +1,6 @@
 /**
- * Completion records: written by the main container's `--notify` when its
- * child ends, read by a sidecar's `--exit-code-from-file` (the format:
- * lib/triggers/record_format.ts). Loaded only with one of those options.
+ * Completion records (lib/triggers/record_format.ts): written by `--notify`,
+ * read by `--exit-code-from-file`. Loaded only with one of those options.
  */
 
 import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
@@ -12,23 +11,18 @@ import { isDirectory, replaceFile } from "../sys/files.ts";
 import {
   type CompletionRecord,
   readRecord,
-  type RecordReason,
 } from "../triggers/record_format.ts";
 
 export { parseRecord } from "../triggers/record_format.ts";
-export type { CompletionRecord, RecordReason };
+export type { RecordReason } from "../triggers/record_format.ts";
+export type { CompletionRecord };
 
-/** What the outcome tells the record. */
 export type RecordFacts = Pick<
   CompletionRecord,
   "exitCode" | "signal" | "reason"
 >;
 
-/**
- * Writes a record at `path` (absolute, as the options made it; its
- * directories are made) atomically: a reader that sees it sees all of it.
- * Throws an Error with the errno, if any, as `errno`.
- */
+/** Writes a record atomically, making its directories; throws with `errno`. */
 export async function writeRecord(
   path: string,
   record: CompletionRecord,
@@ -47,10 +41,7 @@ export async function writeRecord(
   }
 }
 
-/**
- * Refuses, before the child starts, a directory at the record's path (every
- * write would fail at the end): a GuillotineError (125) with the way out.
- */
+/** Refuses, before the child starts, a directory at the record's path. */
 export function checkRecordPath(path: string): void {
   if (isDirectory(path)) {
     throw new GuillotineError(
@@ -87,10 +78,7 @@ export async function notify(
   }
 }
 
-/**
- * The first non-zero exit code among the records of `files`, else 0; a file
- * that cannot be read or is not a record counts as `fallback`, with a warning.
- */
+/** The first non-zero exit code in `files`' records (a bad one: `fallback`). */
 export function exitCodeFromRecords(
   files: readonly string[],
   fallback: number,
@@ -103,15 +91,10 @@ export function exitCodeFromRecords(
       log.info("read completion record", { file, exit_code: exitCode });
       return exitCode;
     }
-    const use = `using exit code ${fallback}`;
-    if (read.read) {
-      log.warn(`not a completion record (${read.problem}): ${use}`, { file });
-    } else {
-      log.warn(`cannot read completion record: ${use}`, {
-        file,
-        error: read.problem,
-      });
-    }
+    const [why, fields] = read.read
+      ? [`not a completion record (${read.problem})`, { file }]
+      : ["cannot read completion record", { file, error: read.problem }];
+    log.warn(`${why}: using exit code ${fallback}`, fields);
     return fallback;
   });
   return codes.find((c) => c !== 0) ?? 0;

@@ -1,8 +1,7 @@
 /**
- * Kubernetes' termination message: one line saying why guillotine ended and
- * with which code, appended to `/dev/termination-log` (or the path given).
- * The kubelet reads at most its last 4096 bytes (less when a pod's containers
- * together pass 12 KiB): the line is cut to fit, and appending keeps it last.
+ * Kubernetes' termination message: one line, why guillotine ended and its
+ * code, appended to the termination log. The kubelet reads at most its last
+ * 4096 bytes (less when a pod's containers together pass 12 KiB).
  */
 
 import { type ChildStatus, shellCode } from "../pid1/child_status.ts";
@@ -32,44 +31,37 @@ function childEnd(status: ChildStatus): string {
     : `killed by ${signalName(status.signal)}`;
 }
 
-/** What the stop after a trigger did to the child. */
-function stopped(
-  { started, status, stopMs }: Extract<Outcome, { kind: "guillotined" }>,
-  { name, number }: Settings["signal"],
-): string {
-  if (!started) return "child not started";
-  if (!status) return `sent ${name}; the child's processes outlived SIGKILL`;
-  // As people read it: `12ms`, `0.3s`, `30.0s`.
-  const after = stopMs === undefined
-    ? ""
-    : stopMs < 100
-    ? ` after ${Math.round(stopMs)}ms`
-    : ` after ${(stopMs / 1000).toFixed(1)}s`;
-  return status.signal === number
-    ? `child stopped by ${name}${after}`
-    : `sent ${name}; child ${childEnd(status)}${after}`;
-}
-
 function why(outcome: Outcome, exitCode: number, settings: EndSettings) {
   switch (outcome.kind) {
     case "exited":
       return `child ${childEnd(outcome.status)}`;
-    case "guillotined": {
-      const { files } = outcome.trigger;
-      const cause = settings.exitCodeFromFile && files.length
-        ? `main container ended with ${exitCode} (record${
-          files.length > 1 ? "s" : ""
-        } ${files.join(", ")})`
-        : `guillotined: ${outcome.trigger.reason}`;
-      return `${cause}; ${stopped(outcome, settings.signal)}`;
-    }
     case "interrupted":
       return `${signalName(outcome.signal)} before the child started`;
-    case "wait-timeout":
-      return `gates not ready after ${
-        formatDuration(settings.waitTimeoutMs)
-      }: ${outcome.notReady.join(", ")}`;
+    case "wait-timeout": {
+      const waited = formatDuration(settings.waitTimeoutMs);
+      return `gates not ready after ${waited}: ${outcome.notReady.join(", ")}`;
+    }
   }
+  const { trigger: { files, reason }, started, status, stopMs } = outcome;
+  const { name, number } = settings.signal;
+  const records = `record${files.length > 1 ? "s" : ""} ${files.join(", ")}`;
+  const cause = settings.exitCodeFromFile && files.length
+    ? `main container ended with ${exitCode} (${records})`
+    : `guillotined: ${reason}`;
+  if (!started) return `${cause}; child not started`;
+  const sent = `${cause}; sent ${name}`;
+  if (!status) return `${sent}; the child's processes outlived SIGKILL`;
+  // As people read it: `12ms`, `0.3s`, `30.0s`.
+  const after = stopMs === undefined
+    ? ""
+    : ` after ${
+      stopMs < 100
+        ? `${Math.round(stopMs)}ms`
+        : `${(stopMs / 1000).toFixed(1)}s`
+    }`;
+  return status.signal === number
+    ? `${cause}; child stopped by ${name}${after}`
+    : `${sent}; child ${childEnd(status)}${after}`;
 }
 
 /** Cuts text to `limit` bytes of UTF-8 between characters, marked `...`. */
@@ -91,12 +83,8 @@ export function terminationMessage(end: End, settings: EndSettings): string {
 }
 
 /**
- * Appends the message as a line of its own to the termination log, only when
- * that is already a regular file that guillotine may write: never creates it,
- * never opens a FIFO or a device (an open for writing would wait for a
- * reader). Never throws.
- *
- * @returns Whether the line was written.
+ * Appends the message as a line of its own, only to a regular file that is
+ * there (a FIFO's open for writing waits for a reader). Never throws.
  */
 export async function writeTerminationLog(
   path: string,
@@ -105,14 +93,12 @@ export async function writeTerminationLog(
 ): Promise<boolean> {
   // Nothing there: not in Kubernetes, or turned off.
   const found = await Deno.stat(path).catch(() => null);
-  if (!found?.isFile) {
-    if (found) {
-      log.debug("termination log is not a regular file: not written", {
-        file: path,
-      });
-    }
-    return false;
+  if (found && !found.isFile) {
+    log.debug("termination log is not a regular file: not written", {
+      file: path,
+    });
   }
+  if (!found?.isFile) return false;
   const fs = await import("node:fs");
   const { O_APPEND, O_NOCTTY, O_NONBLOCK, O_RDWR, O_WRONLY } = fs.constants;
   // O_NONBLOCK: should a FIFO replace the file after the stat, open fails
@@ -129,17 +115,15 @@ export async function writeTerminationLog(
     }
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) return false;
-    // A newline first, unless the file is empty or ends with one (unknown
-    // when opened write-only).
+    // A newline first unless the file is empty or ends with one.
     let newline = stat.size > 0;
     try {
       const last = new Uint8Array(1);
       newline &&= fs.readSync(fd, last, 0, 1, stat.size - 1) !== 1 ||
         last[0] !== 0x0a;
     } catch { /* write-only */ }
-    const bytes = new TextEncoder().encode(
-      `${newline ? "\n" : ""}${message}\n`,
-    );
+    const line = `${newline ? "\n" : ""}${message}\n`;
+    const bytes = new TextEncoder().encode(line);
     for (let at = 0; at < bytes.length;) at += fs.writeSync(fd, bytes, at);
     log.debug("wrote the termination message", { file: path });
     return true;
