@@ -1,13 +1,9 @@
 /**
- * Deno 2.9.2 and later open the V8 inspector, a debugger without
- * authentication, on 127.0.0.1:9229 on SIGUSR1 (denoland/deno#35738), with no
- * way to turn it off. A pod's containers share one network namespace, so
- * anyone there could run code in PID 1; closing it once open loses the race
- * (measured: code ran in 16 of 20 tries). So guillotine listens there itself,
- * first thing, for its whole life, and never accepts: the runtime's server
- * fails to start and carries on. Through libc for SO_REUSEPORT (Deno.listen
- * has it only behind --unstable-net): both sides of a pod hold the address,
- * each for its whole life. The socket is close-on-exec.
+ * Deno (2.9.2+) opens an unauthenticated debugger on 127.0.0.1:9229 on SIGUSR1
+ * (denoland/deno#35738), which anyone in the pod could use to run code in PID
+ * 1; closing it once open loses the race (code ran in 16 of 20 tries). So
+ * guillotine listens there first, for life, and never accepts. Through libc
+ * for SO_REUSEPORT (Deno.listen: --unstable-net): both sides of a pod hold it.
  */
 
 import { EADDRINUSE, EADDRNOTAVAIL, errnoName } from "./errno.ts";
@@ -18,13 +14,9 @@ const SOCK_STREAM = 1;
 const SOCK_CLOEXEC = 0o2000000;
 const SOL_SOCKET = 1;
 const SO_REUSEPORT = 15;
-/** Connections wait unread in the kernel's backlog, at most this many. */
-const BACKLOG = 1;
+const BACKLOG = 1; // connections wait there unread
 
-/**
- * What became of the hold. `taken`: another process listens there, or there
- * is no loopback; the debugger cannot open there either.
- */
+/** `taken`: another listens there, or no loopback: no debugger there either. */
 export type DebuggerPortHold =
   | { held: true }
   | { held: false; taken: boolean; reason: string };
@@ -42,9 +34,7 @@ export function holdDebuggerPort(): DebuggerPortHold {
     if (calls.setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, one, 4) !== 0) {
       return failed("setsockopt", fd);
     }
-    if (calls.bind(fd, address, address.length) !== 0) {
-      return failed("bind", fd);
-    }
+    if (calls.bind(fd, address, 16) !== 0) return failed("bind", fd);
     if (calls.listen(fd, BACKLOG) !== 0) return failed("listen", fd);
     return { held: true };
   } catch (error) {
@@ -53,13 +43,10 @@ export function holdDebuggerPort(): DebuggerPortHold {
   }
 }
 
-/** The failure of `call`, from errno; closes `fd` (after reading errno). */
+/** The failure of `call`, from errno; then closes `fd`. */
 function failed(call: string, fd = -1): DebuggerPortHold {
   const code = errno();
   if (fd >= 0) libc().close(fd);
-  return {
-    held: false,
-    taken: code === EADDRINUSE || code === EADDRNOTAVAIL,
-    reason: `${call}: ${errnoName(code)}`,
-  };
+  const taken = code === EADDRINUSE || code === EADDRNOTAVAIL;
+  return { held: false, taken, reason: `${call}: ${errnoName(code)}` };
 }

@@ -1,6 +1,5 @@
-/** The errno values guillotine tells apart, and their names for messages. */
+/** Linux's errno numbers by name (the same on x86_64 and aarch64). */
 
-/** Linux's errno numbers by name: the same on x86_64 and aarch64. */
 const ERRNO: Record<string, number> = { EADDRINUSE: 98, EADDRNOTAVAIL: 99 };
 `EPERM ENOENT ESRCH EINTR EIO ENXIO E2BIG ENOEXEC EBADF ECHILD EAGAIN ENOMEM
 EACCES EFAULT ENOTBLK EBUSY EEXIST EXDEV ENODEV ENOTDIR EISDIR EINVAL ENFILE

@@ -1,7 +1,6 @@
 /**
- * The few libc calls that Deno does not offer, through FFI. Binding a symbol
- * costs about 0.1 ms at start-up, so the calls that only some runs need are
- * bound apart, in groups, when first used.
+ * The libc calls Deno does not offer, through FFI. Binding a symbol costs
+ * about 0.1 ms at start-up: the calls only some runs need are bound apart.
  */
 
 /** A function's definition, for Deno.dlopen: its result, then parameters. */
@@ -12,16 +11,19 @@ function fn<
   return { result, parameters };
 }
 
-const SYMBOLS = {
-  posix_spawn: fn(
-    "i32",
-    "buffer",
-    "buffer",
-    "buffer",
-    "buffer",
-    "buffer",
-    "pointer",
-  ),
+/** Binds `symbols` of libc the first time they are asked for. */
+function bindOnFirstUse<const S extends Deno.ForeignLibraryInterface>(
+  symbols: S,
+): () => Deno.DynamicLibrary<S>["symbols"] {
+  let bound: Deno.DynamicLibrary<S>["symbols"] | undefined;
+  return () => bound ??= Deno.dlopen("libc.so.6", symbols).symbols;
+}
+
+export const libc = bindOnFirstUse({
+  posix_spawn: {
+    parameters: ["buffer", "buffer", "buffer", "buffer", "buffer", "pointer"],
+    result: "i32",
+  },
   posix_spawnattr_init: fn("i32", "buffer"),
   posix_spawnattr_destroy: fn("i32", "buffer"),
   posix_spawnattr_setflags: fn("i32", "buffer", "i16"),
@@ -35,10 +37,10 @@ const SYMBOLS = {
   access: fn("i32", "buffer", "i32"),
   read: fn("isize", "i32", "buffer", "usize"),
   close: fn("i32", "i32"),
-};
+});
 
 /** The file watch's (inotify.ts); the nonblocking ones run on a worker. */
-const WATCH_SYMBOLS = {
+export const watchCalls = bindOnFirstUse({
   inotify_init1: fn("i32", "i32"),
   inotify_add_watch: fn("i32", "i32", "buffer", "u32"),
   inotify_rm_watch: fn("i32", "i32", "i32"),
@@ -49,10 +51,10 @@ const WATCH_SYMBOLS = {
     nonblocking: true,
   },
   close_on_worker: { ...fn("i32", "i32"), name: "close", nonblocking: true },
-} as const;
+});
 
 /** Only with a terminal, when not PID 1 (subreaper), or without /proc. */
-const OCCASIONAL_SYMBOLS = {
+export const occasionalCalls = bindOnFirstUse({
   posix_spawn_file_actions_init: fn("i32", "buffer"),
   posix_spawn_file_actions_destroy: fn("i32", "buffer"),
   posix_spawn_file_actions_addtcsetpgrp_np: {
@@ -64,45 +66,31 @@ const OCCASIONAL_SYMBOLS = {
   tcgetpgrp: fn("i32", "i32"),
   signal: fn("pointer", "i32", "pointer"),
   environ: { type: "pointer" },
-} as const;
+});
 
 /** The lease's (flock.ts); open_mode is open(2) with a mode for O_CREAT. */
-const LOCK_SYMBOLS = {
+export const lockCalls = bindOnFirstUse({
   open_mode: { ...fn("i32", "buffer", "i32", "u32"), name: "open" },
   flock: fn("i32", "i32", "i32"),
-} as const;
+});
 
 /** The shared files' (files.ts); statx, not fstat: one layout on every arch. */
-const FILE_SYMBOLS = {
+export const fileCalls = bindOnFirstUse({
   statx: fn("i32", "i32", "buffer", "i32", "u32", "buffer"),
   fchmod: fn("i32", "i32", "u32"),
   write: fn("isize", "i32", "buffer", "usize"),
   fsync: fn("i32", "i32"),
   rename: fn("i32", "buffer", "buffer"),
   unlink: fn("i32", "buffer"),
-};
+});
 
 /** The debugger port's hold (debugger_port.ts). */
-const HOLD_SYMBOLS = {
+export const holdCalls = bindOnFirstUse({
   socket: fn("i32", "i32", "i32", "i32"),
   setsockopt: fn("i32", "i32", "i32", "i32", "buffer", "u32"),
   bind: fn("i32", "i32", "buffer", "u32"),
   listen: fn("i32", "i32", "i32"),
-};
-
-function bindOnFirstUse<S extends Deno.ForeignLibraryInterface>(
-  symbols: S,
-): () => Deno.DynamicLibrary<S>["symbols"] {
-  let bound: Deno.DynamicLibrary<S>["symbols"] | undefined;
-  return () => bound ??= Deno.dlopen("libc.so.6", symbols).symbols;
-}
-
-export const libc = bindOnFirstUse(SYMBOLS);
-export const watchCalls = bindOnFirstUse(WATCH_SYMBOLS);
-export const occasionalCalls = bindOnFirstUse(OCCASIONAL_SYMBOLS);
-export const lockCalls = bindOnFirstUse(LOCK_SYMBOLS);
-export const fileCalls = bindOnFirstUse(FILE_SYMBOLS);
-export const holdCalls = bindOnFirstUse(HOLD_SYMBOLS);
+});
 
 export const O_RDONLY = 0;
 export const O_WRONLY = 1;
@@ -113,6 +101,8 @@ export const O_NONBLOCK = 0o4000;
 /** Not the same on aarch64 (arch/arm64/include/uapi/asm/fcntl.h). */
 export const O_NOFOLLOW = Deno.build.arch === "aarch64" ? 0o100000 : 0o400000;
 export const O_CLOEXEC = 0o2000000;
+/** For a file a neighbour may swap: no wait on a FIFO, no final symlink. */
+export const O_SHARED = O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC;
 
 /** The calling thread's errno, right after a failed call. */
 export function errno(): number {
@@ -128,11 +118,7 @@ export function cString(text: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(`${text}\0`);
 }
 
-/**
- * Reads `fd` to its end, or until it has more than `limit` bytes.
- *
- * @returns The bytes, or the errno of a failed read.
- */
+/** Reads `fd` to its end or past `limit` bytes: the bytes, or read's errno. */
 export function readAll(
   fd: number,
   limit = Infinity,

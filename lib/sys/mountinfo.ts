@@ -2,22 +2,16 @@
 
 import { readProcSelf } from "./proc_self.ts";
 
-/**
- * The mount points in a mountinfo text: the fifth field of each line, with
- * the kernel's octal escapes (`\040` for a space) undone.
- */
+/** The mount points in a mountinfo text, the kernel's `\040`s undone. */
 export function parseMountPoints(text: string): string[] {
+  const octal = (_: string, digits: string) =>
+    String.fromCharCode(parseInt(digits, 8));
   return text.split("\n").map((line) => line.split(" ")[4])
-    .filter((field): field is string => field !== undefined && field !== "")
-    .map((field) =>
-      field.replace(
-        /\\([0-7]{3})/g,
-        (_, octal) => String.fromCharCode(parseInt(octal, 8)),
-      )
-    );
+    .filter((field): field is string => Boolean(field))
+    .map((field) => field.replace(/\\([0-7]{3})/g, octal));
 }
 
-/** The mount points, or null when /proc/self/mountinfo cannot be read. */
+/** The mount points, or null without /proc. */
 export function mountPoints(): string[] | null {
   const bytes = readProcSelf("mountinfo");
   return bytes && parseMountPoints(new TextDecoder().decode(bytes));

@@ -1,8 +1,7 @@
 /**
- * What exec gave guillotine, byte for byte, as /proc/self shows it: Deno
- * decodes `Deno.args` and `Deno.env` as UTF-8 (an invalid byte becomes
- * U+FFFD, an invalid variable vanishes) and changes its own environment at
- * start-up. Through libc, because Deno wants --allow-all for /proc/self.
+ * What exec gave guillotine, byte for byte: Deno decodes `Deno.args` and
+ * `Deno.env` as UTF-8 (U+FFFD; an invalid variable vanishes) and changes its
+ * environment. Through libc: Deno wants --allow-all for /proc/self.
  */
 
 import { cString, libc, O_CLOEXEC, O_RDONLY, readAll } from "./libc.ts";
@@ -16,7 +15,6 @@ export function readProcSelf(name: string): Uint8Array<ArrayBuffer> | null {
   return typeof bytes === "number" ? null : bytes;
 }
 
-/** Splits NUL-terminated strings (the format of cmdline and environ). */
 function splitNul(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer>[] {
   // indexOf, not a loop over every byte: at start-up the loop runs cold, in
   // the interpreter (2 ms for a 1.5 kB environment here, measured).
@@ -29,10 +27,7 @@ function splitNul(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer>[] {
   return parts;
 }
 
-/**
- * The last `count` arguments exec gave (under `deno run`, Deno's own command
- * line comes before them), or null when /proc/self/cmdline has fewer.
- */
+/** The last `count` arguments exec gave (`deno run`'s own come first). */
 export function rawArguments(count: number): Uint8Array<ArrayBuffer>[] | null {
   const bytes = readProcSelf("cmdline");
   const all = bytes && splitNul(bytes);
@@ -43,21 +38,14 @@ let environment: Uint8Array<ArrayBuffer>[] | null | undefined;
 
 /** The environment exec gave, as `NAME=value` byte strings; read once. */
 export function rawEnvironment(): Uint8Array<ArrayBuffer>[] | null {
-  if (environment === undefined) {
-    const bytes = readProcSelf("environ");
-    environment = bytes && splitNul(bytes).filter((e) => e.length > 0);
-  }
-  return environment;
+  if (environment !== undefined) return environment;
+  const bytes = readProcSelf("environ");
+  return environment = bytes && splitNul(bytes).filter((e) => e.length > 0);
 }
 
-/**
- * The signals blocked in the main thread (bit n-1 for signal n), which exec
- * passes on, from /proc/self/status; null when it cannot be read.
- */
+/** The signals blocked in the main thread (exec passes them on): bit n-1. */
 export function blockedSignals(): bigint | null {
-  const bytes = readProcSelf("status");
-  const hex = bytes && /^SigBlk:\s*([0-9a-f]+)$/m.exec(
-    new TextDecoder().decode(bytes),
-  )?.[1];
+  const text = new TextDecoder().decode(readProcSelf("status") ?? undefined);
+  const hex = /^SigBlk:\s*([0-9a-f]+)$/m.exec(text)?.[1];
   return hex ? BigInt(`0x${hex}`) : null;
 }

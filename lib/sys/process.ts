@@ -31,10 +31,7 @@ export function getpid(): number {
   return Deno.pid;
 }
 
-/**
- * Ignores SIGTTIN and SIGTTOU in guillotine (not in the child), so that it is
- * not stopped when it logs while the child holds the terminal, as tini does.
- */
+/** Ignores SIGTTIN and SIGTTOU, which stop a write to the child's terminal. */
 export function ignoreTerminalStops(): void {
   const streams = [Deno.stdin, Deno.stdout, Deno.stderr];
   if (!streams.some((stream) => stream.isTerminal())) return;

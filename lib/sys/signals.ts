@@ -4,6 +4,5 @@ const NAMES =
   `HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM
 STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS`;
 
-/** Linux's signal numbers by name. */
 export const SIGNAL_NUMBERS: Readonly<Record<string, number>> = Object
   .fromEntries(NAMES.split(/\s+/).map((name, i) => [`SIG${name}`, i + 1]));
