@@ -3,9 +3,7 @@ import {
   exitCodeFor,
   shellCode,
 } from "../../lib/pid1/child_status.ts";
-import { exitCodeOf, recordOf } from "../../lib/reports/outcome.ts";
-import { endOfError } from "../../lib/reports/last_words.ts";
-import { GuillotineError } from "../../lib/runtime/errors.ts";
+import { exitCodeOf } from "../../lib/reports/outcome.ts";
 import assert from "node:assert/strict";
 
 Deno.test("decodeWaitStatus reads exits and signal deaths", () => {
@@ -74,56 +72,4 @@ Deno.test("exitCodeOf: a trigger's code beats the child's", () => {
     exitCodeOf({ kind: "wait-timeout", notReady: ["tcp:x:1"] }, []),
     124,
   );
-});
-
-Deno.test("recordOf: the record's signal by name, and its reason", () => {
-  assert.deepEqual(
-    recordOf({ kind: "exited", status: { code: null, signal: 9 } }, 137),
-    { exitCode: 137, signal: "SIGKILL", reason: "killed" },
-  );
-  assert.deepEqual(
-    recordOf({ kind: "exited", status: { code: 3, signal: null } }, 3),
-    { exitCode: 3, signal: null, reason: "exited" },
-  );
-  assert.deepEqual(recordOf({ kind: "interrupted", signal: 2 }, 130), {
-    exitCode: 130,
-    signal: "SIGINT",
-    reason: "interrupted",
-  });
-  const trigger = { reason: "test", files: [] };
-  assert.deepEqual(
-    recordOf({
-      kind: "guillotined",
-      trigger,
-      status: { code: null, signal: 15 },
-      started: true,
-      exitCode: 0,
-    }, 0),
-    { exitCode: 0, signal: "SIGTERM", reason: "guillotined" },
-  );
-  assert.deepEqual(
-    recordOf({
-      kind: "guillotined",
-      trigger,
-      status: null,
-      started: false,
-      exitCode: 0,
-    }, 0),
-    { exitCode: 0, signal: null, reason: "not-started" },
-  );
-  assert.deepEqual(
-    recordOf({ kind: "wait-timeout", notReady: [] }, 124),
-    { exitCode: 124, signal: null, reason: "wait-timeout" },
-  );
-});
-
-Deno.test("endOfError: guillotine's own errors keep their code; others are 125", () => {
-  assert.deepEqual(
-    endOfError(new GuillotineError('Command "x" not found', 127)),
-    { error: 'Command "x" not found', exitCode: 127 },
-  );
-  assert.deepEqual(endOfError(new Error("boom")), {
-    error: "internal error: boom",
-    exitCode: 125,
-  });
 });
