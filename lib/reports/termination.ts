@@ -1,13 +1,7 @@
 /**
- * Kubernetes' termination message: one line that says why guillotine ended
- * and with which code, appended to `/dev/termination-log` (or the path
- * given), so that `kubectl describe pod` tells the story without the logs.
- *
- * The kubelet reads at most the last 4096 bytes of that file (less when a
- * pod's containers together pass 12 KiB): the line is cut to fit, and
- * appending keeps it last, after anything the child wrote there itself.
- *
- * @module
+ * Kubernetes' termination message: one line, why guillotine ended and its
+ * code, appended to the termination log. The kubelet reads at most its last
+ * 4096 bytes (less when a pod's containers together pass 12 KiB).
  */
 
 import { type ChildStatus, shellCode } from "../pid1/child_status.ts";
@@ -31,111 +25,55 @@ export type EndSettings = Pick<
   "signal" | "exitCodeFromFile" | "waitTimeoutMs"
 >;
 
-/** A stop's duration as people read it: `0.3s`, `12ms`, `30.0s`. */
-function elapsed(ms: number): string {
-  return ms < 100 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
-}
-
 function childEnd(status: ChildStatus): string {
   return status.signal === null
     ? `exited with ${shellCode(status)}`
     : `killed by ${signalName(status.signal)}`;
 }
 
-/** What the stop after a trigger did to the child. */
-function stopped(
-  outcome: Extract<Outcome, { kind: "guillotined" }>,
-  sent: string,
-): string {
-  const { status, stopMs } = outcome;
-  if (!outcome.started) return "child not started";
-  if (status === null) {
-    return `sent ${sent}; the child's processes outlived SIGKILL`;
-  }
-  const after = stopMs === undefined ? "" : ` after ${elapsed(stopMs)}`;
-  if (status.signal !== null && signalName(status.signal) === sent) {
-    return `child stopped by ${sent}${after}`;
-  }
-  return `sent ${sent}; child ${childEnd(status)}${after}`;
-}
-
 function why(outcome: Outcome, exitCode: number, settings: EndSettings) {
   switch (outcome.kind) {
     case "exited":
       return `child ${childEnd(outcome.status)}`;
-    case "guillotined": {
-      const { files } = outcome.trigger;
-      const cause = settings.exitCodeFromFile && files.length
-        ? `main container ended with ${exitCode} (record${
-          files.length > 1 ? "s" : ""
-        } ${files.join(", ")})`
-        : `guillotined: ${outcome.trigger.reason}`;
-      return `${cause}; ${stopped(outcome, settings.signal.name)}`;
-    }
     case "interrupted":
       return `${signalName(outcome.signal)} before the child started`;
-    case "wait-timeout":
-      return `gates not ready after ${
-        formatDuration(settings.waitTimeoutMs)
-      }: ${outcome.notReady.join(", ")}`;
+    case "wait-timeout": {
+      const waited = formatDuration(settings.waitTimeoutMs);
+      return `gates not ready after ${waited}: ${outcome.notReady.join(", ")}`;
+    }
   }
+  const { trigger: { files, reason }, started, status, stopMs } = outcome;
+  const { name, number } = settings.signal;
+  const records = `record${files.length > 1 ? "s" : ""} ${files.join(", ")}`;
+  const cause = settings.exitCodeFromFile && files.length
+    ? `main container ended with ${exitCode} (${records})`
+    : `guillotined: ${reason}`;
+  if (!started) return `${cause}; child not started`;
+  const sent = `${cause}; sent ${name}`;
+  if (!status) return `${sent}; the child's processes outlived SIGKILL`;
+  // As people read it: `12ms`, `0.3s`, `30.0s`.
+  const after = stopMs === undefined
+    ? ""
+    : ` after ${
+      stopMs < 100
+        ? `${Math.round(stopMs)}ms`
+        : `${(stopMs / 1000).toFixed(1)}s`
+    }`;
+  return status.signal === number
+    ? `${cause}; child stopped by ${name}${after}`
+    : `${sent}; child ${childEnd(status)}${after}`;
 }
 
-/**
- * Cuts text to at most `limit` bytes of UTF-8 without splitting a character,
- * marking the cut with `...`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { fitBytes } from "./termination.ts";
- *
- * assert.equal(fitBytes("abcdef", 5), "ab...");
- * assert.equal(fitBytes("éééé", 6), "é...");
- * assert.equal(fitBytes("short", 4096), "short");
- * ```
- */
+/** Cuts text to `limit` bytes of UTF-8 between characters, marked `...`. */
 export function fitBytes(text: string, limit: number): string {
-  const encoder = new TextEncoder();
-  if (encoder.encode(text).length <= limit) return text;
-  let out = "";
-  let bytes = 3;
-  for (const char of text) {
-    const size = encoder.encode(char).length;
-    if (bytes + size > limit) break;
-    out += char;
-    bytes += size;
-  }
-  return `${out}...`;
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length <= limit) return text;
+  let end = limit - 3;
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--; // inside a character
+  return `${new TextDecoder().decode(bytes.subarray(0, end))}...`;
 }
 
-/**
- * The termination message for an end: one line, at most
- * {@linkcode TERMINATION_MESSAGE_BYTES} bytes with its newline.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { terminationMessage } from "./termination.ts";
- *
- * const settings = {
- *   signal: { name: "SIGTERM", number: 15 },
- *   exitCodeFromFile: false,
- *   waitTimeoutMs: 30_000,
- * };
- * assert.equal(
- *   terminationMessage(
- *     { outcome: { kind: "exited", status: { code: 3, signal: null } }, exitCode: 3 },
- *     settings,
- *   ),
- *   "child exited with 3; exit 3",
- * );
- * assert.equal(
- *   terminationMessage({ error: "No command given", exitCode: 125 }, settings),
- *   "guillotine error: No command given; exit 125",
- * );
- * ```
- */
+/** The termination message: one line, at most 4096 bytes with its newline. */
 export function terminationMessage(end: End, settings: EndSettings): string {
   const text = "error" in end
     ? `guillotine error: ${end.error}`
@@ -144,86 +82,60 @@ export function terminationMessage(end: End, settings: EndSettings): string {
   return fitBytes(line, TERMINATION_MESSAGE_BYTES - 1);
 }
 
-const EACCES = "EACCES";
-
 /**
- * Appends the message as one line to the termination log, only when that
- * path is already a regular file that guillotine may write: never creates
- * it, never opens a FIFO or a device (a FIFO without a reader would block an
- * open for writing for ever), never throws.
- *
- * @returns Whether the line was written.
+ * Appends the message as a line of its own, only to a regular file that is
+ * there (a FIFO's open for writing waits for a reader). Never throws.
  */
 export async function writeTerminationLog(
   path: string,
   message: string,
   log: Logger,
 ): Promise<boolean> {
-  try {
-    if (!(await Deno.stat(path)).isFile) {
-      log.debug("termination log is not a regular file: not written", {
-        file: path,
-      });
-      return false;
-    }
-  } catch {
-    return false; // Not there: not in Kubernetes, or turned off.
+  // Nothing there: not in Kubernetes, or turned off.
+  const found = await Deno.stat(path).catch(() => null);
+  if (found && !found.isFile) {
+    log.debug("termination log is not a regular file: not written", {
+      file: path,
+    });
   }
+  if (!found?.isFile) return false;
   const fs = await import("node:fs");
   const { O_APPEND, O_NOCTTY, O_NONBLOCK, O_RDWR, O_WRONLY } = fs.constants;
   // O_NONBLOCK: should a FIFO replace the file after the stat, open fails
   // (ENXIO) or returns at once instead of waiting for a reader.
-  const flags = O_APPEND | O_NONBLOCK | O_NOCTTY;
-  let fd: number;
+  const open = (mode: number) =>
+    fs.openSync(path, O_APPEND | O_NONBLOCK | O_NOCTTY | mode);
+  let fd: number | null = null;
   try {
     try {
-      fd = fs.openSync(path, flags | O_RDWR);
+      fd = open(O_RDWR);
     } catch (error) {
-      if ((error as { code?: string }).code !== EACCES) throw error;
-      fd = fs.openSync(path, flags | O_WRONLY);
+      if ((error as { code?: string }).code !== "EACCES") throw error;
+      fd = open(O_WRONLY);
     }
-  } catch (error) {
-    log.warn("cannot open the termination log", {
-      file: path,
-      error: (error as Error).message,
-    });
-    return false;
-  }
-  try {
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) return false;
-    const last = new Uint8Array(1);
-    const readable = stat.size > 0 && lastByte(fs, fd, stat.size, last);
-    const newline = stat.size > 0 && (!readable || last[0] !== 0x0a);
-    const bytes = new TextEncoder().encode(
-      `${newline ? "\n" : ""}${message}\n`,
-    );
-    for (let offset = 0; offset < bytes.length;) {
-      offset += fs.writeSync(fd, bytes, offset);
-    }
+    // A newline first unless the file is empty or ends with one.
+    let newline = stat.size > 0;
+    try {
+      const last = new Uint8Array(1);
+      newline &&= fs.readSync(fd, last, 0, 1, stat.size - 1) !== 1 ||
+        last[0] !== 0x0a;
+    } catch { /* write-only */ }
+    const line = `${newline ? "\n" : ""}${message}\n`;
+    const bytes = new TextEncoder().encode(line);
+    for (let at = 0; at < bytes.length;) at += fs.writeSync(fd, bytes, at);
     log.debug("wrote the termination message", { file: path });
     return true;
   } catch (error) {
-    log.warn("cannot write the termination log", {
-      file: path,
-      error: (error as Error).message,
-    });
+    log.warn(
+      fd === null
+        ? "cannot open the termination log"
+        : "cannot write the termination log",
+      { file: path, error: (error as Error).message },
+    );
     return false;
   } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Reads the file's last byte; false when it cannot (opened write-only). */
-function lastByte(
-  fs: typeof import("node:fs"),
-  fd: number,
-  size: number,
-  into: Uint8Array,
-): boolean {
-  try {
-    return fs.readSync(fd, into, 0, 1, size - 1) === 1;
-  } catch {
-    return false;
+    if (fd !== null) fs.closeSync(fd);
   }
 }

@@ -6,6 +6,7 @@ import { parseOptions } from "../../lib/options/parse.ts";
 import {
   type End,
   type EndSettings,
+  fitBytes,
   TERMINATION_MESSAGE_BYTES,
   terminationMessage,
   writeTerminationLog,
@@ -247,4 +248,12 @@ Deno.test("a FIFO at the termination log's path is left alone, at once", async (
   assert(performance.now() - started < 1000);
   // Not even opened: the stat comes first.
   assert(!lines.some((l) => / (warn|error): /.test(l)), lines.join("\n"));
+});
+
+Deno.test("fitBytes cuts between characters and marks the cut", () => {
+  assert.equal(fitBytes("abcdef", 5), "ab...");
+  assert.equal(fitBytes("éééé", 6), "é...");
+  assert.equal(fitBytes("éééé", 7), "éé...");
+  assert.equal(fitBytes("a€bc", 5), "a...");
+  assert.equal(fitBytes("short", 4096), "short");
 });
