@@ -5,7 +5,7 @@
  */
 
 import type { Settings } from "../options/config.ts";
-import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
+import { explainError } from "../runtime/errors.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { UsageError } from "../options/parse.ts";
 import { OPTIONS } from "../options/table.ts";
@@ -18,11 +18,8 @@ type LastWordsSettings =
 
 /** The end that an error thrown by the supervisor stands for. */
 export function endOfError(error: unknown): termination.End {
-  if (error instanceof GuillotineError) {
-    return { error: error.message, exitCode: error.exitCode };
-  }
-  const message = (error as Error)?.message ?? error;
-  return { error: `internal error: ${message}`, exitCode: EXIT_USAGE };
+  const { message, code } = explainError(error);
+  return { error: message, exitCode: code };
 }
 
 /** How guillotine ends: the record (absolute path, or null), lease, end. */

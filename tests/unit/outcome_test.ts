@@ -52,7 +52,7 @@ Deno.test("endOfError: guillotine's own errors keep their code; others are 125",
     { error: 'Command "x" not found', exitCode: 127 },
   );
   assert.deepEqual(endOfError(new Error("boom")), {
-    error: "internal error: boom",
+    error: "internal error (please report it): boom",
     exitCode: 125,
   });
 });
