@@ -1,5 +1,5 @@
 // Before the child starts, guillotine warms its signal path with a signal to
-// itself (lib/pid1/warmup.ts): the child never sees it, and a mask that blocks it
+// itself (lib/pid1/forwarder.ts): the child never sees it, and a mask that blocks it
 // does not stop guillotine.
 import assert from "node:assert/strict";
 import {
