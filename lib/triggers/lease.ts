@@ -17,8 +17,7 @@
 
 import type { Logger } from "../log/logger.ts";
 import { EACCES, errnoName } from "../sys/errno.ts";
-import { lockState } from "../sys/flock.ts";
-import { cString } from "../sys/libc.ts";
+import { lockProbe, type LockState } from "../sys/flock.ts";
 import { formatDuration } from "../options/values/duration.ts";
 import { LeaseEvents } from "./lease_events.ts";
 import { leasePath } from "./lease_hold.ts";
@@ -62,7 +61,7 @@ export interface LeaseWatchOptions {
 /** One watched record's lease, as last seen. */
 interface Watched {
   record: string;
-  lockC: Uint8Array<ArrayBuffer>;
+  probe: () => LockState;
   seenHeld: boolean;
   /** The warnings given once for this record: "lease", "record". */
   warned: Set<string>;
@@ -92,7 +91,7 @@ export class LeaseWatch {
     this.#options = options;
     this.#watched = options.records.map((record) => ({
       record,
-      lockC: cString(leasePath(record)),
+      probe: lockProbe(leasePath(record)),
       seenHeld: false,
       warned: new Set(),
       lostSince: null,
@@ -169,7 +168,7 @@ export class LeaseWatch {
     if (this.#fired || this.#closed) return;
     const { graceMs, log } = this.#options;
     for (const w of this.#watched) {
-      const state = lockState(w.lockC);
+      const state = w.probe();
       if (typeof state === "object") {
         this.#warnOnce(w, "lease", state.errno);
         w.lostSince = null;

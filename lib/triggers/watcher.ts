@@ -1,21 +1,10 @@
 /**
- * Watches for the files that say the main work is done. File events come from
- * one inotify instance (lib/sys/inotify.ts, which says why not `Deno.watchFs`)
- * watching the nearest existing directory of each watched file, and the
- * directories above it for their own renames and removals; a poll beside it
- * catches what events miss (network file systems). Any event only prompts a
- * check: whether a file exists is decided by access(2), which follows symlink
- * swaps and opens nothing, so a FIFO, a socket or a device there counts as the
- * file and never blocks. A directory there does not count: it is refused at
- * start-up (lib/triggers/watch_paths.ts) and only warned about later, once a
- * minute at most, as is every warning that each event or poll could repeat.
- *
- * When file events cannot be trusted (no inotify instance or watch could be
- * had, events were lost, a watched directory went away or moved, the mounts
- * changed, a symlink is on the way, reading events failed), the watch falls
- * back to a poll every second, whatever `--poll-interval` says, with one
- * warning, and keeps the events too while they work: never blind.
- *
+ * Watches for the files that say the main work is done: file events on the
+ * nearest existing directory of each file and its ancestors (dir_watches.ts),
+ * and a poll beside them for what events miss (network file systems). An
+ * event only prompts a check by access(2), which opens nothing, so a FIFO or
+ * a device there counts and never blocks. When events cannot be trusted, the
+ * poll runs every second at most, with one warning: never blind.
  * @module
  */
 
@@ -23,8 +12,19 @@ import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { throttleLogger } from "../log/throttle.ts";
 import { type PathProbe, pathProbe } from "../sys/files.ts";
+import {
+  IN_CREATE,
+  IN_DELETE_SELF,
+  IN_IGNORED,
+  IN_MOVE_SELF,
+  IN_MOVED_TO,
+  IN_ONLYDIR,
+  IN_Q_OVERFLOW,
+  IN_UNMOUNT,
+  MOUNTS_CHANGED,
+} from "../sys/inotify.ts";
 import { every, type Ticker } from "../runtime/ticker.ts";
-import { DirWatches } from "./dir_watches.ts";
+import { type DirEvent, DirWatches } from "./dir_watches.ts";
 import { nearestDirectory, planWatches } from "./watch_paths.ts";
 
 /** Why the sidecar is to end. */
@@ -39,11 +39,11 @@ export interface Trigger {
 
 /** What {@linkcode FileWatch} watches and how. */
 export interface WatchOptions {
-  /** Absolute, normalised, each once: see `watchedPaths`. */
+  /** Absolute, each once (the options made them so). */
   paths: string[];
   mode: "all" | "any";
   method: "events" | "poll";
-  /** 0: no poll (then only events). */
+  /** 0: no poll. */
   pollIntervalMs: number;
   log: Logger;
 }
@@ -51,17 +51,26 @@ export interface WatchOptions {
 /** How often the files are polled when file events cannot be trusted. */
 export const FALLBACK_POLL_MS = 1_000;
 
+// A directory's own end or move (the kernel adds IN_UNMOUNT, IN_IGNORED);
+// in the nearest directory a file made or renamed there too. Not changes:
+// a busy neighbour must not wake guillotine for nothing.
+const SELF_EVENTS = IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+const EVENTS = IN_CREATE | IN_MOVED_TO | SELF_EVENTS;
+
+/** Why an event says that others may be lost from now on, if it does. */
+export function distrustOf({ mask, dir }: DirEvent): string | null {
+  if (mask & IN_Q_OVERFLOW) return "events were lost: the queue overflowed";
+  if (mask & MOUNTS_CHANGED) return "the mounts changed";
+  if (mask & IN_UNMOUNT) return "a watched directory was unmounted";
+  if (mask & IN_MOVE_SELF) return "a watched directory was moved";
+  // Not those that the watch removed itself: they have no directory.
+  if (mask & IN_IGNORED && dir !== null) return "a watched directory went away";
+  return null;
+}
+
 /**
- * Whether the files seen so far fire the trigger. A file once seen stays
- * counted: each one says that a main container finished.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { isSatisfied } from "./watcher.ts";
- * assert.equal(isSatisfied(1, 2, "all"), false);
- * assert.ok(isSatisfied(1, 2, "any"));
- * ```
+ * Whether the files seen so far fire the trigger (a file once seen stays
+ * counted: each one says that a main container finished).
  */
 export function isSatisfied(
   seen: number,
@@ -74,46 +83,43 @@ export function isSatisfied(
 /** Watches files until the trigger's condition holds. */
 export class FileWatch {
   readonly #options: WatchOptions;
-  /** For warnings that every event or poll could repeat: once a minute. */
+  /** For warnings that each event or poll could repeat: once a minute. */
   readonly #warn: Logger;
   readonly #seen = new Set<string>();
-  /** Each path as C strings, made once: a check allocates nothing. */
+  /** C strings made once: a check allocates nothing. */
   readonly #probes: Map<string, PathProbe>;
-  /** The file events; null with `--watch-method poll`. */
-  readonly #events: DirWatches | null;
+  readonly #events: DirWatches | null; // null: --watch-method poll
   #ticker: Ticker | undefined;
-  /** The poll's interval now; 0: none yet. */
   #tickerMs = 0;
-  /** Whether the poll may run (the supervisor said so). */
-  #polling = false;
+  #polling = false; // whether the supervisor let the poll start
   /** Why file events cannot be trusted; any: a poll at least every second. */
   readonly #causes = new Set<string>();
   #done = false;
-  #fire: (trigger: Trigger) => void;
+  readonly #fired = Promise.withResolvers<Trigger>();
   /** Resolves once when the condition holds. */
-  readonly triggered: Promise<Trigger>;
+  readonly triggered: Promise<Trigger> = this.#fired.promise;
 
   constructor(options: WatchOptions) {
     this.#options = options;
     this.#warn = throttleLogger(options.log);
     this.#probes = new Map(options.paths.map((p) => [p, pathProbe(p)]));
-    const { promise, resolve } = Promise.withResolvers<Trigger>();
-    this.triggered = promise;
-    this.#fire = resolve;
-    this.#events = options.method === "events"
-      ? new DirWatches(
-        () => this.#onChange("file event"),
-        (cause, fields) => this.#distrust(cause, fields),
-        options.log,
-      )
-      : null;
+    this.#events = options.method === "poll" ? null : new DirWatches(
+      (events) => {
+        for (const event of events) {
+          const cause = distrustOf(event);
+          const gone = event.mask & IN_IGNORED && { dir: event.dir! };
+          if (cause) this.#distrust(cause, gone || {});
+        }
+        this.#onChange("file event");
+      },
+      (cause, fields) => this.#distrust(cause, fields),
+    );
   }
 
   /**
-   * Arms the watch, then checks the files, in that order, so that a file
-   * made during start-up is seen by one or the other.
+   * Arms the watch, then checks the files, in that order, so that a file made
+   * meanwhile is seen by one or the other; returns the trigger if it holds.
    *
-   * @returns The trigger when the condition already holds, else null.
    * @throws {GuillotineError} When a path cannot appear (125).
    */
   arm(): Trigger | null {
@@ -141,31 +147,26 @@ export class FileWatch {
     this.#ticker = every(ms, () => this.#onChange("poll"));
   }
 
-  /**
-   * Falls back to a poll every second (or the one asked for, if faster): one
-   * warning for the first cause, each other cause once at debug level.
-   */
+  /** Falls back to a poll: one warning for the first cause, debug after. */
   #distrust(cause: string, fields: Record<string, string> = {}): void {
     const { log, pollIntervalMs } = this.#options;
     if (this.#causes.has(cause)) return;
     this.#causes.add(cause);
     if (this.#causes.size > 1) {
       log.debug("file events cannot be trusted", { cause, ...fields });
-      return;
-    }
-    if (pollIntervalMs && pollIntervalMs <= FALLBACK_POLL_MS) {
+    } else if (pollIntervalMs && pollIntervalMs <= FALLBACK_POLL_MS) {
       log.debug("file events cannot be trusted; the poll goes on", {
         cause,
         ...fields,
       });
-      return;
+    } else {
+      log.warn("file events cannot be trusted: falling back to a poll", {
+        cause,
+        ...fields,
+        fallback_poll: `${FALLBACK_POLL_MS / 1000}s`,
+      });
+      if (this.#polling) this.startPolling();
     }
-    log.warn("file events cannot be trusted: falling back to a poll", {
-      cause,
-      ...fields,
-      fallback_poll: `${FALLBACK_POLL_MS / 1000}s`,
-    });
-    if (this.#polling) this.startPolling();
   }
 
   /** Stops watching; never waits. */
@@ -176,8 +177,7 @@ export class FileWatch {
   }
 
   #onChange(source: string): void {
-    if (this.#done) return;
-    if (this.#check(source)) return;
+    if (this.#done || this.#check(source)) return;
     if (this.#rearm()) this.#check(source);
   }
 
@@ -185,9 +185,8 @@ export class FileWatch {
     const { paths, mode, log } = this.#options;
     let last: string | null = null;
     for (const path of paths) {
-      if (this.#seen.has(path)) continue;
       const probe = this.#probes.get(path)!;
-      if (!probe.exists()) continue;
+      if (this.#seen.has(path) || !probe.exists()) continue;
       if (probe.isDirectory()) {
         this.#warn.warn(
           `watched file ${path} is a directory: it does not count until a file replaces it`,
@@ -201,24 +200,21 @@ export class FileWatch {
     if (last === null || !isSatisfied(this.#seen.size, paths.length, mode)) {
       return null;
     }
-    const files = paths.filter((p) => this.#seen.has(p));
     const trigger: Trigger = {
       reason: paths.length === 1
         ? `watched file ${last} exists`
         : `watched file ${last} exists (${mode} of ${paths.length})`,
-      files,
+      files: paths.filter((p) => this.#seen.has(p)),
     };
     this.close();
-    this.#fire(trigger);
+    this.#fired.resolve(trigger);
     return trigger;
   }
 
   /**
-   * Points the file events at where the files not yet seen can show
-   * ({@linkcode planWatches}); a symlink on the way makes the poll the
-   * fallback, since its swap gives no event.
-   *
-   * @returns Whether the watched directories changed, so a check is due.
+   * Points the file events at where the files not yet seen can show; a
+   * symlink on the way brings the poll, since its swap gives no event.
+   * Returns whether the watches changed, so a check is due.
    */
   #rearm(): boolean {
     if (!this.#events) return false;
@@ -236,6 +232,17 @@ export class FileWatch {
         symlink: plan.symlink,
       });
     }
-    return this.#events.follow(plan);
+    const want = new Map(
+      [...plan.dirs].map(([dir, { id, entries }]) => [
+        dir,
+        { id, mask: entries ? EVENTS : SELF_EVENTS },
+      ]),
+    );
+    if (!this.#events.watch(want)) return false;
+    this.#options.log.debug("watching for file events", {
+      dirs: [...this.#events.watched].filter(([, w]) => w.mask === EVENTS)
+        .map(([d]) => d).sort().join(","),
+    });
+    return true;
   }
 }

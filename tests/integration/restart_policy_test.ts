@@ -3,8 +3,7 @@
 // guillotine, PID 1 of its own namespace, on the directory both share.
 import assert from "node:assert/strict";
 import { holdsFor, pollUntil, run, start, tempDir } from "../harness/mod.ts";
-import { lockState } from "../../lib/sys/flock.ts";
-import { cString } from "../../lib/sys/libc.ts";
+import { lockProbe } from "../../lib/sys/flock.ts";
 
 /** The JSON log events among stderr's lines. */
 function events(stderr: string): Record<string, unknown>[] {
@@ -83,7 +82,7 @@ Deno.test("#17 item 6: under OnFailure a lost main is a warning, and the sidecar
   await using first = start(["--notify", record, "sleep", "100"]);
   await first.childPid();
   await pollUntil(
-    () => lockState(cString(`${record}.lock`)) === "held",
+    () => lockProbe(`${record}.lock`)() === "held",
     "the main side to hold its lease",
   );
   await first.kill("SIGKILL");
