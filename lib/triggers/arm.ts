@@ -1,11 +1,7 @@
 /**
- * What can end the child's run besides its own exit, armed by the
- * supervisor: the file watch, the main containers' leases, and the quit
- * endpoint. Each turns what it sees into a `Trigger`; a `Decision`
- * (lib/triggers/decision.ts, re-exported here) keeps the first way the run
- * ends, of any kind, so that what the endpoint answers is what guillotine
- * then does.
- *
+ * What can end the child's run besides its own exit, armed after the spawn:
+ * the file watch, the main containers' leases and the quit endpoint, each
+ * proposing a `Trigger` to the run's one decision (decision.ts).
  * @module
  */
 
@@ -16,14 +12,6 @@ import { LeaseWatch } from "./lease.ts";
 import type { Logger } from "../log/logger.ts";
 import type { HostPort } from "../options/values/host_port.ts";
 import { FileWatch } from "./watcher.ts";
-
-export { Decision, type Ending, triggerExitCode } from "./decision.ts";
-
-/**
- * How often the sidecar looks at the leases while it cannot watch their
- * directories for events (lib/triggers/lease.ts).
- */
-const LEASE_CHECK_MS = 250;
 
 /** The file watch on the watched files (made absolute, each once). */
 export function armWatch(
@@ -46,11 +34,7 @@ export function armWatch(
 export function watchLeases(
   config: Pick<
     Config,
-    | "lease"
-    | "watch"
-    | "lostMainGraceMs"
-    | "lostMainExitCode"
-    | "restartPolicy"
+    "lease" | "watch" | "lostMainGraceMs" | "lostMainExitCode" | "restartPolicy"
   >,
   log: Logger,
 ): LeaseWatch | null {
@@ -60,7 +44,7 @@ export function watchLeases(
     graceMs: config.lostMainGraceMs,
     exitCode: config.lostMainExitCode,
     restartPolicy: config.restartPolicy,
-    checkEveryMs: LEASE_CHECK_MS,
+    checkEveryMs: 250, // while the directories cannot be watched for events
     log,
   });
   leases.start();

@@ -1,9 +1,6 @@
 /**
- * The one decision of how the run ends, and the exit code a trigger gives:
- * what the supervisor needs before the child starts, apart from the watch,
- * the leases and the endpoint that propose to it (lib/triggers/arm.ts, loaded
- * after the spawn).
- *
+ * The one decision of how the run ends, and a trigger's exit code: what the
+ * supervisor needs before the child starts (arm.ts loads after the spawn).
  * @module
  */
 
@@ -13,10 +10,7 @@ import type { Verdict } from "./endpoint.ts";
 import type { Trigger } from "./watcher.ts";
 import { signalName } from "../options/values/signal.ts";
 
-/**
- * The exit code a trigger gives: the one it asks for, else `--exit-code`;
- * null when it is read from the records (`--exit-code-from-file`).
- */
+/** A trigger's exit code, else `--exit-code`; null: from the records. */
 export function triggerExitCode(
   config: Pick<Config, "exitCode" | "exitCodeFromFile">,
   { exitCode, files }: Trigger,
@@ -35,33 +29,19 @@ export type Ending =
   | { kind: "wait-timeout"; notReady: string[] };
 
 /**
- * The one decision of how the run ends: the first ending proposed counts,
- * later ones are refused. Its exit code comes from `exitCodeOf`, null when
- * it cannot be known yet (read from the records after the stop).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { Decision } from "./decision.ts";
- * const decision = new Decision(() => 0);
- * const file = { reason: "/share/done exists", files: ["/share/done"] };
- * assert.equal(decision.propose({ kind: "trigger", trigger: file }), true);
- * assert.equal(decision.propose({ kind: "interrupted", signal: 15 }), false);
- * assert.deepEqual(await decision.decided, { kind: "trigger", trigger: file });
- * ```
+ * The first ending proposed counts, later ones are refused; `exitCodeOf`
+ * gives its exit code (null: read from the records after the stop).
  */
 export class Decision {
   #ending: Ending | null = null;
   readonly #exitCodeOf: (ending: Ending) => number | null;
   readonly #decide = Promise.withResolvers<Ending>();
-  /** Resolves with the ending that counts. */
   readonly decided: Promise<Ending> = this.#decide.promise;
 
   constructor(exitCodeOf: (ending: Ending) => number | null) {
     this.#exitCodeOf = exitCodeOf;
   }
 
-  /** The ending that counts, once there is one. */
   get ending(): Ending | null {
     return this.#ending;
   }

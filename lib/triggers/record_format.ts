@@ -1,10 +1,7 @@
 /**
- * The completion record's format, and the one way to read a record from the
- * shared volume. Here, below both sides, because the sidecar's lease watch
- * must tell a record from any other file at the record's path (a directory,
- * a FIFO), and lib/reports/records.ts (which writes records and reads their
- * exit codes) builds on it.
- *
+ * The completion record's format, and the one way to read one from the shared
+ * volume: here for the lease watch, which must tell a record from any other
+ * file there, and for lib/reports/records.ts, which writes them.
  * @module
  */
 
@@ -39,23 +36,7 @@ export type ParsedRecord =
   & Pick<CompletionRecord, "exitCode">
   & Partial<CompletionRecord>;
 
-/**
- * Parses a record's text.
- *
- * @returns The record, or a reason why the text is not one.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseRecord } from "./record_format.ts";
- *
- * const parsed = parseRecord('{"guillotine":1,"exitCode":3}');
- * assert("record" in parsed && parsed.record.exitCode === 3);
- * assert.deepEqual(parseRecord(""), {
- *   problem: "the file is empty (made by touch?)",
- * });
- * ```
- */
+/** Parses a record's text, or says why it is none. */
 export function parseRecord(
   text: string,
 ): { record: ParsedRecord } | { problem: string } {
@@ -82,12 +63,8 @@ export function parseRecord(
 }
 
 /**
- * Reads and parses the record at `path` without ever blocking (see
- * {@linkcode readSharedFile}: a FIFO, a device, a directory or a symlink
- * there is refused by its open descriptor).
- *
- * @returns The record; or why there is none, with the errno if any, and
- *   `read` true when the file was read but is not a record.
+ * Reads the record at `path` without ever blocking ({@linkcode readSharedFile}
+ * refuses a FIFO, a directory or a symlink); `read`: read, but no record.
  */
 export function readRecord(
   path: string,

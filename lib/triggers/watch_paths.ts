@@ -1,8 +1,7 @@
 /**
- * The watched paths: how they are written down (absolute, each once), which
+ * The watched paths (absolute, each once: the options made them so): which
  * are refused (a directory), and where their creation will show as an event.
- * Each check uses access(2) or stat, which open nothing.
- *
+ * Each look is access(2) or stat, which open nothing.
  * @module
  */
 
@@ -11,84 +10,66 @@ import { WATCHED_FILE_ENV } from "../options/table.ts";
 import { isDirectory } from "../sys/files.ts";
 import { parentOf } from "../options/values/path.ts";
 
-/**
- * Refuses a watched path that is a directory now (the paths are absolute:
- * the options resolved them). Checked before the child starts.
- *
- * @throws {GuillotineError} (125) Its one line names the option, the
- *   variable and an example of what to give instead.
- */
+/** Refuses a watched path that is a directory now, in one line (125). */
 export function refuseDirectories(paths: readonly string[]): void {
-  for (const path of paths) {
-    if (!isDirectory(path)) continue;
-    throw new GuillotineError(
-      `Watched file "${path}" is a directory: give --watch (or ${WATCHED_FILE_ENV}) the path of the file that the main container creates, such as ${path}/done`,
-      EXIT_USAGE,
-    );
+  const path = paths.find(isDirectory);
+  if (path === undefined) return;
+  throw new GuillotineError(
+    `Watched file "${path}" is a directory: give --watch (or ${WATCHED_FILE_ENV}) the path of the file that the main container creates, such as ${path}/done`,
+    EXIT_USAGE,
+  );
+}
+
+/** A directory's identity: one replaced at its path is another one. */
+function identity(dir: string): { id: string; error?: Error } {
+  try {
+    const { dev, ino, isDirectory } = Deno.statSync(dir);
+    return { id: isDirectory ? `${dev}:${ino}` : "file" };
+  } catch (error) {
+    return { id: "", error: error as Error };
   }
 }
 
 /**
- * The nearest directory above `path` that exists, with its identity (device
- * and inode): where the creation of the file (or of the directories on the
- * way) will show as an event.
- *
- * @returns The directory, and why the path cannot appear now when something
- *   on the way is not a directory or cannot be read (then the directory is
- *   the one above that, where its replacement would show).
+ * The nearest existing directory above `path` and its identity, where the
+ * file's creation (or of the directories on the way) will show; with why the
+ * path cannot appear now, if something on the way is not a directory or
+ * cannot be read (then the directory is the one above that).
  */
 export function nearestDirectory(
   path: string,
 ): { dir: string; id: string; problem: string | null } {
   let problem: string | null = null;
   for (let dir = parentOf(path);; dir = parentOf(dir)) {
-    let info: Deno.FileInfo | null = null;
-    try {
-      info = Deno.statSync(dir);
-    } catch (error) {
-      if (
-        !(error instanceof Deno.errors.NotFound) &&
-        !(error instanceof Deno.errors.NotADirectory)
-      ) {
-        problem ??= `Cannot watch "${path}": "${dir}" cannot be read (${
-          (error as Error).message
-        }): fix its permissions or choose another path`;
-      }
+    const { id, error } = identity(dir);
+    if (
+      error && !(error instanceof Deno.errors.NotFound) &&
+      !(error instanceof Deno.errors.NotADirectory)
+    ) {
+      problem ??=
+        `Cannot watch "${path}": "${dir}" cannot be read (${error.message}): fix its permissions or choose another path`;
     }
-    if (info?.isDirectory || dir === "/") {
-      return { dir, id: info ? `${info.dev}:${info.ino}` : "", problem };
-    }
-    problem ??= info &&
-      `Cannot watch "${path}": "${dir}" is not a directory: choose a path inside a directory, such as the shared volume`;
+    if (id === "file") {
+      problem ??=
+        `Cannot watch "${path}": "${dir}" is not a directory: choose a path inside a directory, such as the shared volume`;
+    } else if (id || dir === "/") return { dir, id, problem };
   }
 }
 
-/** One directory to watch, and for what. */
-export interface PlannedWatch {
-  /** Device and inode: a directory replaced at its path is another one. */
-  id: string;
-  /** Creations and renames into it (else only its own rename or removal). */
-  entries: boolean;
-}
-
-/** What {@linkcode planWatches} returns. */
+/** Where file events can show that the watched paths appeared. */
 export interface WatchPlan {
-  /** Directory → how to watch it. */
-  dirs: Map<string, PlannedWatch>;
+  /** Directory → its identity, and whether to watch its entries too. */
+  dirs: Map<string, { id: string; entries: boolean }>;
   /** Why a path cannot appear now, for each such path. */
   problems: string[];
-  /** A symlink on the way to a watched directory, if any. */
+  /** A symlink on the way to a watched directory: its swap shows nowhere. */
   symlink: string | null;
 }
 
 /**
- * Where file events can show that the watched paths appeared: the nearest
- * existing directory of each path, for what is made in it, and every
- * directory above that, for their own renames and removals (a rename of an
- * ancestor moves the watched directory away and gives it no event). A
- * symlink on the way is reported: a swap of it shows in no watched directory.
- *
- * @param paths The paths not yet seen.
+ * The nearest existing directory of each path not yet seen, for what is made
+ * in it, and every directory above, for their own renames and removals (a
+ * rename of an ancestor moves the watched directory away, with no event).
  */
 export function planWatches(paths: readonly string[]): WatchPlan {
   const plan: WatchPlan = { dirs: new Map(), problems: [], symlink: null };
@@ -102,15 +83,9 @@ export function planWatches(paths: readonly string[]): WatchPlan {
       } catch { /* gone meanwhile: the next event re-plans */ }
       if (at === "/") break;
       const above = parentOf(at);
-      if (plan.dirs.has(above)) continue;
-      let info: Deno.FileInfo | null = null;
-      try {
-        info = Deno.statSync(above);
-      } catch { /* gone meanwhile */ }
-      plan.dirs.set(above, {
-        id: info ? `${info.dev}:${info.ino}` : "",
-        entries: false,
-      });
+      if (!plan.dirs.has(above)) {
+        plan.dirs.set(above, { id: identity(above).id, entries: false });
+      }
     }
   }
   return plan;
