@@ -21,13 +21,7 @@ export function armWatch(
   >,
   log: Logger,
 ): FileWatch {
-  return new FileWatch({
-    paths: config.watch,
-    mode: config.watchMode,
-    method: config.watchMethod,
-    pollIntervalMs: config.pollIntervalMs,
-    log,
-  });
+  return new FileWatch(config, log);
 }
 
 /** The sidecar's watch on the main containers' leases, when it applies. */

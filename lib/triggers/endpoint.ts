@@ -25,13 +25,10 @@ export interface Endpoint {
 
 /** The run's one decision, as a quit request hears it. */
 export interface Verdict {
-  /** Whether this request is what ends the run. */
-  first: boolean;
-  /** null: read from the records after the stop (`--exit-code-from-file`). */
-  exitCode: number | null;
+  first: boolean; // whether this request is what ends the run
+  exitCode: number | null; // null: from the records (--exit-code-from-file)
   reason: string;
-  /** Whether a trigger ends it (else the child's exit, a signal, a gate). */
-  guillotining: boolean;
+  guillotining: boolean; // a trigger ends it (not the child, a signal, a gate)
 }
 
 /** A request that fires the trigger; `code` from `?code=N`. */
@@ -49,7 +46,7 @@ export interface Answer {
   quit?: QuitRequest;
 }
 
-const QUIT_METHODS: ReadonlyMap<string, readonly string[]> = new Map([
+const QUIT_METHODS = new Map([
   ["/quitquitquit", ["GET", "POST"]],
   ["/shutdown", ["POST"]],
 ]);
@@ -187,8 +184,7 @@ export function openEndpoint(
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = Deno.serve({
-      hostname: address.hostname,
-      port: address.port,
+      ...address,
       signal: stop.signal,
       onListen: () => {}, // not Deno's "Listening on" on stderr
       onError: unexpected,

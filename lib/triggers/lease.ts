@@ -1,22 +1,24 @@
 /**
- * The sidecar's side of the lease (the main side: lease_hold.ts). A lease
- * free while no record is there is a main that ended without a word (an OOM
- * kill, an eviction): after `--lost-main-grace` (time for a main restarted
- * under OnFailure to take it back) the trigger fires with
- * `--lost-main-exit-code`. A main that never takes a lease changes nothing.
+ * The sidecar's side of the lease (the main's: lease_hold.ts). A lease free
+ * while no record is there is a main that ended without a word (an OOM kill,
+ * an eviction): after `--lost-main-grace` (time for a main restarted under
+ * OnFailure to take it back) the trigger fires with `--lost-main-exit-code`.
  * @module
  */
 
 import type { Logger } from "../log/logger.ts";
+import { isDirectory } from "../sys/files.ts";
 import { EACCES, errnoName } from "../sys/errno.ts";
 import { lockProbe, type LockState } from "../sys/flock.ts";
+import * as I from "../sys/inotify.ts";
 import { formatDuration } from "../options/values/duration.ts";
-import { LeaseEvents } from "./lease_events.ts";
+import { parentOf } from "../options/values/path.ts";
+import type { RestartPolicy } from "../options/values/restart_policy.ts";
+import { type DirEvent, DirWatches } from "./dir_watches.ts";
 import { leasePath } from "./lease_hold.ts";
 import { readRecord } from "./record_format.ts";
-import type { Trigger } from "./watcher.ts";
-import type { RestartPolicy } from "../options/values/restart_policy.ts";
 import { endsTheSidecar } from "./restart_policy.ts";
+import type { Trigger } from "./watcher.ts";
 
 export { holdLease, type Lease, leasePath } from "./lease_hold.ts";
 
@@ -27,18 +29,93 @@ export { holdLease, type Lease, leasePath } from "./lease_hold.ts";
  */
 export const SAFETY_LOOK_MS = 10_000;
 
+// A main that dies closes FILE.lock, opened for writing (IN_CLOSE_WRITE); one
+// that takes the lease changes its mode (IN_ATTRIB), so one back within the
+// grace is seen at once. Not IN_CLOSE_NOWRITE: each look would wake it.
+const EVENTS = I.IN_CLOSE_WRITE | I.IN_ATTRIB | I.IN_CREATE | I.IN_MOVED_TO |
+  I.IN_MOVED_FROM | I.IN_DELETE | I.IN_DELETE_SELF | I.IN_MOVE_SELF |
+  I.IN_ONLYDIR;
+/** The watch is over, or no longer names that path. */
+const GONE = I.IN_IGNORED | I.IN_DELETE_SELF | I.IN_MOVE_SELF | I.IN_UNMOUNT;
+
+/** Calls `onChange` when an event of the records' directories may matter. */
+export class LeaseEvents {
+  readonly #locks: ReadonlySet<string>;
+  readonly #paths: ReadonlySet<string>;
+  readonly #dirs: string[];
+  readonly #watches: DirWatches;
+  readonly #log: Logger;
+  #gaveUp = false; // no instance, or reading failed: looking often instead
+
+  constructor(records: readonly string[], onChange: () => void, log: Logger) {
+    this.#locks = new Set(records.map(leasePath));
+    this.#paths = new Set([...records, ...this.#locks]);
+    this.#dirs = [...new Set(records.map(parentOf))];
+    this.#log = log;
+    this.#watches = new DirWatches(
+      (events) => this.#matters(events) && onChange(),
+      (trouble, fields) => {
+        if (trouble === "reading file events failed") {
+          this.#gaveUp = true;
+          log.warn("lease events stopped; looking often", fields);
+          return onChange();
+        }
+        if (trouble === "no inotify instance") this.#gaveUp = true;
+        else if (trouble !== "a directory cannot be watched") return;
+        log.warn("cannot watch the leases for events; looking often", fields);
+      },
+    );
+  }
+
+  /** Watches the directories that exist now; says if all are watched. */
+  arm(): boolean {
+    if (this.#gaveUp) return false;
+    const want = new Map(
+      this.#dirs.filter(isDirectory).map((d) => [d, { id: "", mask: EVENTS }]),
+    );
+    for (const dir of this.#watches.watch(want) ?? []) {
+      this.#log.debug("watching the leases for events", { dir });
+    }
+    return this.armed;
+  }
+
+  get armed(): boolean {
+    return this.#dirs.every((d) => this.#watches.watched.has(d));
+  }
+
+  close(): void {
+    this.#watches.close();
+  }
+
+  #matters(events: DirEvent[]): boolean {
+    let news = false;
+    for (const { dir, mask, name } of events) {
+      const path = `${dir}/${name}`;
+      if (mask & I.IN_Q_OVERFLOW) news = true;
+      else if (dir === null) continue;
+      else if (mask & GONE) {
+        this.#watches.forget(dir); // watched again by path at the next arm
+        news = true;
+      } else if (!(mask & I.IN_CREATE && this.#locks.has(path))) {
+        // A lock file made is no lease released: its maker holds it a moment
+        // later, and a look in between would take it for a lost main.
+        news ||= this.#paths.has(path);
+      }
+    }
+    return news;
+  }
+}
+
 /** What {@linkcode LeaseWatch} needs. */
 export interface LeaseWatchOptions {
-  /** The watched records, absolute. */
-  records: readonly string[];
+  records: readonly string[]; // absolute
   graceMs: number;
   exitCode: number;
   restartPolicy: RestartPolicy;
   /** How often to look while the directories cannot be watched (and first). */
   checkEveryMs: number;
   log: Logger;
-  /** A monotonic clock in ms (tests inject one). */
-  now?: () => number;
+  now?: () => number; // a monotonic clock in ms (tests inject one)
 }
 
 /** One watched record's lease, as last seen. */
@@ -47,21 +124,18 @@ interface Watched {
   probe: () => LockState;
   seenHeld: boolean;
   warned: Set<"lease" | "record">;
-  /** Since when the lease has been free with no record, if it is. */
-  lostSince: number | null;
-  /** Whether this loss is taken as a restart to wait for (OnFailure). */
-  kept?: boolean;
+  lostSince: number | null; // free with no record since then
+  kept?: boolean; // the loss taken as a restart to wait for (OnFailure)
 }
 
-/** Fires when a watched record's lease stays free, with no record, for the grace. */
+/** Fires when a lease stays free, with no record, for the grace. */
 export class LeaseWatch {
-  /** Resolves when a main container is taken as lost. */
   readonly lost: Promise<Trigger>;
   #fire: (trigger: Trigger) => void;
   #options: LeaseWatchOptions;
   #watched: Watched[];
   #events: LeaseEvents | null = null;
-  /** Notified to end the pending wait (Atomics.waitAsync: see start). */
+  /** Notified to end the pending wait. */
   readonly #wake = new Int32Array(new SharedArrayBuffer(4));
   #closed = false;
   #fired = false;
@@ -81,10 +155,10 @@ export class LeaseWatch {
   }
 
   /**
-   * Looks at each event that may mean a change, at the end of a grace, and
-   * every {@linkcode SAFETY_LOOK_MS}; every `checkEveryMs` while a directory
-   * cannot be watched. Not on a Deno timer: it starts before the child, and
-   * Deno loading its timers would hold the start-up (lib/runtime/ticker.ts).
+   * Looks at each event that may matter, at a grace's end, and every
+   * {@linkcode SAFETY_LOOK_MS}; every `checkEveryMs` while a directory cannot
+   * be watched. Atomics.waitAsync, not a Deno timer: it starts before the
+   * child, and Deno loading its timers would hold the start-up.
    */
   start(): void {
     this.#events = new LeaseEvents(this.#watched.map((w) => w.record), () => {
@@ -103,7 +177,7 @@ export class LeaseWatch {
       const woken = await Atomics.waitAsync(this.#wake, 0, 0, wait).value;
       if (this.#closed) return;
       if (woken === "timed-out") {
-        if (!watched) watched = events.arm(); // then look: a later change is an event
+        watched ||= events.arm(); // then look: a later change is an event
         this.check();
       }
       watched &&= events.armed;
@@ -171,9 +245,9 @@ export class LeaseWatch {
   }
 
   /**
-   * Whether a valid record is there (a directory, a FIFO or a file that is no
-   * record is none: the lease still counts). One this user cannot read counts,
-   * with a warning: the file watch fires on it all the same.
+   * Whether a valid record is there (a directory or a FIFO is none: the lease
+   * still counts). One this user cannot read counts, with a warning: the file
+   * watch fires on it all the same.
    */
   #hasRecord(w: Watched): boolean {
     const read = readRecord(w.record);

@@ -9,6 +9,7 @@ import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import { WATCHED_FILE_ENV } from "../options/table.ts";
 import { isDirectory } from "../sys/files.ts";
 import { parentOf } from "../options/values/path.ts";
+import type { DirWatch } from "./dir_watches.ts";
 
 /** Refuses a watched path that is a directory now, in one line (125). */
 export function refuseDirectories(paths: readonly string[]): void {
@@ -58,8 +59,8 @@ export function nearestDirectory(
 
 /** Where file events can show that the watched paths appeared. */
 export interface WatchPlan {
-  /** Directory → its identity, and whether to watch its entries too. */
-  dirs: Map<string, { id: string; entries: boolean }>;
+  /** Directory → its identity, and the mask of its watch. */
+  dirs: Map<string, DirWatch>;
   /** Why a path cannot appear now, for each such path. */
   problems: string[];
   /** A symlink on the way to a watched directory: its swap shows nowhere. */
@@ -67,16 +68,20 @@ export interface WatchPlan {
 }
 
 /**
- * The nearest existing directory of each path not yet seen, for what is made
- * in it, and every directory above, for their own renames and removals (a
- * rename of an ancestor moves the watched directory away, with no event).
+ * The nearest existing directory of each path, for what is made in it
+ * (`entries`), and every one above, for their own renames and removals
+ * (`self`: a rename of an ancestor moves the watched one away, no event).
  */
-export function planWatches(paths: readonly string[]): WatchPlan {
+export function planWatches(
+  paths: readonly string[],
+  entries: number,
+  self: number,
+): WatchPlan {
   const plan: WatchPlan = { dirs: new Map(), problems: [], symlink: null };
   for (const path of paths) {
     const { dir, id, problem } = nearestDirectory(path);
     if (problem) plan.problems.push(problem);
-    plan.dirs.set(dir, { id, entries: true });
+    plan.dirs.set(dir, { id, mask: entries });
     for (let at = dir;; at = parentOf(at)) {
       try {
         if (Deno.lstatSync(at).isSymlink) plan.symlink ??= at;
@@ -84,7 +89,7 @@ export function planWatches(paths: readonly string[]): WatchPlan {
       if (at === "/") break;
       const above = parentOf(at);
       if (!plan.dirs.has(above)) {
-        plan.dirs.set(above, { id: identity(above).id, entries: false });
+        plan.dirs.set(above, { id: identity(above).id, mask: self });
       }
     }
   }

@@ -1,28 +1,19 @@
 /**
  * Watches for the files that say the main work is done: file events on the
- * nearest existing directory of each file and its ancestors (dir_watches.ts),
- * and a poll beside them for what events miss (network file systems). An
- * event only prompts a check by access(2), which opens nothing, so a FIFO or
- * a device there counts and never blocks. When events cannot be trusted, the
- * poll runs every second at most, with one warning: never blind.
+ * nearest existing directory of each and its ancestors (dir_watches.ts), and
+ * a poll for what events miss (network file systems). Each only prompts a
+ * check by access(2), which opens nothing: a FIFO there counts, never blocks.
+ * When events cannot be trusted, the poll runs every second at the most, with
+ * one warning: never blind.
  * @module
  */
 
+import type { Config } from "../options/config.ts";
 import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { throttleLogger } from "../log/throttle.ts";
 import { type PathProbe, pathProbe } from "../sys/files.ts";
-import {
-  IN_CREATE,
-  IN_DELETE_SELF,
-  IN_IGNORED,
-  IN_MOVE_SELF,
-  IN_MOVED_TO,
-  IN_ONLYDIR,
-  IN_Q_OVERFLOW,
-  IN_UNMOUNT,
-  MOUNTS_CHANGED,
-} from "../sys/inotify.ts";
+import * as I from "../sys/inotify.ts";
 import { every, type Ticker } from "../runtime/ticker.ts";
 import { type DirEvent, DirWatches } from "./dir_watches.ts";
 import { nearestDirectory, planWatches } from "./watch_paths.ts";
@@ -37,41 +28,27 @@ export interface Trigger {
   exitCode?: number;
 }
 
-/** What {@linkcode FileWatch} watches and how. */
-export interface WatchOptions {
-  /** Absolute, each once (the options made them so). */
-  paths: string[];
-  mode: "all" | "any";
-  method: "events" | "poll";
-  /** 0: no poll. */
-  pollIntervalMs: number;
-  log: Logger;
-}
-
 /** How often the files are polled when file events cannot be trusted. */
 export const FALLBACK_POLL_MS = 1_000;
 
 // A directory's own end or move (the kernel adds IN_UNMOUNT, IN_IGNORED);
 // in the nearest directory a file made or renamed there too. Not changes:
 // a busy neighbour must not wake guillotine for nothing.
-const SELF_EVENTS = IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
-const EVENTS = IN_CREATE | IN_MOVED_TO | SELF_EVENTS;
+const SELF_EVENTS = I.IN_DELETE_SELF | I.IN_MOVE_SELF | I.IN_ONLYDIR;
+const EVENTS = I.IN_CREATE | I.IN_MOVED_TO | SELF_EVENTS;
 
 /** Why an event says that others may be lost from now on, if it does. */
 export function distrustOf({ mask, dir }: DirEvent): string | null {
-  if (mask & IN_Q_OVERFLOW) return "events were lost: the queue overflowed";
-  if (mask & MOUNTS_CHANGED) return "the mounts changed";
-  if (mask & IN_UNMOUNT) return "a watched directory was unmounted";
-  if (mask & IN_MOVE_SELF) return "a watched directory was moved";
-  // Not those that the watch removed itself: they have no directory.
-  if (mask & IN_IGNORED && dir !== null) return "a watched directory went away";
+  if (mask & I.IN_Q_OVERFLOW) return "events were lost: the queue overflowed";
+  if (mask & I.MOUNTS_CHANGED) return "the mounts changed";
+  if (mask & I.IN_UNMOUNT) return "a watched directory was unmounted";
+  if (mask & I.IN_MOVE_SELF) return "a watched directory was moved";
+  // Not a watch removed by the watch itself: it has no directory.
+  if (mask & I.IN_IGNORED && dir) return "a watched directory went away";
   return null;
 }
 
-/**
- * Whether the files seen so far fire the trigger (a file once seen stays
- * counted: each one says that a main container finished).
- */
+/** Whether the files seen so far fire (a file once seen stays counted). */
 export function isSatisfied(
   seen: number,
   total: number,
@@ -82,12 +59,13 @@ export function isSatisfied(
 
 /** Watches files until the trigger's condition holds. */
 export class FileWatch {
-  readonly #options: WatchOptions;
+  readonly #paths: string[];
+  readonly #config: Pick<Config, "watchMode" | "pollIntervalMs">;
+  readonly #log: Logger;
   /** For warnings that each event or poll could repeat: once a minute. */
   readonly #warn: Logger;
   readonly #seen = new Set<string>();
-  /** C strings made once: a check allocates nothing. */
-  readonly #probes: Map<string, PathProbe>;
+  readonly #probes: Map<string, PathProbe>; // C strings made once
   readonly #events: DirWatches | null; // null: --watch-method poll
   #ticker: Ticker | undefined;
   #tickerMs = 0;
@@ -99,15 +77,23 @@ export class FileWatch {
   /** Resolves once when the condition holds. */
   readonly triggered: Promise<Trigger> = this.#fired.promise;
 
-  constructor(options: WatchOptions) {
-    this.#options = options;
-    this.#warn = throttleLogger(options.log);
-    this.#probes = new Map(options.paths.map((p) => [p, pathProbe(p)]));
-    this.#events = options.method === "poll" ? null : new DirWatches(
+  constructor(
+    config: Pick<
+      Config,
+      "watch" | "watchMode" | "watchMethod" | "pollIntervalMs"
+    >,
+    log: Logger,
+  ) {
+    this.#paths = config.watch;
+    this.#config = config;
+    this.#log = log;
+    this.#warn = throttleLogger(log);
+    this.#probes = new Map(this.#paths.map((p) => [p, pathProbe(p)]));
+    this.#events = config.watchMethod === "poll" ? null : new DirWatches(
       (events) => {
         for (const event of events) {
           const cause = distrustOf(event);
-          const gone = event.mask & IN_IGNORED && { dir: event.dir! };
+          const gone = event.mask & I.IN_IGNORED && { dir: event.dir! };
           if (cause) this.#distrust(cause, gone || {});
         }
         this.#onChange("file event");
@@ -123,7 +109,7 @@ export class FileWatch {
    * @throws {GuillotineError} When a path cannot appear (125).
    */
   arm(): Trigger | null {
-    for (const path of this.#options.paths) {
+    for (const path of this.#paths) {
       const { problem } = nearestDirectory(path);
       if (problem) throw new GuillotineError(problem, EXIT_USAGE);
     }
@@ -137,7 +123,7 @@ export class FileWatch {
    */
   startPolling(): void {
     this.#polling = true;
-    const asked = this.#options.pollIntervalMs;
+    const asked = this.#config.pollIntervalMs;
     const ms = this.#causes.size
       ? Math.min(asked || FALLBACK_POLL_MS, FALLBACK_POLL_MS)
       : asked;
@@ -149,18 +135,18 @@ export class FileWatch {
 
   /** Falls back to a poll: one warning for the first cause, debug after. */
   #distrust(cause: string, fields: Record<string, string> = {}): void {
-    const { log, pollIntervalMs } = this.#options;
     if (this.#causes.has(cause)) return;
     this.#causes.add(cause);
+    const asked = this.#config.pollIntervalMs;
     if (this.#causes.size > 1) {
-      log.debug("file events cannot be trusted", { cause, ...fields });
-    } else if (pollIntervalMs && pollIntervalMs <= FALLBACK_POLL_MS) {
-      log.debug("file events cannot be trusted; the poll goes on", {
+      this.#log.debug("file events cannot be trusted", { cause, ...fields });
+    } else if (asked && asked <= FALLBACK_POLL_MS) {
+      this.#log.debug("file events cannot be trusted; the poll goes on", {
         cause,
         ...fields,
       });
     } else {
-      log.warn("file events cannot be trusted: falling back to a poll", {
+      this.#log.warn("file events cannot be trusted: falling back to a poll", {
         cause,
         ...fields,
         fallback_poll: `${FALLBACK_POLL_MS / 1000}s`,
@@ -182,7 +168,7 @@ export class FileWatch {
   }
 
   #check(source = "start-up"): Trigger | null {
-    const { paths, mode, log } = this.#options;
+    const paths = this.#paths;
     let last: string | null = null;
     for (const path of paths) {
       const probe = this.#probes.get(path)!;
@@ -195,8 +181,9 @@ export class FileWatch {
       }
       this.#seen.add(path);
       last = path;
-      log.debug("watched file exists", { file: path, seen_by: source });
+      this.#log.debug("watched file exists", { file: path, seen_by: source });
     }
+    const mode = this.#config.watchMode;
     if (last === null || !isSatisfied(this.#seen.size, paths.length, mode)) {
       return null;
     }
@@ -212,19 +199,18 @@ export class FileWatch {
   }
 
   /**
-   * Points the file events at where the files not yet seen can show; a
-   * symlink on the way brings the poll, since its swap gives no event.
-   * Returns whether the watches changed, so a check is due.
+   * Points the events at where the files not yet seen can show (a symlink on
+   * the way brings the poll: its swap gives no event); returns whether the
+   * watches changed, so a check is due.
    */
   #rearm(): boolean {
     if (!this.#events) return false;
-    const plan = planWatches(
-      this.#options.paths.filter((p) => !this.#seen.has(p)),
-    );
-    for (const problem of plan.problems) {
+    const unseen = this.#paths.filter((p) => !this.#seen.has(p));
+    const plan = planWatches(unseen, EVENTS, SELF_EVENTS);
+    for (const error of plan.problems) {
       this.#warn.warn(
         "cannot re-arm the file watch; watching the directory above",
-        { error: problem },
+        { error },
       );
     }
     if (plan.symlink !== null) {
@@ -232,14 +218,8 @@ export class FileWatch {
         symlink: plan.symlink,
       });
     }
-    const want = new Map(
-      [...plan.dirs].map(([dir, { id, entries }]) => [
-        dir,
-        { id, mask: entries ? EVENTS : SELF_EVENTS },
-      ]),
-    );
-    if (!this.#events.watch(want)) return false;
-    this.#options.log.debug("watching for file events", {
+    if (!this.#events.watch(plan.dirs)) return false;
+    this.#log.debug("watching for file events", {
       dirs: [...this.#events.watched].filter(([, w]) => w.mask === EVENTS)
         .map(([d]) => d).sort().join(","),
     });
