@@ -11,16 +11,10 @@ import type { Endpoint } from "./endpoint.ts";
 import { LeaseWatch } from "./lease.ts";
 import type { Logger } from "../log/logger.ts";
 import type { HostPort } from "../options/values/host_port.ts";
-import { FileWatch } from "./watcher.ts";
+import { FileWatch, type WatchConfig } from "./watcher.ts";
 
 /** The file watch on the watched files (made absolute, each once). */
-export function armWatch(
-  config: Pick<
-    Config,
-    "watch" | "watchMode" | "watchMethod" | "pollIntervalMs"
-  >,
-  log: Logger,
-): FileWatch {
+export function armWatch(config: WatchConfig, log: Logger): FileWatch {
   return new FileWatch(config, log);
 }
 

@@ -1,8 +1,8 @@
 /**
- * The one owner of an inotify instance on directories (lib/sys/inotify.ts),
- * for the file watch and the lease watch alike: adds the watches asked for,
- * forgets those the kernel ended so that the next call adds them again,
- * routes each event to its directory, and says what went wrong.
+ * The one owner of an inotify instance on directories, for the file watch and
+ * the lease watch: adds the watches asked for, forgets those the kernel ended
+ * (the next call adds them again), routes each event to its directory, and
+ * says what went wrong.
  * @module
  */
 
@@ -18,40 +18,32 @@ export type Trouble =
   | "a directory cannot be watched"
   | "reading file events failed";
 
-/** A watch: its identity (device and inode, or "") and mask. */
+/** A watch: its directory's identity (one replaced is another), its mask. */
 export interface DirWatch {
   id: string;
   mask: number;
 }
 
-/** One inotify instance's watches, kept on the directories asked for. */
 export class DirWatches {
   #inotify: Inotify | null = null;
   #dirs = new Map<string, DirWatch & { wd: number }>();
-  /** What the watches follow; "" until they all could be added. */
-  #key = "";
+  #key = ""; // what the watches follow; "" until all could be added
   #closed = false;
 
   constructor(
     private readonly onEvents: (events: DirEvent[]) => void,
-    private readonly onTrouble: (
-      trouble: Trouble,
-      fields: Record<string, string>,
-    ) => void,
+    private readonly onTrouble: (t: Trouble, f: Record<string, string>) => void,
   ) {}
 
-  /** The watched directories now. */
   get watched(): ReadonlyMap<string, DirWatch> {
     return this.#dirs;
   }
 
   /**
-   * Watches `want` (a directory replaced at its path has another id), when
-   * it changed. A watch that cannot be added keeps the old ones (one above
-   * still sees changes) and is tried again at the next call; so is an
-   * instance that could not be had.
-   *
-   * @returns null when nothing changed, else the directories newly watched.
+   * Watches `want`, if it changed. A watch that cannot be added keeps the old
+   * ones (one above still sees changes) and is tried again at the next call,
+   * as is an instance that could not be had. Returns null when nothing
+   * changed, else the directories newly watched.
    */
   watch(want: ReadonlyMap<string, DirWatch>): string[] | null {
     const key = [...want].map(([dir, w]) => `${dir}@${w.id}@${w.mask}`)
@@ -73,14 +65,10 @@ export class DirWatches {
         added.push(dir);
       } catch (error) {
         complete = false;
-        const { message } = error as Error;
-        this.onTrouble("a directory cannot be watched", {
-          dir,
-          error: message,
-        });
+        this.#trouble("a directory cannot be watched", error, dir);
       }
     }
-    // One inode seen through two paths has one watch: keep it while used.
+    // One inode seen through two paths has one watch: kept while used.
     const used = new Set([...dirs.values()].map((d) => d.wd));
     for (const [dir, watch] of this.#dirs) {
       if (used.has(watch.wd)) continue;
@@ -92,7 +80,7 @@ export class DirWatches {
     return added;
   }
 
-  /** Stops watching `dir` (moved, unmounted): the next call watches it again. */
+  /** Stops watching `dir` (moved, unmounted); the next call watches it again. */
   forget(dir: string): void {
     const wd = this.#dirs.get(dir)?.wd;
     if (wd !== undefined) this.#drop(wd)?.removeWatch(wd);
@@ -104,18 +92,21 @@ export class DirWatches {
     this.#reset();
   }
 
+  #trouble(trouble: Trouble, error: unknown, dir?: string): void {
+    const { message } = error as Error;
+    this.onTrouble(trouble, dir ? { dir, error: message } : { error: message });
+  }
+
   #open(): Inotify | null {
     try {
       this.#inotify = new Inotify();
     } catch (error) {
-      this.onTrouble("no inotify instance", {
-        error: (error as Error).message,
-      });
+      this.#trouble("no inotify instance", error);
       return null;
     }
     if (!this.#inotify.seesMounts) {
-      this.onTrouble("a mount over a watched directory would go unseen", {
-        error: "/proc/self/mountinfo cannot be opened",
+      this.#trouble("a mount over a watched directory would go unseen", {
+        message: "/proc/self/mountinfo cannot be opened",
       });
     }
     this.#listen(this.#inotify);
@@ -137,9 +128,7 @@ export class DirWatches {
     } catch (error) {
       if (inotify !== this.#inotify) return;
       this.#reset(); // the next call opens another instance
-      this.onTrouble("reading file events failed", {
-        error: (error as Error).message,
-      });
+      this.#trouble("reading file events failed", error);
     }
   }
 

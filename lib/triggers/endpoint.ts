@@ -31,20 +31,16 @@ export interface Verdict {
   guillotining: boolean; // a trigger ends it (not the child, a signal, a gate)
 }
 
-/** A request that fires the trigger; `code` from `?code=N`. */
-export interface QuitRequest {
-  method: string;
-  path: string;
-  code: number | null;
-}
-
 /** How the endpoint answers one request (`allow` for a 405). */
 export interface Answer {
   status: number;
   body: string;
   allow?: string;
-  quit?: QuitRequest;
+  quit?: QuitRequest; // set when it fires the trigger
 }
+
+/** A request that fires the trigger; `code` from `?code=N`. */
+export type QuitRequest = { method: string; path: string; code: number | null };
 
 const QUIT_METHODS = new Map([
   ["/quitquitquit", ["GET", "POST"]],

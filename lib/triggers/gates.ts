@@ -62,8 +62,7 @@ async function attempt(
   } else if (gate.kind === "http") {
     const response = await fetch(gate.url, { signal, redirect: "follow" });
     await response.body?.cancel();
-    const ok = response.status >= 200 && response.status < 300;
-    return ok ? null : `HTTP status ${response.status}`;
+    return response.ok ? null : `HTTP status ${response.status}`;
   } else {
     const connecting = gate.kind === "unix"
       ? Deno.connect({ transport: "unix", path: gate.path })
@@ -106,9 +105,8 @@ export async function waitForGates(
   const notReady = () => [...why].map(([gate, why]) => ({ gate, why }));
   const stop = new AbortController();
   abort.then(() => stop.abort());
-  log.info("waiting for gates", {
-    wait_for: gates.map((g) => g.text).join(","),
-  });
+  const texts = (gates: Iterable<GateSpec>) => [...gates].map((g) => g.text);
+  log.info("waiting for gates", { wait_for: texts(gates).join(",") });
   let nextProgress = started + PROGRESS_MS;
   const tryAll = async (): Promise<void> => {
     const left = deadline - performance.now();
@@ -117,12 +115,8 @@ export async function waitForGates(
       stop.signal,
       AbortSignal.timeout(Math.min(ATTEMPT_TIMEOUT_MS, left)),
     ]);
-    const results = await Promise.all(
-      [...why.keys()].map(async (g) =>
-        [g, await whyNotReady(g, round)] as const
-      ),
-    );
-    for (const [gate, notReady] of results) {
+    await Promise.all([...why.keys()].map(async (gate) => {
+      const notReady = await whyNotReady(gate, round);
       if (notReady === null) {
         why.delete(gate);
         log.info(`ready: ${gate.text}`, {
@@ -130,18 +124,15 @@ export async function waitForGates(
         });
       } // An attempt given up for the abort keeps the reason before it.
       else if (notReady !== "given up") why.set(gate, notReady);
-    }
+    }));
     const now = performance.now();
     if (!why.size || stop.signal.aborted || now >= deadline) return;
     if (now >= nextProgress) {
-      log.info(
-        `still waiting for ${[...why.keys()].map((g) => g.text).join(", ")}`,
-        {
-          waited: formatDuration(Math.floor((now - started) / 1000) * 1000),
-          timeout: formatDuration(timeoutMs),
-          last_try: lastTry(notReady()),
-        },
-      );
+      log.info(`still waiting for ${texts(why.keys()).join(", ")}`, {
+        waited: formatDuration(Math.floor((now - started) / 1000) * 1000),
+        timeout: formatDuration(timeoutMs),
+        last_try: lastTry(notReady()),
+      });
       nextProgress += PROGRESS_MS;
     }
   };

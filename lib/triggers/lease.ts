@@ -106,7 +106,6 @@ export class LeaseEvents {
   }
 }
 
-/** What {@linkcode LeaseWatch} needs. */
 export interface LeaseWatchOptions {
   records: readonly string[]; // absolute
   graceMs: number;
@@ -135,7 +134,6 @@ export class LeaseWatch {
   #options: LeaseWatchOptions;
   #watched: Watched[];
   #events: LeaseEvents | null = null;
-  /** Notified to end the pending wait. */
   readonly #wake = new Int32Array(new SharedArrayBuffer(4));
   #closed = false;
   #fired = false;
@@ -261,16 +259,13 @@ export class LeaseWatch {
     if (w.warned.has(kind)) return;
     w.warned.add(kind);
     const name = errnoName(errno);
-    const [file, message] = kind === "lease"
-      ? [
-        leasePath(w.record),
-        `cannot probe the lease (${name}): a main container that dies will not be noticed`,
-      ]
-      : [
-        w.record,
-        `cannot read the completion record (${name}): taking it as there`,
-      ];
-    this.#options.log.warn(message, { file, errno: name });
+    const lease = kind === "lease";
+    this.#options.log.warn(
+      lease
+        ? `cannot probe the lease (${name}): a main container that dies will not be noticed`
+        : `cannot read the completion record (${name}): taking it as there`,
+      { file: lease ? leasePath(w.record) : w.record, errno: name },
+    );
   }
 
   /** Stops looking; never waits. */

@@ -20,13 +20,16 @@ import { nearestDirectory, planWatches } from "./watch_paths.ts";
 
 /** Why the sidecar is to end. */
 export interface Trigger {
-  /** For logs: what fired. */
-  reason: string;
-  /** The watched files that exist (empty for the quit endpoint). */
-  files: string[];
-  /** The exit code this trigger decides (a lost main, `?code=N`), if any. */
-  exitCode?: number;
+  reason: string; // for logs: what fired
+  files: string[]; // the watched files that exist (none for the endpoint)
+  exitCode?: number; // decided by the trigger (a lost main, `?code=N`)
 }
+
+/** What the file watch follows (the paths absolute, each once). */
+export type WatchConfig = Pick<
+  Config,
+  "watch" | "watchMode" | "watchMethod" | "pollIntervalMs"
+>;
 
 /** How often the files are polled when file events cannot be trusted. */
 export const FALLBACK_POLL_MS = 1_000;
@@ -59,8 +62,7 @@ export function isSatisfied(
 
 /** Watches files until the trigger's condition holds. */
 export class FileWatch {
-  readonly #paths: string[];
-  readonly #config: Pick<Config, "watchMode" | "pollIntervalMs">;
+  readonly #config: WatchConfig;
   readonly #log: Logger;
   /** For warnings that each event or poll could repeat: once a minute. */
   readonly #warn: Logger;
@@ -77,18 +79,11 @@ export class FileWatch {
   /** Resolves once when the condition holds. */
   readonly triggered: Promise<Trigger> = this.#fired.promise;
 
-  constructor(
-    config: Pick<
-      Config,
-      "watch" | "watchMode" | "watchMethod" | "pollIntervalMs"
-    >,
-    log: Logger,
-  ) {
-    this.#paths = config.watch;
+  constructor(config: WatchConfig, log: Logger) {
     this.#config = config;
     this.#log = log;
     this.#warn = throttleLogger(log);
-    this.#probes = new Map(this.#paths.map((p) => [p, pathProbe(p)]));
+    this.#probes = new Map(config.watch.map((p) => [p, pathProbe(p)]));
     this.#events = config.watchMethod === "poll" ? null : new DirWatches(
       (events) => {
         for (const event of events) {
@@ -109,7 +104,7 @@ export class FileWatch {
    * @throws {GuillotineError} When a path cannot appear (125).
    */
   arm(): Trigger | null {
-    for (const path of this.#paths) {
+    for (const path of this.#config.watch) {
       const { problem } = nearestDirectory(path);
       if (problem) throw new GuillotineError(problem, EXIT_USAGE);
     }
@@ -138,15 +133,12 @@ export class FileWatch {
     if (this.#causes.has(cause)) return;
     this.#causes.add(cause);
     const asked = this.#config.pollIntervalMs;
-    if (this.#causes.size > 1) {
-      this.#log.debug("file events cannot be trusted", { cause, ...fields });
-    } else if (asked && asked <= FALLBACK_POLL_MS) {
-      this.#log.debug("file events cannot be trusted; the poll goes on", {
-        cause,
-        ...fields,
-      });
+    const msg = "file events cannot be trusted";
+    if (this.#causes.size > 1) this.#log.debug(msg, { cause, ...fields });
+    else if (asked && asked <= FALLBACK_POLL_MS) {
+      this.#log.debug(`${msg}; the poll goes on`, { cause, ...fields });
     } else {
-      this.#log.warn("file events cannot be trusted: falling back to a poll", {
+      this.#log.warn(`${msg}: falling back to a poll`, {
         cause,
         ...fields,
         fallback_poll: `${FALLBACK_POLL_MS / 1000}s`,
@@ -168,7 +160,7 @@ export class FileWatch {
   }
 
   #check(source = "start-up"): Trigger | null {
-    const paths = this.#paths;
+    const { watch: paths, watchMode: mode } = this.#config;
     let last: string | null = null;
     for (const path of paths) {
       const probe = this.#probes.get(path)!;
@@ -183,7 +175,6 @@ export class FileWatch {
       last = path;
       this.#log.debug("watched file exists", { file: path, seen_by: source });
     }
-    const mode = this.#config.watchMode;
     if (last === null || !isSatisfied(this.#seen.size, paths.length, mode)) {
       return null;
     }
@@ -205,7 +196,7 @@ export class FileWatch {
    */
   #rearm(): boolean {
     if (!this.#events) return false;
-    const unseen = this.#paths.filter((p) => !this.#seen.has(p));
+    const unseen = this.#config.watch.filter((p) => !this.#seen.has(p));
     const plan = planWatches(unseen, EVENTS, SELF_EVENTS);
     for (const error of plan.problems) {
       this.#warn.warn(
