@@ -34,13 +34,10 @@ export type Ending =
  */
 export class Decision {
   #ending: Ending | null = null;
-  readonly #exitCodeOf: (ending: Ending) => number | null;
   readonly #decide = Promise.withResolvers<Ending>();
   readonly decided: Promise<Ending> = this.#decide.promise;
 
-  constructor(exitCodeOf: (ending: Ending) => number | null) {
-    this.#exitCodeOf = exitCodeOf;
-  }
+  constructor(private readonly exitCodeOf: (e: Ending) => number | null) {}
 
   get ending(): Ending | null {
     return this.#ending;
@@ -60,22 +57,18 @@ export class Decision {
     const ending = this.#ending!;
     return {
       first,
-      exitCode: this.#exitCodeOf(ending),
+      exitCode: this.exitCodeOf(ending),
       reason: describeEnding(ending),
       guillotining: ending.kind === "trigger",
     };
   }
 }
 
-function describeEnding(ending: Ending): string {
-  switch (ending.kind) {
-    case "trigger":
-      return ending.trigger.reason;
-    case "exited":
-      return `child ${describeStatus(ending.status, signalName)}`;
-    case "interrupted":
-      return `${signalName(ending.signal)} before the child started`;
-    case "wait-timeout":
-      return `not ready: ${ending.notReady.join(", ")}`;
+function describeEnding(e: Ending): string {
+  if (e.kind === "trigger") return e.trigger.reason;
+  if (e.kind === "exited") {
+    return `child ${describeStatus(e.status, signalName)}`;
   }
+  if (e.kind === "wait-timeout") return `not ready: ${e.notReady.join(", ")}`;
+  return `${signalName(e.signal)} before the child started`;
 }

@@ -8,7 +8,7 @@
 import { readSharedFile } from "../sys/files.ts";
 
 /** A record is one short line; a file larger than this is not one. */
-export const MAX_RECORD_BYTES = 65536;
+const MAX_RECORD_BYTES = 65536;
 
 /** Why the record was written. */
 export type RecordReason =
@@ -52,11 +52,8 @@ export function parseRecord(
   if (typeof value !== "object" || value === null) {
     return { problem: "it is not a JSON object" };
   }
-  const code = (value as { exitCode?: unknown }).exitCode;
-  if (
-    typeof code !== "number" || !Number.isInteger(code) || code < 0 ||
-    code > 255
-  ) {
+  const code = (value as { exitCode?: number }).exitCode ?? -1;
+  if (!Number.isInteger(code) || code < 0 || code > 255) {
     return { problem: "it has no exitCode from 0 to 255" };
   }
   return { record: value as CompletionRecord };
