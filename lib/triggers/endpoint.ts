@@ -42,10 +42,13 @@ export interface Answer {
 /** A request that fires the trigger; `code` from `?code=N`. */
 export type QuitRequest = { method: string; path: string; code: number | null };
 
-const QUIT_METHODS = new Map([
+const METHODS = new Map([
   ["/quitquitquit", ["GET", "POST"]],
   ["/shutdown", ["POST"]],
+  ["/healthz", ["GET", "HEAD"]],
 ]);
+// Origin form (`/p?q`) or absolute form (`http://h/p?q`); no fragment.
+const TARGET = /^(https?:\/\/[^/?#]*)?(\/[^?#]*)?(?:\?([^#]*))?$/i;
 
 /**
  * Routes one request, from its method and target (`/path?query` or an
@@ -56,42 +59,33 @@ export function route(
   target: string,
   healthy: boolean,
 ): Answer {
-  // Origin form (`/p?q`) or absolute form (`http://h/p?q`); no fragment.
-  const match = /^(https?:\/\/[^/?#]*)?(\/[^?#]*)?(?:\?([^#]*))?$/i.exec(
-    target,
-  );
+  const match = TARGET.exec(target);
   if (!match || (!match[1] && !match[2])) {
     return { status: 400, body: "The request target must be a path\n" };
   }
   const [, , path = "/", query = ""] = match;
-  const methods = QUIT_METHODS.get(path);
-  if (methods) {
-    if (!methods.includes(method)) return refuse(methods);
-    const code = parseCode(query);
-    if (typeof code === "string") return { status: 400, body: `${code}\n` };
-    const body = code === null
-      ? "guillotining\n"
-      : `guillotining, exit code ${code}\n`;
-    return { status: 200, body, quit: { method, path, code } };
+  const methods = METHODS.get(path);
+  if (!methods) {
+    return {
+      status: 404,
+      body: "Not found: the paths are /quitquitquit, /shutdown and /healthz\n",
+    };
+  }
+  if (!methods.includes(method)) {
+    const [body, allow] = [`Use ${methods.join(" or ")}\n`, methods.join(", ")];
+    return { status: 405, body, allow };
   }
   if (path === "/healthz") {
-    if (method !== "GET" && method !== "HEAD") return refuse(["GET", "HEAD"]);
     return healthy
       ? { status: 200, body: "ok\n" }
       : { status: 503, body: "child not running\n" };
   }
-  return {
-    status: 404,
-    body: "Not found: the paths are /quitquitquit, /shutdown and /healthz\n",
-  };
-}
-
-function refuse(methods: readonly string[]): Answer {
-  return {
-    status: 405,
-    body: `Use ${methods.join(" or ")}\n`,
-    allow: methods.join(", "),
-  };
+  const code = parseCode(query);
+  if (typeof code === "string") return { status: 400, body: `${code}\n` };
+  const body = code === null
+    ? "guillotining\n"
+    : `guillotining, exit code ${code}\n`;
+  return { status: 200, body, quit: { method, path, code } };
 }
 
 /** The `code` parameter: a number, null when absent, or what is wrong. */

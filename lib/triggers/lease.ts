@@ -129,17 +129,14 @@ interface Watched {
 
 /** Fires when a lease stays free, with no record, for the grace. */
 export class LeaseWatch {
-  readonly lost: Promise<Trigger>;
-  #fire: (trigger: Trigger) => void;
-  #options: LeaseWatchOptions;
+  readonly #lost = Promise.withResolvers<Trigger>();
+  readonly lost: Promise<Trigger> = this.#lost.promise;
   #watched: Watched[];
   #events: LeaseEvents | null = null;
   readonly #wake = new Int32Array(new SharedArrayBuffer(4));
   #closed = false;
-  #fired = false;
 
-  constructor(options: LeaseWatchOptions) {
-    this.#options = options;
+  constructor(private readonly options: LeaseWatchOptions) {
     this.#watched = options.records.map((record) => ({
       record,
       probe: lockProbe(leasePath(record)),
@@ -147,9 +144,6 @@ export class LeaseWatch {
       warned: new Set(),
       lostSince: null,
     }));
-    ({ promise: this.lost, resolve: this.#fire } = Promise.withResolvers<
-      Trigger
-    >());
   }
 
   /**
@@ -162,14 +156,14 @@ export class LeaseWatch {
     this.#events = new LeaseEvents(this.#watched.map((w) => w.record), () => {
       this.check();
       Atomics.notify(this.#wake, 0); // a grace may have begun or ended
-    }, this.#options.log);
+    }, this.options.log);
     this.#run(this.#events);
   }
 
   async #run(events: LeaseEvents): Promise<void> {
     // The first look after a first wait: no main is lost in the first quarter
     // second, and the watch would only add to the start-up before the child.
-    let wait = this.#options.checkEveryMs;
+    let wait = this.options.checkEveryMs;
     let watched = false;
     while (!this.#closed) {
       const woken = await Atomics.waitAsync(this.#wake, 0, 0, wait).value;
@@ -179,25 +173,25 @@ export class LeaseWatch {
         this.check();
       }
       watched &&= events.armed;
-      wait = watched ? this.#nextWait() : this.#options.checkEveryMs;
+      wait = watched ? this.#nextWait() : this.options.checkEveryMs;
     }
   }
 
   /** Until the next look that no event prompts: a grace's end, or safety. */
   #nextWait(): number {
     const ends = this.#watched.filter((w) => w.lostSince !== null)
-      .map((w) => w.lostSince! + this.#options.graceMs - this.#now());
+      .map((w) => w.lostSince! + this.options.graceMs - this.#now());
     return Math.min(SAFETY_LOOK_MS, ...ends.map((ms) => Math.max(1, ms)));
   }
 
   #now(): number {
-    return this.#options.now?.() ?? performance.now();
+    return this.options.now?.() ?? performance.now();
   }
 
   /** Looks at every lease once; the grace is on a monotonic clock. */
   check(now = this.#now()): void {
-    if (this.#fired || this.#closed) return;
-    const { graceMs, log, restartPolicy } = this.#options;
+    if (this.#closed) return;
+    const { graceMs, log, restartPolicy } = this.options;
     for (const w of this.#watched) {
       const state = w.probe();
       if (typeof state === "object") this.#warnOnce(w, "lease", state.errno);
@@ -231,13 +225,12 @@ export class LeaseWatch {
         w.kept = true;
         continue;
       }
-      this.#fired = true;
       this.close();
-      return this.#fire({
+      return this.#lost.resolve({
         reason:
           `main container lost: no record at ${w.record} and its lease free for ${grace}`,
         files: [],
-        exitCode: this.#options.exitCode,
+        exitCode: this.options.exitCode,
       });
     }
   }
@@ -260,7 +253,7 @@ export class LeaseWatch {
     w.warned.add(kind);
     const name = errnoName(errno);
     const lease = kind === "lease";
-    this.#options.log.warn(
+    this.options.log.warn(
       lease
         ? `cannot probe the lease (${name}): a main container that dies will not be noticed`
         : `cannot read the completion record (${name}): taking it as there`,

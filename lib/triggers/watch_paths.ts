@@ -87,12 +87,9 @@ export function nearestDirectory(
 
 /** Where file events can show that the watched paths appeared. */
 export interface WatchPlan {
-  /** Directory → its identity, and the mask of its watch. */
   dirs: Map<string, DirWatch>;
-  /** Why a path cannot appear now, for each such path. */
-  problems: string[];
-  /** A symlink on the way to a watched directory: its swap shows nowhere. */
-  symlink: string | null;
+  problems: string[]; // why a path cannot appear now, for each such path
+  symlink: string | null; // one on the way: its swap shows in no watch
 }
 
 /**

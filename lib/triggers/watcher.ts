@@ -62,8 +62,6 @@ export function isSatisfied(
 
 /** Watches files until the trigger's condition holds. */
 export class FileWatch {
-  readonly #config: WatchConfig;
-  readonly #log: Logger;
   /** For warnings that each event or poll could repeat: once a minute. */
   readonly #warn: Logger;
   readonly #seen = new Set<string>();
@@ -79,9 +77,10 @@ export class FileWatch {
   /** Resolves once when the condition holds. */
   readonly triggered: Promise<Trigger> = this.#fired.promise;
 
-  constructor(config: WatchConfig, log: Logger) {
-    this.#config = config;
-    this.#log = log;
+  constructor(
+    private readonly config: WatchConfig,
+    private readonly log: Logger,
+  ) {
     this.#warn = throttleLogger(log);
     this.#probes = new Map(config.watch.map((p) => [p, pathProbe(p)]));
     this.#events = config.watchMethod === "poll" ? null : new DirWatches(
@@ -104,7 +103,7 @@ export class FileWatch {
    * @throws {GuillotineError} When a path cannot appear (125).
    */
   arm(): Trigger | null {
-    for (const path of this.#config.watch) {
+    for (const path of this.config.watch) {
       const { problem } = nearestDirectory(path);
       if (problem) throw new GuillotineError(problem, EXIT_USAGE);
     }
@@ -118,7 +117,7 @@ export class FileWatch {
    */
   startPolling(): void {
     this.#polling = true;
-    const asked = this.#config.pollIntervalMs;
+    const asked = this.config.pollIntervalMs;
     const ms = this.#causes.size
       ? Math.min(asked || FALLBACK_POLL_MS, FALLBACK_POLL_MS)
       : asked;
@@ -132,13 +131,13 @@ export class FileWatch {
   #distrust(cause: string, fields: Record<string, string> = {}): void {
     if (this.#causes.has(cause)) return;
     this.#causes.add(cause);
-    const asked = this.#config.pollIntervalMs;
+    const asked = this.config.pollIntervalMs;
     const msg = "file events cannot be trusted";
-    if (this.#causes.size > 1) this.#log.debug(msg, { cause, ...fields });
+    if (this.#causes.size > 1) this.log.debug(msg, { cause, ...fields });
     else if (asked && asked <= FALLBACK_POLL_MS) {
-      this.#log.debug(`${msg}; the poll goes on`, { cause, ...fields });
+      this.log.debug(`${msg}; the poll goes on`, { cause, ...fields });
     } else {
-      this.#log.warn(`${msg}: falling back to a poll`, {
+      this.log.warn(`${msg}: falling back to a poll`, {
         cause,
         ...fields,
         fallback_poll: `${FALLBACK_POLL_MS / 1000}s`,
@@ -160,7 +159,7 @@ export class FileWatch {
   }
 
   #check(source = "start-up"): Trigger | null {
-    const { watch: paths, watchMode: mode } = this.#config;
+    const { watch: paths, watchMode: mode } = this.config;
     let last: string | null = null;
     for (const path of paths) {
       const probe = this.#probes.get(path)!;
@@ -173,7 +172,7 @@ export class FileWatch {
       }
       this.#seen.add(path);
       last = path;
-      this.#log.debug("watched file exists", { file: path, seen_by: source });
+      this.log.debug("watched file exists", { file: path, seen_by: source });
     }
     if (last === null || !isSatisfied(this.#seen.size, paths.length, mode)) {
       return null;
@@ -196,7 +195,7 @@ export class FileWatch {
    */
   #rearm(): boolean {
     if (!this.#events) return false;
-    const unseen = this.#config.watch.filter((p) => !this.#seen.has(p));
+    const unseen = this.config.watch.filter((p) => !this.#seen.has(p));
     const plan = planWatches(unseen, EVENTS, SELF_EVENTS);
     for (const error of plan.problems) {
       this.#warn.warn(
@@ -210,7 +209,7 @@ export class FileWatch {
       });
     }
     if (!this.#events.watch(plan.dirs)) return false;
-    this.#log.debug("watching for file events", {
+    this.log.debug("watching for file events", {
       dirs: [...this.#events.watched].filter(([, w]) => w.mask === EVENTS)
         .map(([d]) => d).sort().join(","),
     });
