@@ -45,13 +45,11 @@ export async function armTriggers(
 ): Promise<Trigger | null> {
   armed.done = true;
   const [
-    { openQuitEndpoint, watchLeases },
+    { checkSharedPaths, openQuitEndpoint, watchLeases },
     { watchRecords },
-    { checkSharedPaths },
   ] = await Promise.all([
     import("../triggers/arm.ts"),
     import("./restarts.ts"),
-    import("../triggers/volume_check.ts"),
   ]);
   // Warnings only (a path no other container can see): not worth the
   // child's wait for reading /proc/self/mountinfo (2 ms, measured).

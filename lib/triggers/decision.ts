@@ -1,6 +1,7 @@
 /**
- * The one decision of how the run ends, and a trigger's exit code: what the
- * supervisor needs before the child starts (arm.ts loads after the spawn).
+ * The one decision of how the run ends, a trigger's exit code, and what ends
+ * the sidecar under each `--restart-policy`: what the supervisor needs before
+ * the child starts (arm.ts loads after the spawn).
  * @module
  */
 
@@ -9,6 +10,7 @@ import type { Config } from "../options/config.ts";
 import type { Verdict } from "./endpoint.ts";
 import type { Trigger } from "./watcher.ts";
 import { signalName } from "../options/values/signal.ts";
+import type { RestartPolicy } from "../options/values/restart_policy.ts";
 
 /** A trigger's exit code, else `--exit-code`; null: from the records. */
 export function triggerExitCode(
@@ -71,4 +73,27 @@ function describeEnding(e: Ending): string {
   }
   if (e.kind === "wait-timeout") return `not ready: ${e.notReady.join(", ")}`;
   return `${signalName(e.signal)} before the child started`;
+}
+
+/** What the sidecar saw of a main container's end. */
+export type MainEnd =
+  | { kind: "record"; exitCode: number | null } // null: not a record
+  | { kind: "lost-main" };
+
+/**
+ * Whether a main container's end ends the sidecar. Under `OnFailure` the
+ * kubelet restarts a failed main in place (the Job removes the pod at
+ * `backoffLimit`), so only a success does: ending on a failure would restart
+ * the sidecar too, which would find the old record and end again (a crash
+ * loop). A file that is no record (a plain `touch`) says nothing of failure.
+ */
+export function endsTheSidecar(
+  policy: RestartPolicy,
+  end: MainEnd,
+  successExitCodes: readonly number[],
+): boolean {
+  if (policy === "Never") return true;
+  if (end.kind === "lost-main") return false;
+  return end.exitCode === null || end.exitCode === 0 ||
+    successExitCodes.includes(end.exitCode);
 }

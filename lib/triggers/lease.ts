@@ -14,10 +14,10 @@ import * as I from "../sys/inotify.ts";
 import { formatDuration } from "../options/values/duration.ts";
 import { parentOf } from "../options/values/path.ts";
 import type { RestartPolicy } from "../options/values/restart_policy.ts";
+import { endsTheSidecar } from "./decision.ts";
 import { type DirEvent, DirWatches } from "./dir_watches.ts";
 import { leasePath } from "./lease_hold.ts";
 import { readRecord } from "./record_format.ts";
-import { endsTheSidecar } from "./restart_policy.ts";
 import type { Trigger } from "./watcher.ts";
 
 export { holdLease, type Lease, leasePath } from "./lease_hold.ts";

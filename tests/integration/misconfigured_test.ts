@@ -11,7 +11,7 @@ import {
   tempDir,
 } from "../harness/mod.ts";
 import { parseMountPoints } from "../../lib/sys/mountinfo.ts";
-import { mountPointOf } from "../../lib/triggers/volume_check.ts";
+import { mountPointOf } from "../../lib/triggers/arm.ts";
 
 /** The JSON log events among stderr's lines. */
 function events(stderr: string): Record<string, unknown>[] {

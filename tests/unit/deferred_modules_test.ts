@@ -37,7 +37,6 @@ const AFTER_THE_SPAWN = [
   "lib/sys/inotify.ts",
   "lib/sys/flock.ts",
   "lib/run/restarts.ts",
-  "lib/triggers/volume_check.ts",
   "lib/sys/mountinfo.ts",
 ];
 
