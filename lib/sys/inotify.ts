@@ -121,8 +121,8 @@ export class Inotify {
       if (events.length) return events;
       for (const at of [6, 14, 22]) view.setInt16(at, 0, true);
       this.#polling = true;
-      const ready = await w.ppoll(this.#pollFds, 3n, null, ALL_SIGNALS);
-      this.#polling = false;
+      const polled = w.ppoll(this.#pollFds, 3n, null, ALL_SIGNALS);
+      const ready = await polled.finally(() => this.#polling = false);
       if (ready >= 0) failed = 0;
       else if (++failed > MAX_FAILED_POLLS) {
         throw new Error(`ppoll of the inotify descriptor keeps failing`);

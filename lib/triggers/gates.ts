@@ -79,10 +79,7 @@ async function attempt(
 }
 
 /** A gate still not ready, and why at its last try. */
-export interface NotReady {
-  gate: GateSpec;
-  why: string;
-}
+export type NotReady = { gate: GateSpec; why: string };
 
 /** The gates not ready and why, for a log field: `file:/x: missing; ...`. */
 export function lastTry(notReady: readonly NotReady[]): string {

@@ -30,9 +30,8 @@ export async function holdLease(
   log: Logger,
 ): Promise<Lease | null> {
   const path = leasePath(record);
-  try {
-    await Deno.mkdir(parentOf(path), { recursive: true });
-  } catch { /* open says why below */ }
+  // A failure here is for the open to say.
+  await Deno.mkdir(parentOf(path), { recursive: true }).catch(() => {});
   // One open, the lock tried again on it (a sidecar's probe holds it an
   // instant): each open and close would prompt the sidecar to look, between
   // two tries, at a free lease.

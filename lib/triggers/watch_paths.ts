@@ -45,8 +45,16 @@ export function triggeredAtStart(
     const probe = pathProbe(path);
     if (probe.exists() && !probe.isDirectory()) present++;
   }
-  return paths.length > 0 &&
-    (mode === "any" ? present > 0 : present === paths.length);
+  return paths.length > 0 && isSatisfied(present, paths.length, mode);
+}
+
+/** Whether the files seen so far fire (a file once seen stays counted). */
+export function isSatisfied(
+  seen: number,
+  total: number,
+  mode: "all" | "any",
+): boolean {
+  return mode === "any" ? seen > 0 : seen === total;
 }
 
 /** A directory's identity: one replaced at its path is another one. */

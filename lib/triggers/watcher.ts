@@ -16,7 +16,7 @@ import { type PathProbe, pathProbe } from "../sys/files.ts";
 import * as I from "../sys/inotify.ts";
 import { every, type Ticker } from "../runtime/ticker.ts";
 import { type DirEvent, DirWatches } from "./dir_watches.ts";
-import { nearestDirectory, planWatches } from "./watch_paths.ts";
+import { isSatisfied, nearestDirectory, planWatches } from "./watch_paths.ts";
 
 /** Why the sidecar is to end. */
 export interface Trigger {
@@ -49,15 +49,6 @@ export function distrustOf({ mask, dir }: DirEvent): string | null {
   // Not a watch removed by the watch itself: it has no directory.
   if (mask & I.IN_IGNORED && dir) return "a watched directory went away";
   return null;
-}
-
-/** Whether the files seen so far fire (a file once seen stays counted). */
-export function isSatisfied(
-  seen: number,
-  total: number,
-  mode: "all" | "any",
-): boolean {
-  return mode === "any" ? seen > 0 : seen === total;
 }
 
 /** Watches files until the trigger's condition holds. */
