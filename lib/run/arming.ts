@@ -36,13 +36,11 @@ export async function armTriggers(
 ): Promise<Trigger | null> {
   armed.done = true;
   const [
-    { openQuitEndpoint, watchLeases },
+    { checkSharedPaths, openQuitEndpoint, watchLeases },
     { watchRecords },
-    { checkSharedPaths },
   ] = await Promise.all([
     import("../triggers/arm.ts"),
     import("./restarts.ts"),
-    import("../triggers/volume_check.ts"),
   ]);
   // Warnings only: not worth the child's wait for /proc/self/mountinfo (2 ms).
   checkSharedPaths(config, Deno.pid === 1, log);

@@ -2,14 +2,14 @@
  * A container restarted in place (`restartPolicy: OnFailure`): the main side
  * removes the record its previous run left before its child starts; the
  * sidecar, under `OnFailure`, ends only on success records and otherwise
- * watches for the next ones (lib/triggers/restart_policy.ts says why).
+ * watches for the next ones (endsTheSidecar in lib/triggers/decision.ts).
  */
 
 import type { Config } from "../options/config.ts";
 import type { Logger } from "../log/logger.ts";
 import { every, type Ticker } from "../runtime/ticker.ts";
 import { armWatch } from "../triggers/arm.ts";
-import { endsTheSidecar } from "../triggers/restart_policy.ts";
+import { endsTheSidecar } from "../triggers/decision.ts";
 import type { FileWatch, Trigger } from "../triggers/watcher.ts";
 
 /** How often to look whether a failure record has been replaced. */

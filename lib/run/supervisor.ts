@@ -27,7 +27,7 @@ import {
   type Ending,
   triggerExitCode,
 } from "../triggers/decision.ts";
-import { triggeredAtStart } from "../triggers/early.ts";
+import { triggeredAtStart } from "../triggers/watch_paths.ts";
 import { type Armed, armTriggers } from "./arming.ts";
 import type { Trigger } from "../triggers/watcher.ts";
 

@@ -1,119 +1,80 @@
 /**
- * Advisory file locks (flock(2)), held by the kernel for as long as the
- * process that took them lives, however it dies. The lease between the main
- * container and the sidecar is one.
- *
+ * Advisory locks (flock(2)), held by the kernel while their process lives,
+ * however it dies: the lease between the main container and the sidecar.
  * @module
  */
 
-import * as E from "./errno.ts";
+import { EAGAIN, ELOOP, ENOENT, errnoName } from "./errno.ts";
 import { type FileProblem, isRegularFile } from "./files.ts";
-import {
-  cString,
-  errno,
-  fileCalls,
-  libc,
-  lockCalls,
-  O_CLOEXEC,
-  O_CREAT,
-  O_NOCTTY,
-  O_NOFOLLOW,
-  O_NONBLOCK,
-  O_RDONLY,
-  O_WRONLY,
-} from "./libc.ts";
+import * as L from "./libc.ts";
 
-const LOCK_SH = 1;
-const LOCK_EX = 2;
-const LOCK_NB = 4;
-const LOCK_UN = 8;
-
-/** The mode of a lock file: a sidecar running as another user reads it. */
-const LOCK_FILE_MODE = 0o644;
+const [LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN] = [1, 2, 4, 8];
+const LOCK_FILE_MODE = 0o644; // a sidecar running as another user reads it
+const SHARED = L.O_NOCTTY | L.O_NONBLOCK | L.O_NOFOLLOW | L.O_CLOEXEC;
 
 /**
- * Opens `path` for an exclusive lock, creating it if needed. A symlink at
- * `path` is not followed (O_NOFOLLOW: the main side would create its target
- * wherever it points), and anything but a regular file is refused. Opened
- * for writing: its close, when the holder dies, is IN_CLOSE_WRITE for a
- * watching sidecar.
- *
- * @returns The descriptor (close it with {@linkcode unlock}), or the problem.
+ * Opens (or makes) a lock file: a symlink is not followed (the main side
+ * would create its target), anything but a regular file is refused. For
+ * writing: its close when the holder dies is IN_CLOSE_WRITE for the sidecar.
  */
 export function openLockFile(path: string): { fd: number } | FileProblem {
-  const fd = lockCalls().open_mode(
-    cString(path),
-    O_WRONLY | O_CREAT | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC,
-    LOCK_FILE_MODE,
-  );
+  const flags = L.O_WRONLY | L.O_CREAT | SHARED;
+  const fd = L.lockCalls().open_mode(L.cString(path), flags, LOCK_FILE_MODE);
   if (fd < 0) {
-    const code = errno();
-    return {
-      errno: code,
-      problem: code === E.ELOOP
-        ? "it is a symbolic link: not followed"
-        : E.errnoName(code),
-    };
+    const code = L.errno();
+    const problem = code === ELOOP
+      ? "it is a symbolic link: not followed"
+      : errnoName(code);
+    return { errno: code, problem };
   }
-  if (!isRegularFile(fd)) {
-    libc().close(fd);
-    return { errno: null, problem: "it is not a regular file" };
-  }
-  return { fd };
+  if (isRegularFile(fd)) return { fd };
+  L.libc().close(fd);
+  return { errno: null, problem: "it is not a regular file" };
 }
 
 /**
- * Takes an exclusive lock on a descriptor from {@linkcode openLockFile},
- * without waiting, then makes the file mode 0644 whatever the umask, so that
- * a sidecar running as another user can probe it.
- *
- * @returns 0, or the errno: EWOULDBLOCK (EAGAIN) when someone else holds it.
+ * An exclusive lock on a lock file, not waited for, then its mode made 0644
+ * whatever the umask; returns 0 or the errno (EAGAIN: someone holds it).
  */
 export function lockExclusive(fd: number): number {
-  if (lockCalls().flock(fd, LOCK_EX | LOCK_NB) !== 0) return errno();
-  // A file made by another user (EPERM) keeps its mode: the sidecar's probe
-  // says if it cannot read. After the flock: the change (IN_ATTRIB) tells a
-  // watching sidecar that the lease is held (lib/triggers/lease_events.ts).
-  fileCalls().fchmod(fd, LOCK_FILE_MODE);
+  if (L.lockCalls().flock(fd, LOCK_EX | LOCK_NB) !== 0) return L.errno();
+  // After the flock: the change (IN_ATTRIB) tells a watching sidecar that
+  // the lease is held. Another user's file (EPERM) keeps its mode.
+  L.fileCalls().fchmod(fd, LOCK_FILE_MODE);
   return 0;
 }
 
 /** Releases a lock: closes the descriptor of {@linkcode openLockFile}. */
 export function unlock(fd: number): void {
-  libc().close(fd);
+  L.libc().close(fd);
 }
 
-/**
- * What a probe of a lock file saw: held by someone, free, no such file, or
- * the errno that kept it from knowing (EACCES: a lock file that this user
- * cannot open; ELOOP: a symlink, not followed).
- */
+/** What a probe of a lock file saw, or the errno that kept it from knowing. */
 export type LockState = "held" | "free" | "absent" | { errno: number };
 
 /**
- * Whether someone holds a lock on `path`, asked by taking a shared lock for
- * an instant. Never blocks: the file is opened non-blocking (a FIFO put in
- * its place does not wait for a writer) and without following a symlink, and
- * the lock is not waited for.
+ * Whether someone holds the lock on `path`, asked with a shared lock taken
+ * for an instant. Never blocks: opened non-blocking (a FIFO there waits for
+ * no writer) without following a symlink, and the lock is not waited for.
+ * Its C string is made once: the sidecar probes often.
  */
-export function lockState(path: Uint8Array<ArrayBuffer>): LockState {
-  const c = libc();
-  const fd = c.open(
-    path,
-    O_RDONLY | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC,
-  );
-  if (fd < 0) {
-    const code = errno();
-    return code === E.ENOENT ? "absent" : { errno: code };
-  }
-  try {
-    if (lockCalls().flock(fd, LOCK_SH | LOCK_NB) === 0) {
-      lockCalls().flock(fd, LOCK_UN);
-      return "free";
+export function lockProbe(path: string): () => LockState {
+  const file = L.cString(path);
+  return () => {
+    const fd = L.libc().open(file, L.O_RDONLY | SHARED);
+    if (fd < 0) {
+      const code = L.errno();
+      return code === ENOENT ? "absent" : { errno: code };
     }
-    const code = errno();
-    return code === E.EAGAIN ? "held" : { errno: code };
-  } finally {
-    c.close(fd);
-  }
+    try {
+      if (L.lockCalls().flock(fd, LOCK_SH | LOCK_NB) !== 0) {
+        const code = L.errno();
+        return code === EAGAIN ? "held" : { errno: code };
+      }
+      L.lockCalls().flock(fd, LOCK_UN);
+      return "free";
+    } finally {
+      L.libc().close(fd);
+    }
+  };
 }

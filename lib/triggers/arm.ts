@@ -1,11 +1,9 @@
 /**
- * What can end the child's run besides its own exit, armed by the
- * supervisor: the file watch, the main containers' leases, and the quit
- * endpoint. Each turns what it sees into a `Trigger`; a `Decision`
- * (lib/triggers/decision.ts, re-exported here) keeps the first way the run
- * ends, of any kind, so that what the endpoint answers is what guillotine
- * then does.
- *
+ * What can end the child's run besides its own exit, armed after the spawn:
+ * the file watch, the main containers' leases and the quit endpoint, each
+ * proposing a `Trigger` to the run's one decision (decision.ts); and the
+ * warnings about shared paths (a watched file's directory missing; as PID 1,
+ * a shared path on the container's own root, which the other cannot see).
  * @module
  */
 
@@ -15,42 +13,21 @@ import type { Endpoint } from "./endpoint.ts";
 import { LeaseWatch } from "./lease.ts";
 import type { Logger } from "../log/logger.ts";
 import type { HostPort } from "../options/values/host_port.ts";
-import { FileWatch } from "./watcher.ts";
-
-export { Decision, type Ending, triggerExitCode } from "./decision.ts";
-
-/**
- * How often the sidecar looks at the leases while it cannot watch their
- * directories for events (lib/triggers/lease.ts).
- */
-const LEASE_CHECK_MS = 250;
+import { FileWatch, type WatchConfig } from "./watcher.ts";
+import { mountPoints } from "../sys/mountinfo.ts";
+import { parentOf } from "../options/values/path.ts";
+import { nearestDirectory } from "./watch_paths.ts";
 
 /** The file watch on the watched files (made absolute, each once). */
-export function armWatch(
-  config: Pick<
-    Config,
-    "watch" | "watchMode" | "watchMethod" | "pollIntervalMs"
-  >,
-  log: Logger,
-): FileWatch {
-  return new FileWatch({
-    paths: config.watch,
-    mode: config.watchMode,
-    method: config.watchMethod,
-    pollIntervalMs: config.pollIntervalMs,
-    log,
-  });
+export function armWatch(config: WatchConfig, log: Logger): FileWatch {
+  return new FileWatch(config, log);
 }
 
 /** The sidecar's watch on the main containers' leases, when it applies. */
 export function watchLeases(
   config: Pick<
     Config,
-    | "lease"
-    | "watch"
-    | "lostMainGraceMs"
-    | "lostMainExitCode"
-    | "restartPolicy"
+    "lease" | "watch" | "lostMainGraceMs" | "lostMainExitCode" | "restartPolicy"
   >,
   log: Logger,
 ): LeaseWatch | null {
@@ -60,7 +37,7 @@ export function watchLeases(
     graceMs: config.lostMainGraceMs,
     exitCode: config.lostMainExitCode,
     restartPolicy: config.restartPolicy,
-    checkEveryMs: LEASE_CHECK_MS,
+    checkEveryMs: 250, // while the directories cannot be watched for events
     log,
   });
   leases.start();
@@ -80,4 +57,54 @@ export async function openQuitEndpoint(
       files: [],
       exitCode: code ?? undefined,
     }), log);
+}
+
+/** The longest mount point that is `path` (absolute, resolved) or above it. */
+export function mountPointOf(
+  path: string,
+  mounts: readonly string[],
+): string {
+  let best = "/";
+  for (const mount of mounts) {
+    const inside = path === mount || path.startsWith(`${mount}/`);
+    if (inside && mount.length > best.length) best = mount;
+  }
+  return best;
+}
+
+/** Warns once per path; `pid1`: only then is `/` the container's own. */
+export function checkSharedPaths(
+  config: Pick<Config, "watch" | "notify">,
+  pid1: boolean,
+  log: Logger,
+): void {
+  const shared = config.watch.map((path) => ({ path, what: "watched file" }));
+  if (config.notify) {
+    shared.push({ path: config.notify, what: "completion record" });
+  }
+  let mounts: string[] | null | undefined;
+  for (const { path, what } of shared) {
+    const dir = parentOf(path);
+    const { dir: nearest, problem } = nearestDirectory(path);
+    if (problem) continue; // refused as the watch is armed, or said later
+    if (nearest !== dir && what === "watched file") {
+      log.warn(
+        `the directory of the watched file does not exist: ${dir} (a typo, or the shared volume is not mounted there in this container); watching for it to appear`,
+        { problem: "missing-directory", file: path, dir },
+      );
+      continue;
+    }
+    if (!pid1) continue;
+    mounts ??= mountPoints();
+    if (!mounts) return;
+    let real = nearest;
+    try {
+      real = Deno.realPathSync(nearest);
+    } catch { /* the text is the best guess left */ }
+    if (mountPointOf(real, mounts) !== "/") continue;
+    log.warn(
+      `the ${what} is on this container's own file system (no volume is mounted at ${dir} or above it): the other container cannot see it; mount the shared volume there`,
+      { problem: "not-on-volume", file: path, dir },
+    );
+  }
 }

@@ -1,9 +1,7 @@
 /**
- * The one decision of how the run ends, and the exit code a trigger gives:
- * what the supervisor needs before the child starts, apart from the watch,
- * the leases and the endpoint that propose to it (lib/triggers/arm.ts, loaded
- * after the spawn).
- *
+ * The one decision of how the run ends, a trigger's exit code, and what ends
+ * the sidecar under each `--restart-policy`: what the supervisor needs before
+ * the child starts (arm.ts loads after the spawn).
  * @module
  */
 
@@ -12,11 +10,9 @@ import type { Config } from "../options/config.ts";
 import type { Verdict } from "./endpoint.ts";
 import type { Trigger } from "./watcher.ts";
 import { signalName } from "../options/values/signal.ts";
+import type { RestartPolicy } from "../options/values/restart_policy.ts";
 
-/**
- * The exit code a trigger gives: the one it asks for, else `--exit-code`;
- * null when it is read from the records (`--exit-code-from-file`).
- */
+/** A trigger's exit code, else `--exit-code`; null: from the records. */
 export function triggerExitCode(
   config: Pick<Config, "exitCode" | "exitCodeFromFile">,
   { exitCode, files }: Trigger,
@@ -35,33 +31,16 @@ export type Ending =
   | { kind: "wait-timeout"; notReady: string[] };
 
 /**
- * The one decision of how the run ends: the first ending proposed counts,
- * later ones are refused. Its exit code comes from `exitCodeOf`, null when
- * it cannot be known yet (read from the records after the stop).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { Decision } from "./decision.ts";
- * const decision = new Decision(() => 0);
- * const file = { reason: "/share/done exists", files: ["/share/done"] };
- * assert.equal(decision.propose({ kind: "trigger", trigger: file }), true);
- * assert.equal(decision.propose({ kind: "interrupted", signal: 15 }), false);
- * assert.deepEqual(await decision.decided, { kind: "trigger", trigger: file });
- * ```
+ * The first ending proposed counts, later ones are refused; `exitCodeOf`
+ * gives its exit code (null: read from the records after the stop).
  */
 export class Decision {
   #ending: Ending | null = null;
-  readonly #exitCodeOf: (ending: Ending) => number | null;
   readonly #decide = Promise.withResolvers<Ending>();
-  /** Resolves with the ending that counts. */
   readonly decided: Promise<Ending> = this.#decide.promise;
 
-  constructor(exitCodeOf: (ending: Ending) => number | null) {
-    this.#exitCodeOf = exitCodeOf;
-  }
+  constructor(private readonly exitCodeOf: (e: Ending) => number | null) {}
 
-  /** The ending that counts, once there is one. */
   get ending(): Ending | null {
     return this.#ending;
   }
@@ -80,22 +59,41 @@ export class Decision {
     const ending = this.#ending!;
     return {
       first,
-      exitCode: this.#exitCodeOf(ending),
+      exitCode: this.exitCodeOf(ending),
       reason: describeEnding(ending),
       guillotining: ending.kind === "trigger",
     };
   }
 }
 
-function describeEnding(ending: Ending): string {
-  switch (ending.kind) {
-    case "trigger":
-      return ending.trigger.reason;
-    case "exited":
-      return `child ${describeStatus(ending.status, signalName)}`;
-    case "interrupted":
-      return `${signalName(ending.signal)} before the child started`;
-    case "wait-timeout":
-      return `not ready: ${ending.notReady.join(", ")}`;
+function describeEnding(e: Ending): string {
+  if (e.kind === "trigger") return e.trigger.reason;
+  if (e.kind === "exited") {
+    return `child ${describeStatus(e.status, signalName)}`;
   }
+  if (e.kind === "wait-timeout") return `not ready: ${e.notReady.join(", ")}`;
+  return `${signalName(e.signal)} before the child started`;
+}
+
+/** What the sidecar saw of a main container's end. */
+export type MainEnd =
+  | { kind: "record"; exitCode: number | null } // null: not a record
+  | { kind: "lost-main" };
+
+/**
+ * Whether a main container's end ends the sidecar. Under `OnFailure` the
+ * kubelet restarts a failed main in place (the Job removes the pod at
+ * `backoffLimit`), so only a success does: ending on a failure would restart
+ * the sidecar too, which would find the old record and end again (a crash
+ * loop). A file that is no record (a plain `touch`) says nothing of failure.
+ */
+export function endsTheSidecar(
+  policy: RestartPolicy,
+  end: MainEnd,
+  successExitCodes: readonly number[],
+): boolean {
+  if (policy === "Never") return true;
+  if (end.kind === "lost-main") return false;
+  return end.exitCode === null || end.exitCode === 0 ||
+    successExitCodes.includes(end.exitCode);
 }

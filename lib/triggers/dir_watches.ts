@@ -1,101 +1,60 @@
 /**
- * The file events of the watch: one inotify instance (lib/sys/inotify.ts says
- * why not `Deno.watchFs`) and its watches on the directories that a
- * {@linkcode WatchPlan} names. Every batch of events prompts a check. Whatever
- * says that events may be missed from now on (no instance or watch could be
- * had, the queue overflowed, a watched directory went away, moved or was
- * unmounted, the mounts changed, reading failed) is reported to the caller,
- * which then falls back to a poll; the events go on as long as they work.
- *
+ * The one owner of an inotify instance on directories, for the file watch and
+ * the lease watch: adds the watches asked for, forgets those the kernel ended
+ * (the next call adds them again), routes each event to its directory, and
+ * says what went wrong.
  * @module
  */
 
-import {
-  IN_CREATE,
-  IN_DELETE_SELF,
-  IN_IGNORED,
-  IN_MOVE_SELF,
-  IN_MOVED_TO,
-  IN_ONLYDIR,
-  IN_Q_OVERFLOW,
-  IN_UNMOUNT,
-  Inotify,
-  type InotifyEvent,
-  MOUNTS_CHANGED,
-} from "../sys/inotify.ts";
-import type { Logger } from "../log/logger.ts";
-import type { WatchPlan } from "./watch_paths.ts";
+import { IN_IGNORED, Inotify, type InotifyEvent } from "../sys/inotify.ts";
 
-// A directory's own end or move; the kernel adds IN_UNMOUNT and IN_IGNORED.
-const SELF_EVENTS = IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
-// And a file made or renamed into place. Not modifications: a busy
-// neighbour must not wake guillotine for nothing.
-const EVENTS = IN_CREATE | IN_MOVED_TO | SELF_EVENTS;
+/** An event and its watched directory (null: none, as for IN_Q_OVERFLOW). */
+export type DirEvent = InotifyEvent & { dir: string | null };
 
-/** Says why events cannot be trusted from now on; fields for the log. */
-export type Distrust = (cause: string, fields?: Record<string, string>) => void;
+/** What went wrong, in the words of the file watch's warning. */
+export type Trouble =
+  | "no inotify instance"
+  | "a mount over a watched directory would go unseen"
+  | "a directory cannot be watched"
+  | "reading file events failed";
 
-/**
- * Why an event says that other events may be lost from now on, if it does.
- * A watched directory that went away (IN_IGNORED) is judged by the caller,
- * which knows whether it asked for that.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { IN_CREATE, IN_Q_OVERFLOW } from "../sys/inotify.ts";
- * import { distrustOf } from "./dir_watches.ts";
- * assert.equal(distrustOf({ wd: 1, mask: IN_CREATE, name: "done" }), null);
- * assert.match(distrustOf({ wd: -1, mask: IN_Q_OVERFLOW, name: "" })!, /lost/);
- * ```
- */
-export function distrustOf({ mask }: InotifyEvent): string | null {
-  if (mask & IN_Q_OVERFLOW) return "events were lost: the queue overflowed";
-  if (mask & MOUNTS_CHANGED) return "the mounts changed";
-  if (mask & IN_UNMOUNT) return "a watched directory was unmounted";
-  if (mask & IN_MOVE_SELF) return "a watched directory was moved";
-  return null;
+/** A watch: its directory's identity (one replaced is another), its mask. */
+export interface DirWatch {
+  id: string;
+  mask: number;
 }
 
-/** One inotify instance's watches, kept on the planned directories. */
 export class DirWatches {
-  readonly #onEvents: () => void;
-  readonly #distrust: Distrust;
-  readonly #log: Logger;
   #inotify: Inotify | null = null;
-  /** The watched directories, with their watch, identity and mask. */
-  #dirs = new Map<string, { wd: number; id: string; mask: number }>();
-  /** The plan the watches follow; "" until they all could be added. */
-  #key = "";
+  #dirs = new Map<string, DirWatch & { wd: number }>();
+  #key = ""; // what the watches follow; "" until all could be added
+  #closed = false;
 
-  /**
-   * @param onEvents Called after each batch of events.
-   * @param distrust Called whenever events may be missed from now on.
-   */
-  constructor(onEvents: () => void, distrust: Distrust, log: Logger) {
-    this.#onEvents = onEvents;
-    this.#distrust = distrust;
-    this.#log = log;
+  constructor(
+    private readonly onEvents: (events: DirEvent[]) => void,
+    private readonly onTrouble: (t: Trouble, f: Record<string, string>) => void,
+  ) {}
+
+  get watched(): ReadonlyMap<string, DirWatch> {
+    return this.#dirs;
   }
 
   /**
-   * Points the watches at the planned directories, when the plan changed (a
-   * directory made, removed or replaced). A watch that cannot be added keeps
-   * the old ones (one above still sees changes) and is tried again on the
-   * next call; so is an instance that could not be had.
-   *
-   * @returns Whether the watched directories changed, so a check is due.
+   * Watches `want`, if it changed. A watch that cannot be added keeps the old
+   * ones (one above still sees changes) and is tried again at the next call,
+   * as is an instance that could not be had. Returns null when nothing
+   * changed, else the directories newly watched.
    */
-  follow(plan: WatchPlan): boolean {
-    const key = [...plan.dirs].map(([dir, w]) => `${dir}@${w.id}@${w.entries}`)
+  watch(want: ReadonlyMap<string, DirWatch>): string[] | null {
+    const key = [...want].map(([dir, w]) => `${dir}@${w.id}@${w.mask}`)
       .sort().join("\0");
-    if (key === this.#key) return false;
+    if (this.#closed || key === this.#key) return null;
     const inotify = this.#inotify ?? this.#open();
-    if (!inotify) return false;
-    const dirs = new Map<string, { wd: number; id: string; mask: number }>();
+    if (!inotify) return null;
+    const dirs = new Map<string, DirWatch & { wd: number }>();
+    const added: string[] = [];
     let complete = true;
-    for (const [dir, { id, entries }] of plan.dirs) {
-      const mask = entries ? EVENTS : SELF_EVENTS;
+    for (const [dir, { id, mask }] of want) {
       const current = this.#dirs.get(dir);
       if (current?.id === id && current.mask === mask) {
         dirs.set(dir, current);
@@ -103,15 +62,13 @@ export class DirWatches {
       }
       try {
         dirs.set(dir, { wd: inotify.addWatch(dir, mask), id, mask });
+        added.push(dir);
       } catch (error) {
         complete = false;
-        this.#distrust("a directory cannot be watched", {
-          dir,
-          error: (error as Error).message,
-        });
+        this.#trouble("a directory cannot be watched", error, dir);
       }
     }
-    // One inode seen through two paths has one watch: keep it while used.
+    // One inode seen through two paths has one watch: kept while used.
     const used = new Set([...dirs.values()].map((d) => d.wd));
     for (const [dir, watch] of this.#dirs) {
       if (used.has(watch.wd)) continue;
@@ -120,31 +77,36 @@ export class DirWatches {
     }
     this.#dirs = dirs;
     this.#key = complete ? key : "";
-    this.#log.debug("watching for file events", {
-      dirs: [...dirs].filter(([, w]) => w.mask === EVENTS).map(([d]) => d)
-        .sort().join(","),
-    });
-    return true;
+    return added;
+  }
+
+  /** Stops watching `dir` (moved, unmounted); the next call watches it again. */
+  forget(dir: string): void {
+    const wd = this.#dirs.get(dir)?.wd;
+    if (wd !== undefined) this.#drop(wd)?.removeWatch(wd);
   }
 
   /** Stops watching; never waits. */
   close(): void {
-    this.#inotify?.close();
-    this.#inotify = null;
+    this.#closed = true;
+    this.#reset();
+  }
+
+  #trouble(trouble: Trouble, error: unknown, dir?: string): void {
+    const { message } = error as Error;
+    this.onTrouble(trouble, dir ? { dir, error: message } : { error: message });
   }
 
   #open(): Inotify | null {
     try {
       this.#inotify = new Inotify();
     } catch (error) {
-      this.#distrust("no inotify instance", {
-        error: (error as Error).message,
-      });
+      this.#trouble("no inotify instance", error);
       return null;
     }
     if (!this.#inotify.seesMounts) {
-      this.#distrust("a mount over a watched directory would go unseen", {
-        error: "/proc/self/mountinfo cannot be opened",
+      this.#trouble("a mount over a watched directory would go unseen", {
+        message: "/proc/self/mountinfo cannot be opened",
       });
     }
     this.#listen(this.#inotify);
@@ -156,37 +118,31 @@ export class DirWatches {
       for (;;) {
         const events = await inotify.next();
         if (events === null || inotify !== this.#inotify) return;
-        this.#weigh(events);
-        this.#onEvents();
+        this.onEvents(events.map((event) => {
+          let dir: string | null = null;
+          for (const [d, w] of this.#dirs) if (w.wd === event.wd) dir ??= d;
+          if (dir !== null && event.mask & IN_IGNORED) this.#drop(event.wd);
+          return { ...event, dir };
+        }));
       }
     } catch (error) {
       if (inotify !== this.#inotify) return;
-      this.#distrust("reading file events failed", {
-        error: (error as Error).message,
-      });
-      // The next call of follow() opens another instance.
-      inotify.close();
-      this.#inotify = null;
-      this.#dirs.clear();
-      this.#key = "";
+      this.#reset(); // the next call opens another instance
+      this.#trouble("reading file events failed", error);
     }
   }
 
-  /**
-   * Drops the watches that the kernel ended, so that the next follow() renews
-   * them, and reports the events that say others may be lost.
-   */
-  #weigh(events: InotifyEvent[]): void {
-    for (const event of events) {
-      const cause = distrustOf(event);
-      if (cause) this.#distrust(cause);
-      if (!(event.mask & IN_IGNORED)) continue;
-      for (const [dir, watch] of this.#dirs) {
-        if (watch.wd !== event.wd) continue;
-        this.#distrust("a watched directory went away", { dir });
-        this.#dirs.delete(dir);
-        this.#key = "";
-      }
-    }
+  /** Forgets the directories of a watch; returns the instance. */
+  #drop(wd: number): Inotify | null {
+    for (const [dir, w] of this.#dirs) if (w.wd === wd) this.#dirs.delete(dir);
+    this.#key = "";
+    return this.#inotify;
+  }
+
+  #reset(): void {
+    this.#inotify?.close();
+    this.#inotify = null;
+    this.#dirs = new Map();
+    this.#key = "";
   }
 }

@@ -1,240 +1,244 @@
 /**
- * The lease between the two sides of a pod, held by the kernel. The main
- * container's guillotine (`--notify FILE`) holds an exclusive flock on
- * `FILE.lock` from before its child starts until the record is written; the
- * kernel releases it when that guillotine dies, however it dies (a group OOM
- * kill, an eviction, kill -9). The sidecar's guillotine (`--watch FILE`)
- * reads a lease that is free while no record is there as a main container
- * that ended without a word: after `--lost-main-grace` (time for a main
- * restarted by `restartPolicy: OnFailure` to take the lease back) it fires
- * its trigger with `--lost-main-exit-code`.
- *
- * A main side that never takes a lease (a plain `touch`) makes no lock file,
- * and nothing changes.
- *
+ * The sidecar's side of the lease (the main's: lease_hold.ts). A lease free
+ * while no record is there is a main that ended without a word (an OOM kill,
+ * an eviction): after `--lost-main-grace` (time for a main restarted under
+ * OnFailure to take it back) the trigger fires with `--lost-main-exit-code`.
  * @module
  */
 
 import type { Logger } from "../log/logger.ts";
+import { isDirectory } from "../sys/files.ts";
 import { EACCES, errnoName } from "../sys/errno.ts";
-import { lockState } from "../sys/flock.ts";
-import { cString } from "../sys/libc.ts";
+import { lockProbe, type LockState } from "../sys/flock.ts";
+import * as I from "../sys/inotify.ts";
 import { formatDuration } from "../options/values/duration.ts";
-import { LeaseEvents } from "./lease_events.ts";
+import { parentOf } from "../options/values/path.ts";
+import type { RestartPolicy } from "../options/values/restart_policy.ts";
+import { endsTheSidecar } from "./decision.ts";
+import { type DirEvent, DirWatches } from "./dir_watches.ts";
 import { leasePath } from "./lease_hold.ts";
 import { readRecord } from "./record_format.ts";
 import type { Trigger } from "./watcher.ts";
-import type { RestartPolicy } from "../options/values/restart_policy.ts";
-import { endsTheSidecar } from "./restart_policy.ts";
 
 export { holdLease, type Lease, leasePath } from "./lease_hold.ts";
 
 /**
- * How often the sidecar looks at the leases when no event prompts it. Events
- * can be missed: a full inotify queue (IN_Q_OVERFLOW prompts a look, but
- * not every later one), a file system that reports no events for changes
- * made elsewhere (a network volume, some bind mounts). Each look costs about
- * 3.5 wake-ups (the timer's task, the V8 platform's, the look): every 5 s,
- * that was 0.85 wake-ups a second idle with the poll off (0.15 without the
- * lease), too near the target of 1. 10 s keeps it near 0.5, and bounds the
- * delay when events are missed to one default `--lost-main-grace` more.
+ * The look that no event prompts, in case events are missed (a full queue, a
+ * network volume). Each look costs about 3.5 wake-ups: every 5 s made 0.85 a
+ * second idle, too near the target of 1; 10 s keeps it near 0.5.
  */
 export const SAFETY_LOOK_MS = 10_000;
 
-/** What {@linkcode LeaseWatch} needs. */
+// A main that dies closes FILE.lock, opened for writing (IN_CLOSE_WRITE); one
+// that takes the lease changes its mode (IN_ATTRIB), so one back within the
+// grace is seen at once. Not IN_CLOSE_NOWRITE: each look would wake it.
+const EVENTS = I.IN_CLOSE_WRITE | I.IN_ATTRIB | I.IN_CREATE | I.IN_MOVED_TO |
+  I.IN_MOVED_FROM | I.IN_DELETE | I.IN_DELETE_SELF | I.IN_MOVE_SELF |
+  I.IN_ONLYDIR;
+/** The watch is over, or no longer names that path. */
+const GONE = I.IN_IGNORED | I.IN_DELETE_SELF | I.IN_MOVE_SELF | I.IN_UNMOUNT;
+
+/** Calls `onChange` when an event of the records' directories may matter. */
+export class LeaseEvents {
+  readonly #locks: ReadonlySet<string>;
+  readonly #paths: ReadonlySet<string>;
+  readonly #dirs: string[];
+  readonly #watches: DirWatches;
+  readonly #log: Logger;
+  #gaveUp = false; // no instance, or reading failed: looking often instead
+
+  constructor(records: readonly string[], onChange: () => void, log: Logger) {
+    this.#locks = new Set(records.map(leasePath));
+    this.#paths = new Set([...records, ...this.#locks]);
+    this.#dirs = [...new Set(records.map(parentOf))];
+    this.#log = log;
+    this.#watches = new DirWatches(
+      (events) => this.#matters(events) && onChange(),
+      (trouble, fields) => {
+        if (trouble === "reading file events failed") {
+          this.#gaveUp = true;
+          log.warn("lease events stopped; looking often", fields);
+          return onChange();
+        }
+        if (trouble === "no inotify instance") this.#gaveUp = true;
+        else if (trouble !== "a directory cannot be watched") return;
+        log.warn("cannot watch the leases for events; looking often", fields);
+      },
+    );
+  }
+
+  /** Watches the directories that exist now; says if all are watched. */
+  arm(): boolean {
+    if (this.#gaveUp) return false;
+    const want = new Map(
+      this.#dirs.filter(isDirectory).map((d) => [d, { id: "", mask: EVENTS }]),
+    );
+    for (const dir of this.#watches.watch(want) ?? []) {
+      this.#log.debug("watching the leases for events", { dir });
+    }
+    return this.armed;
+  }
+
+  get armed(): boolean {
+    return this.#dirs.every((d) => this.#watches.watched.has(d));
+  }
+
+  close(): void {
+    this.#watches.close();
+  }
+
+  #matters(events: DirEvent[]): boolean {
+    let news = false;
+    for (const { dir, mask, name } of events) {
+      const path = `${dir}/${name}`;
+      if (mask & I.IN_Q_OVERFLOW) news = true;
+      else if (dir === null) continue;
+      else if (mask & GONE) {
+        this.#watches.forget(dir); // watched again by path at the next arm
+        news = true;
+      } else if (!(mask & I.IN_CREATE && this.#locks.has(path))) {
+        // A lock file made is no lease released: its maker holds it a moment
+        // later, and a look in between would take it for a lost main.
+        news ||= this.#paths.has(path);
+      }
+    }
+    return news;
+  }
+}
+
 export interface LeaseWatchOptions {
-  /** The watched records, absolute. */
-  records: readonly string[];
+  records: readonly string[]; // absolute
   graceMs: number;
   exitCode: number;
-  /** Under OnFailure a lost main is a warning: the kubelet restarts it. */
   restartPolicy: RestartPolicy;
-  /**
-   * How often to look at the leases while their directories cannot be
-   * watched for events (and the first look).
-   */
+  /** How often to look while the directories cannot be watched (and first). */
   checkEveryMs: number;
   log: Logger;
-  /** Milliseconds on a clock that does not go back (tests inject one). */
-  now?: () => number;
+  now?: () => number; // a monotonic clock in ms (tests inject one)
 }
 
 /** One watched record's lease, as last seen. */
 interface Watched {
   record: string;
-  lockC: Uint8Array<ArrayBuffer>;
+  probe: () => LockState;
   seenHeld: boolean;
-  /** The warnings given once for this record: "lease", "record". */
-  warned: Set<string>;
-  /** Since when the lease has been free with no record, if it is. */
-  lostSince: number | null;
-  /** Whether this loss was taken as a restart to wait for (OnFailure). */
-  kept?: boolean;
+  warned: Set<"lease" | "record">;
+  lostSince: number | null; // free with no record since then
+  kept?: boolean; // the loss taken as a restart to wait for (OnFailure)
 }
 
-/**
- * The sidecar's side: watches the leases of the watched records and fires
- * when one stays free, with no record, for the grace period.
- */
+/** Fires when a lease stays free, with no record, for the grace. */
 export class LeaseWatch {
-  /** Resolves when a main container is taken as lost. */
-  readonly lost: Promise<Trigger>;
-  #fire: (trigger: Trigger) => void;
-  #options: LeaseWatchOptions;
+  readonly #lost = Promise.withResolvers<Trigger>();
+  readonly lost: Promise<Trigger> = this.#lost.promise;
   #watched: Watched[];
   #events: LeaseEvents | null = null;
-  /** Notified to end the pending wait (Atomics.waitAsync: see start). */
   readonly #wake = new Int32Array(new SharedArrayBuffer(4));
   #closed = false;
-  #fired = false;
 
-  constructor(options: LeaseWatchOptions) {
-    this.#options = options;
+  constructor(private readonly options: LeaseWatchOptions) {
     this.#watched = options.records.map((record) => ({
       record,
-      lockC: cString(leasePath(record)),
+      probe: lockProbe(leasePath(record)),
       seenHeld: false,
       warned: new Set(),
       lostSince: null,
     }));
-    const { promise, resolve } = Promise.withResolvers<Trigger>();
-    this.lost = promise;
-    this.#fire = resolve;
   }
 
   /**
-   * Starts looking: at each event that may mean a change
-   * (lib/triggers/lease_events.ts), at the end of a grace, and every
-   * {@linkcode SAFETY_LOOK_MS} besides; every `checkEveryMs` while a
-   * directory cannot be watched for events. Not with a Deno timer: it starts
-   * before the child, and would hold the start-up while Deno loads its
-   * timers (lib/runtime/ticker.ts).
+   * Looks at each event that may matter, at a grace's end, and every
+   * {@linkcode SAFETY_LOOK_MS}; every `checkEveryMs` while a directory cannot
+   * be watched. Atomics.waitAsync, not a Deno timer: it starts before the
+   * child, and Deno loading its timers would hold the start-up.
    */
   start(): void {
-    this.#events = new LeaseEvents(
-      this.#watched.map((w) => w.record),
-      () => {
-        this.check();
-        // A grace may have begun or ended: the next wait is another one.
-        Atomics.notify(this.#wake, 0);
-      },
-      this.#options.log,
-    );
+    this.#events = new LeaseEvents(this.#watched.map((w) => w.record), () => {
+      this.check();
+      Atomics.notify(this.#wake, 0); // a grace may have begun or ended
+    }, this.options.log);
     this.#run(this.#events);
   }
 
   async #run(events: LeaseEvents): Promise<void> {
-    // The first look comes after a first wait, not now: a main container
-    // is not lost in the first quarter second, and the watch and the lock
-    // calls would only add to the start-up before the child.
-    let wait = this.#options.checkEveryMs;
+    // The first look after a first wait: no main is lost in the first quarter
+    // second, and the watch would only add to the start-up before the child.
+    let wait = this.options.checkEveryMs;
     let watched = false;
     while (!this.#closed) {
       const woken = await Atomics.waitAsync(this.#wake, 0, 0, wait).value;
       if (this.#closed) return;
       if (woken === "timed-out") {
-        // Watch first, then look: a change after the look is an event.
-        if (!watched) watched = events.arm();
+        watched ||= events.arm(); // then look: a later change is an event
         this.check();
       }
       watched &&= events.armed;
-      wait = watched ? this.#nextWait() : this.#options.checkEveryMs;
+      wait = watched ? this.#nextWait() : this.options.checkEveryMs;
     }
   }
 
   /** Until the next look that no event prompts: a grace's end, or safety. */
   #nextWait(): number {
-    const now = this.#now();
-    let wait = SAFETY_LOOK_MS;
-    for (const { lostSince } of this.#watched) {
-      if (lostSince === null) continue;
-      wait = Math.min(
-        wait,
-        Math.max(1, lostSince + this.#options.graceMs - now),
-      );
-    }
-    return wait;
+    const ends = this.#watched.filter((w) => w.lostSince !== null)
+      .map((w) => w.lostSince! + this.options.graceMs - this.#now());
+    return Math.min(SAFETY_LOOK_MS, ...ends.map((ms) => Math.max(1, ms)));
   }
 
   #now(): number {
-    return this.#options.now?.() ?? performance.now();
+    return this.options.now?.() ?? performance.now();
   }
 
-  /**
-   * Looks at every lease once. The grace is measured on a monotonic clock
-   * (performance.now()): a step of the wall clock neither shortens nor
-   * stretches it.
-   */
+  /** Looks at every lease once; the grace is on a monotonic clock. */
   check(now = this.#now()): void {
-    if (this.#fired || this.#closed) return;
-    const { graceMs, log } = this.#options;
+    if (this.#closed) return;
+    const { graceMs, log, restartPolicy } = this.options;
     for (const w of this.#watched) {
-      const state = lockState(w.lockC);
-      if (typeof state === "object") {
-        this.#warnOnce(w, "lease", state.errno);
-        w.lostSince = null;
-        continue;
-      }
+      const state = w.probe();
+      if (typeof state === "object") this.#warnOnce(w, "lease", state.errno);
       if (state === "held") {
         if (w.lostSince !== null) {
-          log.info("a main container took the lease again", {
-            file: w.record,
-          });
+          log.info("a main container took the lease again", { file: w.record });
         }
         w.seenHeld = true;
-        w.lostSince = null;
         w.kept = false;
-        continue;
       }
-      const lost = state === "free" && !this.#hasRecord(w);
-      if (!lost) {
+      if (state !== "free" || this.#hasRecord(w)) {
         w.lostSince = null;
         continue;
       }
+      const grace = formatDuration(graceMs);
       if (w.lostSince === null) {
         w.lostSince = now;
         log.warn(
-          `main container ended without a record (its lease is free): waiting ${
-            formatDuration(graceMs)
-          } for it to come back`,
+          `main container ended without a record (its lease is free): waiting ${grace} for it to come back`,
           { file: w.record, seen_held: w.seenHeld },
         );
       }
-      if (now - w.lostSince >= graceMs) {
-        const policy = this.#options.restartPolicy;
-        if (!endsTheSidecar(policy, { kind: "lost-main" }, [])) {
-          if (!w.kept) {
-            log.warn(
-              `main container lost (no record, its lease free for ${
-                formatDuration(graceMs)
-              }): under restartPolicy ${policy} the kubelet restarts it; watching for its next record`,
-              { file: w.record },
-            );
-          }
-          w.kept = true;
-          continue;
+      if (now - w.lostSince < graceMs) continue;
+      if (!endsTheSidecar(restartPolicy, { kind: "lost-main" }, [])) {
+        if (!w.kept) {
+          log.warn(
+            `main container lost (no record, its lease free for ${grace}): under restartPolicy ${restartPolicy} the kubelet restarts it; watching for its next record`,
+            { file: w.record },
+          );
         }
-        this.#fired = true;
-        this.close();
-        this.#fire({
-          reason:
-            `main container lost: no record at ${w.record} and its lease free for ${
-              formatDuration(graceMs)
-            }`,
-          files: [],
-          exitCode: this.#options.exitCode,
-        });
-        return;
+        w.kept = true;
+        continue;
       }
+      this.close();
+      return this.#lost.resolve({
+        reason:
+          `main container lost: no record at ${w.record} and its lease free for ${grace}`,
+        files: [],
+        exitCode: this.options.exitCode,
+      });
     }
   }
 
   /**
-   * Whether a valid record is at `w.record`: a regular file that parses as
-   * one. A directory, a FIFO, a symlink or a file that is no record is none,
-   * so the lease still counts (the main that made a directory there could
-   * not write its record). A record this user cannot read counts, with a
-   * warning: the file watch fires on it all the same.
+   * Whether a valid record is there (a directory or a FIFO is none: the lease
+   * still counts). One this user cannot read counts, with a warning: the file
+   * watch fires on it all the same.
    */
   #hasRecord(w: Watched): boolean {
     const read = readRecord(w.record);
@@ -244,22 +248,17 @@ export class LeaseWatch {
     return true;
   }
 
-  /** Says once per record and kind that a file cannot be probed, and why. */
   #warnOnce(w: Watched, kind: "lease" | "record", errno: number): void {
     if (w.warned.has(kind)) return;
     w.warned.add(kind);
-    const [file, what, so] = kind === "lease"
-      ? [
-        leasePath(w.record),
-        "probe the lease",
-        "a main container that dies will not be noticed",
-      ]
-      : [w.record, "read the completion record", "taking it as there"];
     const name = errnoName(errno);
-    this.#options.log.warn(`cannot ${what} (${name}): ${so}`, {
-      file,
-      errno: name,
-    });
+    const lease = kind === "lease";
+    this.options.log.warn(
+      lease
+        ? `cannot probe the lease (${name}): a main container that dies will not be noticed`
+        : `cannot read the completion record (${name}): taking it as there`,
+      { file: lease ? leasePath(w.record) : w.record, errno: name },
+    );
   }
 
   /** Stops looking; never waits. */

@@ -1,8 +1,7 @@
 /**
- * The main side of the lease (lib/triggers/lease.ts says what it is for):
- * an exclusive flock on `FILE.lock`, held from before the child starts
- * until the record is written, and by the kernel until this process dies.
- *
+ * The main side of the lease (lease.ts says what it is for): an exclusive
+ * flock on `FILE.lock`, held from before the child starts until the record
+ * is written, and by the kernel until this process dies, however it dies.
  * @module
  */
 
@@ -22,32 +21,26 @@ export interface Lease {
   release(): void;
 }
 
-/** How long to keep trying when a sidecar's probe holds the lock an instant. */
-const TAKE_ATTEMPTS = 50;
-const TAKE_RETRY_MS = 20;
-
 /**
- * Takes the lease of `record` (an absolute path) for the main side. A lease
- * that cannot be taken is a warning, not an error: the main work matters
- * more than the sidecar's safety net.
+ * Takes the lease of `record` (absolute). One that cannot be taken is a
+ * warning: the main work matters more than the sidecar's safety net.
  */
 export async function holdLease(
   record: string,
   log: Logger,
 ): Promise<Lease | null> {
   const path = leasePath(record);
-  try {
-    await Deno.mkdir(parentOf(path), { recursive: true });
-  } catch { /* open says why below */ }
-  // One open, and the lock tried again on it: each open and close would be
-  // an event that prompts the sidecar to look, between two tries, at a free
-  // lease.
+  // A failure here is for the open to say.
+  await Deno.mkdir(parentOf(path), { recursive: true }).catch(() => {});
+  // One open, the lock tried again on it (a sidecar's probe holds it an
+  // instant): each open and close would prompt the sidecar to look, between
+  // two tries, at a free lease.
   const opened = openLockFile(path);
   let problem = "problem" in opened ? opened : null;
   if ("fd" in opened) {
     let code = lockExclusive(opened.fd);
-    for (let i = 1; i < TAKE_ATTEMPTS && code === EAGAIN; i++) {
-      await delay(TAKE_RETRY_MS);
+    for (let i = 1; i < 50 && code === EAGAIN; i++) {
+      await delay(20);
       code = lockExclusive(opened.fd);
     }
     if (code !== 0) {

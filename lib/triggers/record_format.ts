@@ -1,17 +1,14 @@
 /**
- * The completion record's format, and the one way to read a record from the
- * shared volume. Here, below both sides, because the sidecar's lease watch
- * must tell a record from any other file at the record's path (a directory,
- * a FIFO), and lib/reports/records.ts (which writes records and reads their
- * exit codes) builds on it.
- *
+ * The completion record's format, and the one way to read one from the shared
+ * volume: here for the lease watch, which must tell a record from any other
+ * file there, and for lib/reports/records.ts, which writes them.
  * @module
  */
 
 import { readSharedFile } from "../sys/files.ts";
 
 /** A record is one short line; a file larger than this is not one. */
-export const MAX_RECORD_BYTES = 65536;
+const MAX_RECORD_BYTES = 65536;
 
 /** Why the record was written. */
 export type RecordReason =
@@ -39,23 +36,7 @@ export type ParsedRecord =
   & Pick<CompletionRecord, "exitCode">
   & Partial<CompletionRecord>;
 
-/**
- * Parses a record's text.
- *
- * @returns The record, or a reason why the text is not one.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseRecord } from "./record_format.ts";
- *
- * const parsed = parseRecord('{"guillotine":1,"exitCode":3}');
- * assert("record" in parsed && parsed.record.exitCode === 3);
- * assert.deepEqual(parseRecord(""), {
- *   problem: "the file is empty (made by touch?)",
- * });
- * ```
- */
+/** Parses a record's text, or says why it is none. */
 export function parseRecord(
   text: string,
 ): { record: ParsedRecord } | { problem: string } {
@@ -71,23 +52,16 @@ export function parseRecord(
   if (typeof value !== "object" || value === null) {
     return { problem: "it is not a JSON object" };
   }
-  const code = (value as { exitCode?: unknown }).exitCode;
-  if (
-    typeof code !== "number" || !Number.isInteger(code) || code < 0 ||
-    code > 255
-  ) {
+  const code = (value as { exitCode?: number }).exitCode ?? -1;
+  if (!Number.isInteger(code) || code < 0 || code > 255) {
     return { problem: "it has no exitCode from 0 to 255" };
   }
   return { record: value as CompletionRecord };
 }
 
 /**
- * Reads and parses the record at `path` without ever blocking (see
- * {@linkcode readSharedFile}: a FIFO, a device, a directory or a symlink
- * there is refused by its open descriptor).
- *
- * @returns The record; or why there is none, with the errno if any, and
- *   `read` true when the file was read but is not a record.
+ * Reads the record at `path` without ever blocking ({@linkcode readSharedFile}
+ * refuses a FIFO, a directory or a symlink); `read`: read, but no record.
  */
 export function readRecord(
   path: string,

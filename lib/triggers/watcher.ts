@@ -1,123 +1,100 @@
 /**
- * Watches for the files that say the main work is done. File events come from
- * one inotify instance (lib/sys/inotify.ts, which says why not `Deno.watchFs`)
- * watching the nearest existing directory of each watched file, and the
- * directories above it for their own renames and removals; a poll beside it
- * catches what events miss (network file systems). Any event only prompts a
- * check: whether a file exists is decided by access(2), which follows symlink
- * swaps and opens nothing, so a FIFO, a socket or a device there counts as the
- * file and never blocks. A directory there does not count: it is refused at
- * start-up (lib/triggers/watch_paths.ts) and only warned about later, once a
- * minute at most, as is every warning that each event or poll could repeat.
- *
- * When file events cannot be trusted (no inotify instance or watch could be
- * had, events were lost, a watched directory went away or moved, the mounts
- * changed, a symlink is on the way, reading events failed), the watch falls
- * back to a poll every second, whatever `--poll-interval` says, with one
- * warning, and keeps the events too while they work: never blind.
- *
+ * Watches for the files that say the main work is done: file events on the
+ * nearest existing directory of each and its ancestors (dir_watches.ts), and
+ * a poll for what events miss (network file systems). Each only prompts a
+ * check by access(2), which opens nothing: a FIFO there counts, never blocks.
+ * When events cannot be trusted, the poll runs every second at the most, with
+ * one warning: never blind.
  * @module
  */
 
+import type { Config } from "../options/config.ts";
 import { EXIT_USAGE, GuillotineError } from "../runtime/errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { throttleLogger } from "../log/throttle.ts";
 import { type PathProbe, pathProbe } from "../sys/files.ts";
+import * as I from "../sys/inotify.ts";
 import { every, type Ticker } from "../runtime/ticker.ts";
-import { DirWatches } from "./dir_watches.ts";
-import { nearestDirectory, planWatches } from "./watch_paths.ts";
+import { type DirEvent, DirWatches } from "./dir_watches.ts";
+import { isSatisfied, nearestDirectory, planWatches } from "./watch_paths.ts";
 
 /** Why the sidecar is to end. */
 export interface Trigger {
-  /** For logs: what fired. */
-  reason: string;
-  /** The watched files that exist (empty for the quit endpoint). */
-  files: string[];
-  /** The exit code this trigger decides (a lost main, `?code=N`), if any. */
-  exitCode?: number;
+  reason: string; // for logs: what fired
+  files: string[]; // the watched files that exist (none for the endpoint)
+  exitCode?: number; // decided by the trigger (a lost main, `?code=N`)
 }
 
-/** What {@linkcode FileWatch} watches and how. */
-export interface WatchOptions {
-  /** Absolute, normalised, each once: see `watchedPaths`. */
-  paths: string[];
-  mode: "all" | "any";
-  method: "events" | "poll";
-  /** 0: no poll (then only events). */
-  pollIntervalMs: number;
-  log: Logger;
-}
+/** What the file watch follows (the paths absolute, each once). */
+export type WatchConfig = Pick<
+  Config,
+  "watch" | "watchMode" | "watchMethod" | "pollIntervalMs"
+>;
 
 /** How often the files are polled when file events cannot be trusted. */
 export const FALLBACK_POLL_MS = 1_000;
 
-/**
- * Whether the files seen so far fire the trigger. A file once seen stays
- * counted: each one says that a main container finished.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { isSatisfied } from "./watcher.ts";
- * assert.equal(isSatisfied(1, 2, "all"), false);
- * assert.ok(isSatisfied(1, 2, "any"));
- * ```
- */
-export function isSatisfied(
-  seen: number,
-  total: number,
-  mode: "all" | "any",
-): boolean {
-  return mode === "any" ? seen > 0 : seen === total;
+// A directory's own end or move (the kernel adds IN_UNMOUNT, IN_IGNORED);
+// in the nearest directory a file made or renamed there too. Not changes:
+// a busy neighbour must not wake guillotine for nothing.
+const SELF_EVENTS = I.IN_DELETE_SELF | I.IN_MOVE_SELF | I.IN_ONLYDIR;
+const EVENTS = I.IN_CREATE | I.IN_MOVED_TO | SELF_EVENTS;
+
+/** Why an event says that others may be lost from now on, if it does. */
+export function distrustOf({ mask, dir }: DirEvent): string | null {
+  if (mask & I.IN_Q_OVERFLOW) return "events were lost: the queue overflowed";
+  if (mask & I.MOUNTS_CHANGED) return "the mounts changed";
+  if (mask & I.IN_UNMOUNT) return "a watched directory was unmounted";
+  if (mask & I.IN_MOVE_SELF) return "a watched directory was moved";
+  // Not a watch removed by the watch itself: it has no directory.
+  if (mask & I.IN_IGNORED && dir) return "a watched directory went away";
+  return null;
 }
 
 /** Watches files until the trigger's condition holds. */
 export class FileWatch {
-  readonly #options: WatchOptions;
-  /** For warnings that every event or poll could repeat: once a minute. */
+  /** For warnings that each event or poll could repeat: once a minute. */
   readonly #warn: Logger;
   readonly #seen = new Set<string>();
-  /** Each path as C strings, made once: a check allocates nothing. */
-  readonly #probes: Map<string, PathProbe>;
-  /** The file events; null with `--watch-method poll`. */
-  readonly #events: DirWatches | null;
+  readonly #probes: Map<string, PathProbe>; // C strings made once
+  readonly #events: DirWatches | null; // null: --watch-method poll
   #ticker: Ticker | undefined;
-  /** The poll's interval now; 0: none yet. */
   #tickerMs = 0;
-  /** Whether the poll may run (the supervisor said so). */
-  #polling = false;
+  #polling = false; // whether the supervisor let the poll start
   /** Why file events cannot be trusted; any: a poll at least every second. */
   readonly #causes = new Set<string>();
   #done = false;
-  #fire: (trigger: Trigger) => void;
+  readonly #fired = Promise.withResolvers<Trigger>();
   /** Resolves once when the condition holds. */
-  readonly triggered: Promise<Trigger>;
+  readonly triggered: Promise<Trigger> = this.#fired.promise;
 
-  constructor(options: WatchOptions) {
-    this.#options = options;
-    this.#warn = throttleLogger(options.log);
-    this.#probes = new Map(options.paths.map((p) => [p, pathProbe(p)]));
-    const { promise, resolve } = Promise.withResolvers<Trigger>();
-    this.triggered = promise;
-    this.#fire = resolve;
-    this.#events = options.method === "events"
-      ? new DirWatches(
-        () => this.#onChange("file event"),
-        (cause, fields) => this.#distrust(cause, fields),
-        options.log,
-      )
-      : null;
+  constructor(
+    private readonly config: WatchConfig,
+    private readonly log: Logger,
+  ) {
+    this.#warn = throttleLogger(log);
+    this.#probes = new Map(config.watch.map((p) => [p, pathProbe(p)]));
+    this.#events = config.watchMethod === "poll" ? null : new DirWatches(
+      (events) => {
+        for (const event of events) {
+          const cause = distrustOf(event);
+          const gone = event.mask & I.IN_IGNORED && { dir: event.dir! };
+          if (cause) this.#distrust(cause, gone || {});
+        }
+        this.#onChange("file event");
+      },
+      (cause, fields) => this.#distrust(cause, fields),
+    );
   }
 
   /**
-   * Arms the watch, then checks the files, in that order, so that a file
-   * made during start-up is seen by one or the other.
+   * Arms the watch, then checks the files, in that order, so that a file made
+   * meanwhile is seen by one or the other; returns the trigger if it holds.
    *
-   * @returns The trigger when the condition already holds, else null.
    * @throws {GuillotineError} When a path cannot appear (125).
    */
   arm(): Trigger | null {
-    for (const path of this.#options.paths) {
+    for (const path of this.config.watch) {
       const { problem } = nearestDirectory(path);
       if (problem) throw new GuillotineError(problem, EXIT_USAGE);
     }
@@ -131,7 +108,7 @@ export class FileWatch {
    */
   startPolling(): void {
     this.#polling = true;
-    const asked = this.#options.pollIntervalMs;
+    const asked = this.config.pollIntervalMs;
     const ms = this.#causes.size
       ? Math.min(asked || FALLBACK_POLL_MS, FALLBACK_POLL_MS)
       : asked;
@@ -141,31 +118,23 @@ export class FileWatch {
     this.#ticker = every(ms, () => this.#onChange("poll"));
   }
 
-  /**
-   * Falls back to a poll every second (or the one asked for, if faster): one
-   * warning for the first cause, each other cause once at debug level.
-   */
+  /** Falls back to a poll: one warning for the first cause, debug after. */
   #distrust(cause: string, fields: Record<string, string> = {}): void {
-    const { log, pollIntervalMs } = this.#options;
     if (this.#causes.has(cause)) return;
     this.#causes.add(cause);
-    if (this.#causes.size > 1) {
-      log.debug("file events cannot be trusted", { cause, ...fields });
-      return;
-    }
-    if (pollIntervalMs && pollIntervalMs <= FALLBACK_POLL_MS) {
-      log.debug("file events cannot be trusted; the poll goes on", {
+    const asked = this.config.pollIntervalMs;
+    const msg = "file events cannot be trusted";
+    if (this.#causes.size > 1) this.log.debug(msg, { cause, ...fields });
+    else if (asked && asked <= FALLBACK_POLL_MS) {
+      this.log.debug(`${msg}; the poll goes on`, { cause, ...fields });
+    } else {
+      this.log.warn(`${msg}: falling back to a poll`, {
         cause,
         ...fields,
+        fallback_poll: `${FALLBACK_POLL_MS / 1000}s`,
       });
-      return;
+      if (this.#polling) this.startPolling();
     }
-    log.warn("file events cannot be trusted: falling back to a poll", {
-      cause,
-      ...fields,
-      fallback_poll: `${FALLBACK_POLL_MS / 1000}s`,
-    });
-    if (this.#polling) this.startPolling();
   }
 
   /** Stops watching; never waits. */
@@ -176,18 +145,16 @@ export class FileWatch {
   }
 
   #onChange(source: string): void {
-    if (this.#done) return;
-    if (this.#check(source)) return;
+    if (this.#done || this.#check(source)) return;
     if (this.#rearm()) this.#check(source);
   }
 
   #check(source = "start-up"): Trigger | null {
-    const { paths, mode, log } = this.#options;
+    const { watch: paths, watchMode: mode } = this.config;
     let last: string | null = null;
     for (const path of paths) {
-      if (this.#seen.has(path)) continue;
       const probe = this.#probes.get(path)!;
-      if (!probe.exists()) continue;
+      if (this.#seen.has(path) || !probe.exists()) continue;
       if (probe.isDirectory()) {
         this.#warn.warn(
           `watched file ${path} is a directory: it does not count until a file replaces it`,
@@ -196,39 +163,35 @@ export class FileWatch {
       }
       this.#seen.add(path);
       last = path;
-      log.debug("watched file exists", { file: path, seen_by: source });
+      this.log.debug("watched file exists", { file: path, seen_by: source });
     }
     if (last === null || !isSatisfied(this.#seen.size, paths.length, mode)) {
       return null;
     }
-    const files = paths.filter((p) => this.#seen.has(p));
     const trigger: Trigger = {
       reason: paths.length === 1
         ? `watched file ${last} exists`
         : `watched file ${last} exists (${mode} of ${paths.length})`,
-      files,
+      files: paths.filter((p) => this.#seen.has(p)),
     };
     this.close();
-    this.#fire(trigger);
+    this.#fired.resolve(trigger);
     return trigger;
   }
 
   /**
-   * Points the file events at where the files not yet seen can show
-   * ({@linkcode planWatches}); a symlink on the way makes the poll the
-   * fallback, since its swap gives no event.
-   *
-   * @returns Whether the watched directories changed, so a check is due.
+   * Points the events at where the files not yet seen can show (a symlink on
+   * the way brings the poll: its swap gives no event); returns whether the
+   * watches changed, so a check is due.
    */
   #rearm(): boolean {
     if (!this.#events) return false;
-    const plan = planWatches(
-      this.#options.paths.filter((p) => !this.#seen.has(p)),
-    );
-    for (const problem of plan.problems) {
+    const unseen = this.config.watch.filter((p) => !this.#seen.has(p));
+    const plan = planWatches(unseen, EVENTS, SELF_EVENTS);
+    for (const error of plan.problems) {
       this.#warn.warn(
         "cannot re-arm the file watch; watching the directory above",
-        { error: problem },
+        { error },
       );
     }
     if (plan.symlink !== null) {
@@ -236,6 +199,11 @@ export class FileWatch {
         symlink: plan.symlink,
       });
     }
-    return this.#events.follow(plan);
+    if (!this.#events.watch(plan.dirs)) return false;
+    this.log.debug("watching for file events", {
+      dirs: [...this.#events.watched].filter(([, w]) => w.mask === EVENTS)
+        .map(([d]) => d).sort().join(","),
+    });
+    return true;
   }
 }

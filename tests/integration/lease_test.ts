@@ -2,8 +2,7 @@
 // PID namespace, and they share a directory, as containers share an emptyDir.
 import assert from "node:assert/strict";
 import { leasePath } from "../../lib/triggers/lease.ts";
-import { lockState } from "../../lib/sys/flock.ts";
-import { cString } from "../../lib/sys/libc.ts";
+import { lockProbe } from "../../lib/sys/flock.ts";
 import {
   type EventMatch,
   eventsLike,
@@ -71,7 +70,7 @@ async function startMain(record: string): Promise<Guillotine> {
   const main = start([...JSON_LOG, "--notify", record, "sleep", "100"]);
   await main.childPid();
   await pollUntil(
-    () => lockState(cString(leasePath(record))) === "held",
+    () => lockProbe(leasePath(record))() === "held",
     "the main side to hold its lease",
   );
   return main;
@@ -174,7 +173,7 @@ for (const mode of ["all", "any"]) {
     assert.equal((await sidecar.status(10_000)).code, 42, sidecar.stderr);
     findEvent(sidecar.events, lost(a, "1s"), sidecar.stderr);
     assert.ok(
-      lockState(cString(leasePath(b))) === "held",
+      lockProbe(leasePath(b))() === "held",
       "main B still runs",
     );
     mainB.destroy();
@@ -274,7 +273,7 @@ Deno.test("lease: a main as root with umask 077 is still watched by a sidecar ru
   ], { what: "guillotine" });
   await main.childPid();
   const lock = leasePath(record);
-  await pollUntil(() => lockState(cString(lock)) === "held", "the lease");
+  await pollUntil(() => lockProbe(lock)() === "held", "the lease");
   assert.equal((await Deno.stat(lock)).mode! & 0o777, 0o644);
   await killMain(main);
   assert.equal((await sidecar.status(10_000)).code, 1, sidecar.stderr);
@@ -448,7 +447,7 @@ Deno.test("lease: the record is there whenever the lease is seen free after bein
   await using dir = await tempDir();
   for (let round = 0; round < 6; round++) {
     const record = `${dir.path}/done-${round}`;
-    const lock = cString(leasePath(record));
+    const lock = lockProbe(leasePath(record));
     await using main = start([
       "--notify",
       record,
@@ -460,7 +459,7 @@ Deno.test("lease: the record is there whenever the lease is seen free after bein
     const status = main.status().finally(() => ended = true);
     while (!ended) {
       for (let i = 0; i < 50; i++) {
-        const state = lockState(lock);
+        const state = lock();
         looks++;
         if (state === "held") seenHeld = true;
         else if (state === "free" && seenHeld) {

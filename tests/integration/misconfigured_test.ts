@@ -13,7 +13,7 @@ import {
   tempDir,
 } from "../harness/mod.ts";
 import { parseMountPoints } from "../../lib/sys/mountinfo.ts";
-import { mountPointOf } from "../../lib/triggers/volume_check.ts";
+import { mountPointOf } from "../../lib/triggers/arm.ts";
 
 /** An HTTP server on the loopback answering `status`, counting requests. */
 function server(status: number, hang = false) {

@@ -13,8 +13,7 @@ import {
   start,
   tempDir,
 } from "../harness/mod.ts";
-import { lockState } from "../../lib/sys/flock.ts";
-import { cString } from "../../lib/sys/libc.ts";
+import { lockProbe } from "../../lib/sys/flock.ts";
 
 /** The sidecar's warning that the main failed with 3, under OnFailure. */
 function failedMain(record: string): EventMatch {
@@ -89,7 +88,7 @@ Deno.test("#17 item 6: under OnFailure a lost main is a warning, and the sidecar
   await using first = start(["--notify", record, "sleep", "100"]);
   await first.childPid();
   await pollUntil(
-    () => lockState(cString(`${record}.lock`)) === "held",
+    () => lockProbe(`${record}.lock`)() === "held",
     "the main side to hold its lease",
   );
   await first.kill("SIGKILL");

@@ -37,13 +37,12 @@ const AFTER_THE_SPAWN = [
   "lib/sys/inotify.ts",
   "lib/sys/flock.ts",
   "lib/run/restarts.ts",
-  "lib/triggers/volume_check.ts",
   "lib/sys/mountinfo.ts",
 ];
 
 Deno.test("the modules of the phase after the spawn are not loaded before the child", () => {
   const loaded = loadedBeforeTheChild(["main.ts", "lib/run/cli.ts"]);
   assert.ok(loaded.has("lib/run/supervisor.ts"), [...loaded].join(" "));
-  assert.ok(loaded.has("lib/triggers/early.ts"), [...loaded].join(" "));
+  assert.ok(loaded.has("lib/triggers/watch_paths.ts"), [...loaded].join(" "));
   assert.deepEqual(AFTER_THE_SPAWN.filter((m) => loaded.has(m)), []);
 });

@@ -1,7 +1,7 @@
 // The look at the watched files before the child: which paths count, and
 // which are bad input (125) before anything starts.
 import assert from "node:assert/strict";
-import { triggeredAtStart } from "../../lib/triggers/early.ts";
+import { triggeredAtStart } from "../../lib/triggers/watch_paths.ts";
 import { GuillotineError } from "../../lib/runtime/errors.ts";
 import { tempDir } from "../harness/mod.ts";
 

@@ -1,7 +1,7 @@
 // What prompts the sidecar to look at a lease: a real inotify watch of a real
 // directory; its own looks' closes prompt nothing.
 import assert from "node:assert/strict";
-import { LeaseEvents } from "../../lib/triggers/lease_events.ts";
+import { LeaseEvents } from "../../lib/triggers/lease.ts";
 import { holdLease } from "../../lib/triggers/lease.ts";
 import { recordingLogger } from "../harness/log.ts";
 import { pollUntil, sleep, tempDir } from "../harness/mod.ts";

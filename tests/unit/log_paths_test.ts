@@ -1,6 +1,6 @@
 import { createLogger, formatLine } from "../../lib/log/logger.ts";
 import { absolutePath, parentOf } from "../../lib/options/values/path.ts";
-import { isSatisfied } from "../../lib/triggers/watcher.ts";
+import { isSatisfied } from "../../lib/triggers/watch_paths.ts";
 import { parseGateSpec } from "../../lib/options/values/gate_spec.ts";
 import { parseHostPort } from "../../lib/options/values/host_port.ts";
 import assert from "node:assert/strict";

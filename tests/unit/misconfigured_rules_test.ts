@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { editDistance, nearestVariable } from "../../lib/options/variables.ts";
 import { parseMountPoints } from "../../lib/sys/mountinfo.ts";
-import { mountPointOf } from "../../lib/triggers/volume_check.ts";
-import { endsTheSidecar } from "../../lib/triggers/restart_policy.ts";
+import { mountPointOf } from "../../lib/triggers/arm.ts";
+import { endsTheSidecar } from "../../lib/triggers/decision.ts";
 
 Deno.test("edit distance and the nearest variable", () => {
   for (

@@ -8,6 +8,8 @@ import {
   nearestDirectory,
   refuseDirectories,
 } from "../../lib/triggers/watch_paths.ts";
+import { distrustOf } from "../../lib/triggers/watcher.ts";
+import { IN_CREATE, IN_IGNORED, IN_Q_OVERFLOW } from "../../lib/sys/inotify.ts";
 
 /** The watched paths as the options give them to the watch. */
 function watched(paths: string[], cwd: string): readonly string[] {
@@ -118,4 +120,18 @@ Deno.test("the nearest directory, and why a path cannot appear", () => {
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test("the events that say others may be lost", () => {
+  const event = (mask: number, dir: string | null) => ({
+    wd: 1,
+    mask,
+    name: "",
+    dir,
+  });
+  assert.equal(distrustOf(event(IN_CREATE, "/d")), null);
+  assert.match(distrustOf(event(IN_Q_OVERFLOW, null))!, /lost/);
+  // A watch that the file watch removed itself has no directory any more.
+  assert.equal(distrustOf(event(IN_IGNORED, null)), null);
+  assert.match(distrustOf(event(IN_IGNORED, "/d"))!, /went away/);
 });
