@@ -161,3 +161,14 @@ Deno.test("README, docs and examples: one image owner placeholder, Cloud SQL Aut
   }
   assert.deepEqual(problems, []);
 });
+
+Deno.test("README: its test command is the one CI runs", () => {
+  const readme = Deno.readTextFileSync(`${REPO}README.md`);
+  const ci = Deno.readTextFileSync(`${REPO}.ci/run`);
+  const setup = readme.slice(readme.indexOf("## Development"));
+  const command = /^(deno task test)\b/m.exec(
+    setup.slice(setup.indexOf("```sh")),
+  )?.[1];
+  assert.ok(command, "the README's set-up names no test command");
+  assert.match(ci, new RegExp(`^${command}$`, "m"), ".ci/run runs another");
+});
