@@ -23,8 +23,7 @@ export function kill(pid: number, signal: number): number {
 
 /** Makes orphans of our descendants come to us, as they would to PID 1. */
 export function becomeSubreaper(): boolean {
-  const calls = occasionalCalls();
-  return calls.prctl(PR_SET_CHILD_SUBREAPER, 1n, 0n, 0n, 0n) === 0;
+  return occasionalCalls().prctl(PR_SET_CHILD_SUBREAPER, 1n, 0n, 0n, 0n) === 0;
 }
 
 export function getpid(): number {
