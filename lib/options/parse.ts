@@ -41,15 +41,11 @@ export class UsageError extends GuillotineError {
 
 const NAMES = { ",": "comma-separated", " ": "space-separated" } as const;
 
-function split(text: string, separator: "," | " "): string[] {
+/** The items of one value: split by `separator`, or one item without. */
+function split(text: string, separator: "," | " " | null = null): string[] {
+  if (separator === null) return [text];
   return text.split(separator === "," ? "," : /\s+/).map((item) => item.trim())
     .filter((item) => item !== "");
-}
-
-/** The items of one value: split by the list's separator, else one item. */
-function listItems(option: AnyOption, text: string): string[] {
-  const separator = option.list?.separator ?? null;
-  return separator === null ? [text] : split(text, separator);
 }
 
 /** Refuses an item that reads as a list in another separator: 2+ pieces that each parse and fit. */
@@ -167,7 +163,9 @@ function valueOf(
   notText: NotText,
 ): unknown {
   let source: string = option.flag;
-  let texts = flags.get(source)?.flatMap((value) => listItems(option, value));
+  let texts = flags.get(source)?.flatMap((v) =>
+    split(v, option.list?.separator)
+  );
   for (const name of texts ? [] : [option.env, ...(option.envAliases ?? [])]) {
     const raw = env[name] ?? "";
     // Values from manifests often carry a YAML block scalar's newline.
@@ -178,7 +176,7 @@ function valueOf(
       : null;
     if (why) throw usage(`Variable ${name} ${why}`);
     if (raw === "") continue;
-    [source, texts] = [name, listItems(option, raw.trim())];
+    [source, texts] = [name, split(raw.trim(), option.list?.separator)];
     break;
   }
   if (!texts) return option.fallback;

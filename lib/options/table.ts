@@ -22,7 +22,6 @@ export interface OptionSpec<K extends keyof Settings> {
   /** What the value looks like in the usage; null for a switch. */
   placeholder: string | null;
   help: string;
-  /** The value when neither the flag nor the variable is given. */
   fallback: Settings[K];
   /** A value (an item of a list) as `--help`, the README and the log show it; String by default. */
   show?: (value: Item<Settings[K]>) => string;
@@ -80,15 +79,14 @@ const TABLE: {
     help:
       "with several files, fire when all exist or on the first; a file once seen stays counted",
     fallback: "all",
-    parse: (text) => parseChoice("watch mode", text, ["all", "any"] as const),
+    parse: (text) => parseChoice("watch mode", text, ["all", "any"]),
   },
   watchMethod: {
     flag: "--watch-method",
     placeholder: "events|poll",
     help: "file events (inotify) with the poll beside them, or the poll alone",
     fallback: "events",
-    parse: (text) =>
-      parseChoice("watch method", text, ["events", "poll"] as const),
+    parse: (text) => parseChoice("watch method", text, ["events", "poll"]),
   },
   pollIntervalMs: {
     flag: "--poll-interval",
@@ -204,12 +202,8 @@ const TABLE: {
       "serve /quitquitquit, POST /shutdown (fire the trigger; ?code=N: the exit code) and GET /healthz; a bare port means 127.0.0.1: whatever reaches it can quit",
     fallback: null,
     show: (address) =>
-      address
-        ? `${
-          address.hostname.includes(":")
-            ? `[${address.hostname}]`
-            : address.hostname
-        }:${address.port}`
+      address // an IPv6 address in brackets
+        ? `${address.hostname.replace(/^.*:.*$/, "[$&]")}:${address.port}`
         : "off",
     parse: parseListenAddress,
   },
@@ -253,12 +247,8 @@ const TABLE: {
 };
 
 /** The variable is GUILLOTINE_ and the flag's name, unless the table says. */
-export const OPTIONS: readonly AnyOption[] = Object.entries(TABLE).map((
-  [key, spec],
-) =>
-  ({
-    key,
-    env: `GUILLOTINE_${spec.flag.slice(2).toUpperCase().replaceAll("-", "_")}`,
-    ...spec,
-  }) as AnyOption
-);
+export const OPTIONS = Object.entries(TABLE).map(([key, spec]) => ({
+  key,
+  env: `GUILLOTINE_${spec.flag.slice(2).toUpperCase().replaceAll("-", "_")}`,
+  ...spec,
+})) as readonly AnyOption[];
