@@ -59,12 +59,11 @@ function checkListItem(option: AnyOption, item: string): void {
     const fix = own === null
       ? `give ${option.flag} once for each (${option.env} holds one)`
       : `write "${pieces.join(own)}"`;
+    const lists = own === null ? "one item a value" : NAMES[own];
     throw new RangeError(
       `Value "${item}" of ${option.flag} looks like a ${
         NAMES[other]
-      } list, but its lists are ${
-        own === null ? "one item a value" : NAMES[own]
-      }: ${fix}`,
+      } list, but its lists are ${lists}: ${fix}`,
     );
   }
 }
@@ -85,8 +84,7 @@ function fits(option: AnyOption, piece: string): boolean {
  */
 function splitArguments(args: readonly string[], notText: NotText) {
   const flags = new Map<string, string[]>();
-  /** The options with an unusable value. */
-  const spoiled = new Set<string>();
+  const spoiled = new Set<string>(); // options with an unusable value
   let problem: GuillotineError | null = null;
   const fail = (message: string, flag?: string) => {
     problem ??= usage(message);

@@ -31,16 +31,10 @@ export function nearestVariable(name: string): string {
 }
 
 /** A message on the first unknown `GUILLOTINE_*` variable (in name order), or null. */
-export function unknownVariable(
-  env: Readonly<Record<string, string | undefined>>,
-): string | null {
-  const name =
-    Object.keys(env).filter((name) =>
-      name.startsWith("GUILLOTINE_") && !KNOWN.includes(name)
-    ).sort()[0];
-  return name === undefined
-    ? null
-    : `Unknown variable "${name}": no option reads it (did you mean ${
-      nearestVariable(name)
-    }?); rename it, or unset it`;
+export function unknownVariable(env: object): string | null {
+  const [name] = Object.keys(env)
+    .filter((n) => n.startsWith("GUILLOTINE_") && !KNOWN.includes(n)).sort();
+  if (name === undefined) return null;
+  const near = nearestVariable(name);
+  return `Unknown variable "${name}": no option reads it (did you mean ${near}?); rename it, or unset it`;
 }

@@ -5,7 +5,6 @@ export function cannotParse(what: string, text: string, why: string) {
   return new RangeError(`Cannot parse ${what} "${text}": ${why}`);
 }
 
-/** A whole number from 0 to 255. */
 export function parseExitCode(text: string): number {
   if (!/^\s*\d{1,3}\s*$/.test(text) || Number(text) > 255) {
     throw cannotParse("exit code", text, "use a whole number from 0 to 255");
