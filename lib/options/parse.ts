@@ -48,9 +48,9 @@ function split(text: string, separator: "," | " " | null = null): string[] {
     .filter((item) => item !== "");
 }
 
-/** Refuses an item that reads as a list in another separator: 2+ pieces that each parse and fit. */
-function checkListItem(option: AnyOption, item: string): void {
-  if (!option.list) return;
+/** `item`, unless it reads as a list in another separator: 2+ pieces that each parse and fit. */
+function checked(option: AnyOption, item: string): string {
+  if (!option.list) return item;
   const own = option.list.separator;
   for (const other of [",", " "] as const) {
     if (other === own) continue;
@@ -66,6 +66,7 @@ function checkListItem(option: AnyOption, item: string): void {
       } list, but its lists are ${lists}: ${fix}`,
     );
   }
+  return item;
 }
 
 function fits(option: AnyOption, piece: string): boolean {
@@ -179,10 +180,7 @@ function valueOf(
   }
   if (!texts) return option.fallback;
   try {
-    const items = texts.map((text) => {
-      checkListItem(option, text);
-      return option.parse(text);
-    });
+    const items = texts.map((text) => option.parse(checked(option, text)));
     return option.list ? items : items[0];
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;

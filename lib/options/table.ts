@@ -61,10 +61,11 @@ export const WATCHED_FILE_ENV = "GUILLOTINE_WATCHED_FILE";
 
 /** The options by setting, in the order `--help` shows them. */
 const TABLE: {
-  [K in keyof Settings]: Omit<OptionSpec<K>, "key" | "env"> & { env?: string };
+  [K in keyof Settings]:
+    & Omit<OptionSpec<K>, "key" | "flag" | "env">
+    & Partial<Pick<OptionSpec<K>, "flag" | "env">>;
 } = {
   watch: {
-    flag: "--watch",
     env: WATCHED_FILE_ENV,
     placeholder: "PATH",
     help:
@@ -74,7 +75,6 @@ const TABLE: {
     list: { separator: null, item: /^\// },
   },
   watchMode: {
-    flag: "--watch-mode",
     placeholder: "all|any",
     help:
       "with several files, fire when all exist or on the first; a file once seen stays counted",
@@ -82,14 +82,12 @@ const TABLE: {
     parse: (text) => parseChoice("watch mode", text, ["all", "any"]),
   },
   watchMethod: {
-    flag: "--watch-method",
     placeholder: "events|poll",
     help: "file events (inotify) with the poll beside them, or the poll alone",
     fallback: "events",
     parse: (text) => parseChoice("watch method", text, ["events", "poll"]),
   },
   pollIntervalMs: {
-    flag: "--poll-interval",
     envAliases: ["GUILLOTINE_INTERVAL"],
     ...DURATION,
     help:
@@ -97,7 +95,6 @@ const TABLE: {
     fallback: 1000,
   },
   signal: {
-    flag: "--signal",
     placeholder: "NAME|NUMBER",
     help:
       "sent to the child's process group on trigger (TERM, sigterm and 15 all work)",
@@ -106,14 +103,12 @@ const TABLE: {
     parse: parseSignal,
   },
   gracePeriodMs: {
-    flag: "--grace-period",
     ...DURATION,
     help:
       "how long the child's group has after the signal; then SIGKILL to the group",
     fallback: 30_000,
   },
   exitCode: {
-    flag: "--exit-code",
     placeholder: "N",
     help: "guillotine's exit code after a trigger, whatever the child returned",
     fallback: 0,
@@ -130,7 +125,6 @@ const TABLE: {
     list: { separator: "," },
   },
   notify: {
-    flag: "--notify",
     env: "GUILLOTINE_NOTIFY_FILE",
     placeholder: "PATH",
     help:
@@ -140,7 +134,6 @@ const TABLE: {
     parse: (text) => parseFilePath("completion record", "/share/done", text),
   },
   exitCodeFromFile: {
-    flag: "--exit-code-from-file",
     placeholder: null,
     help:
       "after a file trigger, exit with the recorded code (the first non-zero of several); a file that is no record gives --exit-code, with a warning",
@@ -149,7 +142,6 @@ const TABLE: {
     parse: (text) => parseSwitch("exit-code-from-file", text),
   },
   lease: {
-    flag: "--lease",
     placeholder: "on|off",
     help:
       "with --notify, hold PATH.lock while the child runs; with --watch, a free lock and no record mean a lost main: end after --lost-main-grace",
@@ -158,7 +150,6 @@ const TABLE: {
     parse: (text) => parseSwitch("lease", text),
   },
   restartPolicy: {
-    flag: "--restart-policy",
     placeholder: "Never|OnFailure",
     help:
       "the pod's restartPolicy; with OnFailure only a success record ends the sidecar (docs/kubernetes.md)",
@@ -166,20 +157,17 @@ const TABLE: {
     parse: parseRestartPolicy,
   },
   lostMainGraceMs: {
-    flag: "--lost-main-grace",
     ...DURATION,
     help: "time for a lost main container to take its lease back (a restart)",
     fallback: 10_000,
   },
   lostMainExitCode: {
-    flag: "--lost-main-exit-code",
     placeholder: "N",
     help: "guillotine's exit code when a main container was lost",
     fallback: 1,
     parse: parseExitCode,
   },
   waitFor: {
-    flag: "--wait-for",
     placeholder: "SPEC",
     help:
       "before starting the child, wait until each is ready: file:PATH exists, unix:PATH or tcp:HOST:PORT accepts, an http(s):// URL answers 2xx (repeatable, comma-separated)",
@@ -189,14 +177,12 @@ const TABLE: {
     list: { separator: "," },
   },
   waitTimeoutMs: {
-    flag: "--wait-timeout",
     ...DURATION,
     help:
       "how long to wait for --wait-for; then exit 124 without starting the child",
     fallback: 60_000,
   },
   listen: {
-    flag: "--listen",
     placeholder: "[ADDR:]PORT",
     help:
       "serve /quitquitquit, POST /shutdown (fire the trigger; ?code=N: the exit code) and GET /healthz; a bare port means 127.0.0.1: whatever reaches it can quit",
@@ -208,14 +194,12 @@ const TABLE: {
     parse: parseListenAddress,
   },
   logLevel: {
-    flag: "--log-level",
     placeholder: "LEVEL",
     help: "error, warn, info or debug",
     fallback: "info",
     parse: (text) => parseChoice("log level", text, LOG_LEVELS),
   },
   logFormat: {
-    flag: "--log-format",
     placeholder: "FORMAT",
     help:
       "text (guillotine: level: message key=value) or json (one object a line)",
@@ -233,7 +217,6 @@ const TABLE: {
     list: { separator: " " },
   },
   terminationLog: {
-    flag: "--termination-log",
     placeholder: "PATH|off",
     help:
       "when guillotine ends, append why, for kubectl describe pod; only to a writable regular file (never created)",
@@ -246,9 +229,10 @@ const TABLE: {
   },
 };
 
-/** The variable is GUILLOTINE_ and the flag's name, unless the table says. */
-export const OPTIONS = Object.entries(TABLE).map(([key, spec]) => ({
-  key,
-  env: `GUILLOTINE_${spec.flag.slice(2).toUpperCase().replaceAll("-", "_")}`,
-  ...spec,
-})) as readonly AnyOption[];
+/** Unless the table says: the flag is the key in kebab case less `Ms`, the variable GUILLOTINE_ and the flag's name. */
+export const OPTIONS = Object.entries(TABLE).map(([key, spec]) => {
+  const kebab = key.replace(/Ms$/, "").replace(/[A-Z]/g, (c) => `-${c}`);
+  const flag = spec.flag ?? `--${kebab.toLowerCase()}`;
+  const env = `GUILLOTINE_${flag.slice(2).toUpperCase().replaceAll("-", "_")}`;
+  return { key, flag, env, ...spec };
+}) as readonly AnyOption[];
