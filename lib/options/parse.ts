@@ -103,10 +103,7 @@ function splitArguments(args: readonly string[], notText: NotText) {
   let i = 0;
   for (; i < args.length; i++) {
     const arg = args[i];
-    if (arg === "--") {
-      i++;
-      break;
-    }
+    if (arg === "--") break;
     if (!arg.startsWith("-") || arg === "-") {
       if (afterUnknown) continue;
       break;
@@ -151,7 +148,8 @@ function splitArguments(args: readonly string[], notText: NotText) {
     }
     flags.set(name, [...(previous ?? []), value]);
   }
-  return { flags, command: args.slice(i), problem, spoiled };
+  const command = args.slice(args[i] === "--" ? i + 1 : i);
+  return { flags, command, problem, spoiled };
 }
 
 /** One option's value from its flag, its first variable set, or its default. */
@@ -218,9 +216,9 @@ export function parseOptions(
   const { flags, command, problem, spoiled } = splitArguments(args, notText);
   if (!problem && flags.has("--help")) return { kind: "help" };
   if (!problem && flags.has("--version")) return { kind: "version" };
-  const unknown = unknownVariable(env);
-  let first: Error | null = problem ??
-    (unknown === null ? null : usage(unknown));
+  const usageOrNull = (message: string | null) =>
+    message === null ? null : usage(message);
+  let first: Error | null = problem ?? usageOrNull(unknownVariable(env));
   const settings: Partial<Record<keyof Settings, unknown>> = {};
   for (const option of OPTIONS) {
     if (spoiled.has(option.flag)) continue;
@@ -237,8 +235,7 @@ export function parseOptions(
     settings.watch = [...new Set(paths)];
   }
   const config = { command, ...settings } as Config;
-  const clash = first ? null : conflict(config);
-  first ??= clash === null ? null : usage(clash);
+  first ??= usageOrNull(conflict(config)); // run only if every value parsed
   if (!first) return { kind: "run", config };
   if (!(first instanceof GuillotineError)) throw first;
   throw new UsageError(first.message, config);

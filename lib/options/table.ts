@@ -44,6 +44,7 @@ export function showValue(option: AnyOption, value: unknown): string {
 }
 
 const switchOf = (on: boolean) => on ? "on" : "off";
+const EXIT_CODE = { placeholder: "N", parse: parseExitCode };
 const DURATION = {
   placeholder: "DURATION",
   show: formatDuration,
@@ -109,19 +110,17 @@ const TABLE: {
     fallback: 30_000,
   },
   exitCode: {
-    placeholder: "N",
+    ...EXIT_CODE,
     help: "guillotine's exit code after a trigger, whatever the child returned",
     fallback: 0,
-    parse: parseExitCode,
   },
   successExitCodes: {
     flag: "--success-exit-code",
     env: "GUILLOTINE_SUCCESS_EXIT_CODES",
-    placeholder: "N",
+    ...EXIT_CODE,
     help:
       "a child exit code that counts as 0 when the child ends without a trigger, such as 143 after a forwarded SIGTERM (repeatable, comma-separated)",
     fallback: [],
-    parse: parseExitCode,
     list: { separator: "," },
   },
   notify: {
@@ -162,10 +161,9 @@ const TABLE: {
     fallback: 10_000,
   },
   lostMainExitCode: {
-    placeholder: "N",
+    ...EXIT_CODE,
     help: "guillotine's exit code when a main container was lost",
     fallback: 1,
-    parse: parseExitCode,
   },
   waitFor: {
     placeholder: "SPEC",

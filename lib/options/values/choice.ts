@@ -21,10 +21,8 @@ export function parseChoice<T extends string>(
 ): T {
   const value = text.trim().toLowerCase();
   const found = choices.find((choice) => choice.toLowerCase() === value);
-  if (found === undefined) {
-    throw cannotParse(what, text, `use ${choices.join(" or ")}${hint}`);
-  }
-  return found;
+  if (found !== undefined) return found;
+  throw cannotParse(what, text, `use ${choices.join(" or ")}${hint}`);
 }
 
 /** `true`, `yes`, `on`, `1`, or `false`, `no`, `off`, `0`, `` (any case). */
