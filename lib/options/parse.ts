@@ -25,9 +25,6 @@ const BY_FLAG: ReadonlyMap<string, AnyOption | null> = new Map([
   ...OPTIONS.map((option) => [option.flag, option] as const),
   ...ACTIONS.map((action) => [action.flag, null] as const),
 ]);
-const SHORT: Readonly<Record<string, string>> = Object.fromEntries(
-  ACTIONS.map((action) => [action.short, action.flag]),
-);
 
 /** Which inputs were not valid UTF-8: indexes of arguments, names of variables. */
 export type NotText = { args: ReadonlySet<number>; env: ReadonlySet<string> };
@@ -114,7 +111,7 @@ function splitArguments(args: readonly string[], notText: NotText) {
     const rawName = arg.startsWith("--") && equals > 0
       ? arg.slice(0, equals)
       : arg;
-    const name = SHORT[rawName] ?? rawName;
+    const name = ACTIONS.find((a) => a.short === rawName)?.flag ?? rawName;
     const option = BY_FLAG.get(name);
     if (option === undefined) {
       fail(

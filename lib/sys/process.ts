@@ -26,9 +26,7 @@ export function becomeSubreaper(): boolean {
   return occasionalCalls().prctl(PR_SET_CHILD_SUBREAPER, 1n, 0n, 0n, 0n) === 0;
 }
 
-export function getpid(): number {
-  return Deno.pid;
-}
+export const getpid = (): number => Deno.pid;
 
 /** Ignores SIGTTIN and SIGTTOU, which stop a write to the child's terminal. */
 export function ignoreTerminalStops(): void {
