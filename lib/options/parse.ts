@@ -156,10 +156,9 @@ function valueOf(
   env: Env,
   notText: NotText,
 ): unknown {
+  const separator = option.list?.separator;
   let source: string = option.flag;
-  let texts = flags.get(source)?.flatMap((v) =>
-    split(v, option.list?.separator)
-  );
+  let texts = flags.get(source)?.flatMap((value) => split(value, separator));
   for (const name of texts ? [] : [option.env, ...(option.envAliases ?? [])]) {
     const raw = env[name] ?? "";
     // Values from manifests often carry a YAML block scalar's newline.
@@ -170,7 +169,7 @@ function valueOf(
       : null;
     if (why) throw usage(`Variable ${name} ${why}`);
     if (raw === "") continue;
-    [source, texts] = [name, split(raw.trim(), option.list?.separator)];
+    [source, texts] = [name, split(raw.trim(), separator)];
     break;
   }
   if (!texts) return option.fallback;
@@ -232,7 +231,7 @@ export function parseOptions(
     settings.watch = [...new Set(paths)];
   }
   const config = { command, ...settings } as Config;
-  first ??= usageOrNull(conflict(config)); // run only if every value parsed
+  first ??= usageOrNull(conflict(config)); // conflict() wants every value
   if (!first) return { kind: "run", config };
   if (!(first instanceof GuillotineError)) throw first;
   throw new UsageError(first.message, config);
