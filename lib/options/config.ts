@@ -15,7 +15,6 @@ export interface Settings {
   gracePeriodMs: number;
   exitCode: number;
   successExitCodes: number[];
-  /** 0: off. */
   pollIntervalMs: number;
   notify: string | null;
   exitCodeFromFile: boolean;

@@ -1,9 +1,8 @@
 /** `--help` and the README's options table, both made from the option table, so neither drifts from the parser. */
 import { ACTIONS, type AnyOption, OPTIONS, showValue } from "./table.ts";
 
-/** `--flag VALUE`, with the short form in front where there is one. */
-const usageOf = (flag: string, placeholder: string | null, short?: string) =>
-  `${short ? `${short}, ` : ""}${flag}${placeholder ? ` ${placeholder}` : ""}`;
+const usageOf = (o: AnyOption) =>
+  o.placeholder ? `${o.flag} ${o.placeholder}` : o.flag;
 const defaultOf = (o: AnyOption) => showValue(o, o.fallback);
 const variablesOf = (o: AnyOption) => [o.env, ...(o.envAliases ?? [])];
 
@@ -11,11 +10,11 @@ const variablesOf = (o: AnyOption) => [o.env, ...(o.envAliases ?? [])];
 export function helpText(): string {
   const rows = [
     ...OPTIONS.map((o) => [
-      usageOf(o.flag, o.placeholder),
+      usageOf(o),
       `${o.help} (default ${defaultOf(o)})`,
       variablesOf(o).join(", "),
     ]),
-    ...ACTIONS.map((a) => [usageOf(a.flag, null, a.short), a.help, ""]),
+    ...ACTIONS.map((a) => [`${a.short}, ${a.flag}`, a.help, ""]),
   ];
   const width = Math.max(...rows.map(([left]) => left.length));
   const lines = rows.map(([left, help, env]) =>
@@ -52,9 +51,7 @@ export function optionsTable(): string {
     row(["---", "---", "---", "---"]),
     ...OPTIONS.map((o) =>
       row([
-        `${code(usageOf(o.flag, o.placeholder))}${
-          o.list ? " (repeatable)" : ""
-        }`,
+        `${code(usageOf(o))}${o.list ? " (repeatable)" : ""}`,
         variablesOf(o).map(code).join(", "),
         code(defaultOf(o)),
         o.help.replaceAll("|", "\\|"),

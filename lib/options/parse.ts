@@ -25,9 +25,6 @@ const BY_FLAG: ReadonlyMap<string, AnyOption | null> = new Map([
   ...OPTIONS.map((option) => [option.flag, option] as const),
   ...ACTIONS.map((action) => [action.flag, null] as const),
 ]);
-const SHORT: Readonly<Record<string, string>> = Object.fromEntries(
-  ACTIONS.map((action) => [action.short, action.flag]),
-);
 
 /** Which inputs were not valid UTF-8: indexes of arguments, names of variables. */
 export type NotText = { args: ReadonlySet<number>; env: ReadonlySet<string> };
@@ -41,20 +38,16 @@ export class UsageError extends GuillotineError {
 
 const NAMES = { ",": "comma-separated", " ": "space-separated" } as const;
 
-function split(text: string, separator: "," | " "): string[] {
+/** The items of one value: split by `separator`, or one item without. */
+function split(text: string, separator: "," | " " | null = null): string[] {
+  if (separator === null) return [text];
   return text.split(separator === "," ? "," : /\s+/).map((item) => item.trim())
     .filter((item) => item !== "");
 }
 
-/** The items of one value: split by the list's separator, else one item. */
-function listItems(option: AnyOption, text: string): string[] {
-  const separator = option.list?.separator ?? null;
-  return separator === null ? [text] : split(text, separator);
-}
-
-/** Refuses an item that reads as a list in another separator: 2+ pieces that each parse and fit. */
-function checkListItem(option: AnyOption, item: string): void {
-  if (!option.list) return;
+/** `item`, unless it reads as a list in another separator: 2+ pieces that each parse and fit. */
+function checked(option: AnyOption, item: string): string {
+  if (!option.list) return item;
   const own = option.list.separator;
   for (const other of [",", " "] as const) {
     if (other === own) continue;
@@ -63,14 +56,14 @@ function checkListItem(option: AnyOption, item: string): void {
     const fix = own === null
       ? `give ${option.flag} once for each (${option.env} holds one)`
       : `write "${pieces.join(own)}"`;
+    const lists = own === null ? "one item a value" : NAMES[own];
     throw new RangeError(
       `Value "${item}" of ${option.flag} looks like a ${
         NAMES[other]
-      } list, but its lists are ${
-        own === null ? "one item a value" : NAMES[own]
-      }: ${fix}`,
+      } list, but its lists are ${lists}: ${fix}`,
     );
   }
+  return item;
 }
 
 function fits(option: AnyOption, piece: string): boolean {
@@ -89,8 +82,7 @@ function fits(option: AnyOption, piece: string): boolean {
  */
 function splitArguments(args: readonly string[], notText: NotText) {
   const flags = new Map<string, string[]>();
-  /** The options with an unusable value. */
-  const spoiled = new Set<string>();
+  const spoiled = new Set<string>(); // options with an unusable value
   let problem: GuillotineError | null = null;
   const fail = (message: string, flag?: string) => {
     problem ??= usage(message);
@@ -108,10 +100,7 @@ function splitArguments(args: readonly string[], notText: NotText) {
   let i = 0;
   for (; i < args.length; i++) {
     const arg = args[i];
-    if (arg === "--") {
-      i++;
-      break;
-    }
+    if (arg === "--") break;
     if (!arg.startsWith("-") || arg === "-") {
       if (afterUnknown) continue;
       break;
@@ -122,7 +111,7 @@ function splitArguments(args: readonly string[], notText: NotText) {
     const rawName = arg.startsWith("--") && equals > 0
       ? arg.slice(0, equals)
       : arg;
-    const name = SHORT[rawName] ?? rawName;
+    const name = ACTIONS.find((a) => a.short === rawName)?.flag ?? rawName;
     const option = BY_FLAG.get(name);
     if (option === undefined) {
       fail(
@@ -156,7 +145,8 @@ function splitArguments(args: readonly string[], notText: NotText) {
     }
     flags.set(name, [...(previous ?? []), value]);
   }
-  return { flags, command: args.slice(i), problem, spoiled };
+  const command = args.slice(args[i] === "--" ? i + 1 : i);
+  return { flags, command, problem, spoiled };
 }
 
 /** One option's value from its flag, its first variable set, or its default. */
@@ -166,8 +156,9 @@ function valueOf(
   env: Env,
   notText: NotText,
 ): unknown {
+  const separator = option.list?.separator;
   let source: string = option.flag;
-  let texts = flags.get(source)?.flatMap((value) => listItems(option, value));
+  let texts = flags.get(source)?.flatMap((value) => split(value, separator));
   for (const name of texts ? [] : [option.env, ...(option.envAliases ?? [])]) {
     const raw = env[name] ?? "";
     // Values from manifests often carry a YAML block scalar's newline.
@@ -178,15 +169,12 @@ function valueOf(
       : null;
     if (why) throw usage(`Variable ${name} ${why}`);
     if (raw === "") continue;
-    [source, texts] = [name, listItems(option, raw.trim())];
+    [source, texts] = [name, split(raw.trim(), separator)];
     break;
   }
   if (!texts) return option.fallback;
   try {
-    const items = texts.map((text) => {
-      checkListItem(option, text);
-      return option.parse(text);
-    });
+    const items = texts.map((text) => option.parse(checked(option, text)));
     return option.list ? items : items[0];
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
@@ -224,9 +212,9 @@ export function parseOptions(
   const { flags, command, problem, spoiled } = splitArguments(args, notText);
   if (!problem && flags.has("--help")) return { kind: "help" };
   if (!problem && flags.has("--version")) return { kind: "version" };
-  const unknown = unknownVariable(env);
-  let first: Error | null = problem ??
-    (unknown === null ? null : usage(unknown));
+  const usageOrNull = (message: string | null) =>
+    message === null ? null : usage(message);
+  let first: Error | null = problem ?? usageOrNull(unknownVariable(env));
   const settings: Partial<Record<keyof Settings, unknown>> = {};
   for (const option of OPTIONS) {
     if (spoiled.has(option.flag)) continue;
@@ -243,8 +231,7 @@ export function parseOptions(
     settings.watch = [...new Set(paths)];
   }
   const config = { command, ...settings } as Config;
-  const clash = first ? null : conflict(config);
-  first ??= clash === null ? null : usage(clash);
+  first ??= usageOrNull(conflict(config)); // conflict() wants every value
   if (!first) return { kind: "run", config };
   if (!(first instanceof GuillotineError)) throw first;
   throw new UsageError(first.message, config);

@@ -22,7 +22,6 @@ export interface OptionSpec<K extends keyof Settings> {
   /** What the value looks like in the usage; null for a switch. */
   placeholder: string | null;
   help: string;
-  /** The value when neither the flag nor the variable is given. */
   fallback: Settings[K];
   /** A value (an item of a list) as `--help`, the README and the log show it; String by default. */
   show?: (value: Item<Settings[K]>) => string;
@@ -45,6 +44,7 @@ export function showValue(option: AnyOption, value: unknown): string {
 }
 
 const switchOf = (on: boolean) => on ? "on" : "off";
+const EXIT_CODE = { placeholder: "N", parse: parseExitCode };
 const DURATION = {
   placeholder: "DURATION",
   show: formatDuration,
@@ -62,10 +62,11 @@ export const WATCHED_FILE_ENV = "GUILLOTINE_WATCHED_FILE";
 
 /** The options by setting, in the order `--help` shows them. */
 const TABLE: {
-  [K in keyof Settings]: Omit<OptionSpec<K>, "key" | "env"> & { env?: string };
+  [K in keyof Settings]:
+    & Omit<OptionSpec<K>, "key" | "flag" | "env">
+    & Partial<Pick<OptionSpec<K>, "flag" | "env">>;
 } = {
   watch: {
-    flag: "--watch",
     env: WATCHED_FILE_ENV,
     placeholder: "PATH",
     help:
@@ -75,23 +76,19 @@ const TABLE: {
     list: { separator: null, item: /^\// },
   },
   watchMode: {
-    flag: "--watch-mode",
     placeholder: "all|any",
     help:
       "with several files, fire when all exist or on the first; a file once seen stays counted",
     fallback: "all",
-    parse: (text) => parseChoice("watch mode", text, ["all", "any"] as const),
+    parse: (text) => parseChoice("watch mode", text, ["all", "any"]),
   },
   watchMethod: {
-    flag: "--watch-method",
     placeholder: "events|poll",
     help: "file events (inotify) with the poll beside them, or the poll alone",
     fallback: "events",
-    parse: (text) =>
-      parseChoice("watch method", text, ["events", "poll"] as const),
+    parse: (text) => parseChoice("watch method", text, ["events", "poll"]),
   },
   pollIntervalMs: {
-    flag: "--poll-interval",
     envAliases: ["GUILLOTINE_INTERVAL"],
     ...DURATION,
     help:
@@ -99,7 +96,6 @@ const TABLE: {
     fallback: 1000,
   },
   signal: {
-    flag: "--signal",
     placeholder: "NAME|NUMBER",
     help:
       "sent to the child's process group on trigger (TERM, sigterm and 15 all work)",
@@ -108,31 +104,26 @@ const TABLE: {
     parse: parseSignal,
   },
   gracePeriodMs: {
-    flag: "--grace-period",
     ...DURATION,
     help:
       "how long the child's group has after the signal; then SIGKILL to the group",
     fallback: 30_000,
   },
   exitCode: {
-    flag: "--exit-code",
-    placeholder: "N",
+    ...EXIT_CODE,
     help: "guillotine's exit code after a trigger, whatever the child returned",
     fallback: 0,
-    parse: parseExitCode,
   },
   successExitCodes: {
     flag: "--success-exit-code",
     env: "GUILLOTINE_SUCCESS_EXIT_CODES",
-    placeholder: "N",
+    ...EXIT_CODE,
     help:
       "a child exit code that counts as 0 when the child ends without a trigger, such as 143 after a forwarded SIGTERM (repeatable, comma-separated)",
     fallback: [],
-    parse: parseExitCode,
     list: { separator: "," },
   },
   notify: {
-    flag: "--notify",
     env: "GUILLOTINE_NOTIFY_FILE",
     placeholder: "PATH",
     help:
@@ -142,7 +133,6 @@ const TABLE: {
     parse: (text) => parseFilePath("completion record", "/share/done", text),
   },
   exitCodeFromFile: {
-    flag: "--exit-code-from-file",
     placeholder: null,
     help:
       "after a file trigger, exit with the recorded code (the first non-zero of several); a file that is no record gives --exit-code, with a warning",
@@ -151,7 +141,6 @@ const TABLE: {
     parse: (text) => parseSwitch("exit-code-from-file", text),
   },
   lease: {
-    flag: "--lease",
     placeholder: "on|off",
     help:
       "with --notify, hold PATH.lock while the child runs; with --watch, a free lock and no record mean a lost main: end after --lost-main-grace",
@@ -160,7 +149,6 @@ const TABLE: {
     parse: (text) => parseSwitch("lease", text),
   },
   restartPolicy: {
-    flag: "--restart-policy",
     placeholder: "Never|OnFailure",
     help:
       "the pod's restartPolicy; with OnFailure only a success record ends the sidecar (docs/kubernetes.md)",
@@ -168,20 +156,16 @@ const TABLE: {
     parse: parseRestartPolicy,
   },
   lostMainGraceMs: {
-    flag: "--lost-main-grace",
     ...DURATION,
     help: "time for a lost main container to take its lease back (a restart)",
     fallback: 10_000,
   },
   lostMainExitCode: {
-    flag: "--lost-main-exit-code",
-    placeholder: "N",
+    ...EXIT_CODE,
     help: "guillotine's exit code when a main container was lost",
     fallback: 1,
-    parse: parseExitCode,
   },
   waitFor: {
-    flag: "--wait-for",
     placeholder: "SPEC",
     help:
       "before starting the child, wait until each is ready: file:PATH exists, unix:PATH or tcp:HOST:PORT accepts, an http(s):// URL answers 2xx (repeatable, comma-separated)",
@@ -191,37 +175,29 @@ const TABLE: {
     list: { separator: "," },
   },
   waitTimeoutMs: {
-    flag: "--wait-timeout",
     ...DURATION,
     help:
       "how long to wait for --wait-for; then exit 124 without starting the child",
     fallback: 60_000,
   },
   listen: {
-    flag: "--listen",
     placeholder: "[ADDR:]PORT",
     help:
       "serve /quitquitquit, POST /shutdown (fire the trigger; ?code=N: the exit code) and GET /healthz; a bare port means 127.0.0.1: whatever reaches it can quit",
     fallback: null,
     show: (address) =>
-      address
-        ? `${
-          address.hostname.includes(":")
-            ? `[${address.hostname}]`
-            : address.hostname
-        }:${address.port}`
+      address // an IPv6 address in brackets
+        ? `${address.hostname.replace(/^.*:.*$/, "[$&]")}:${address.port}`
         : "off",
     parse: parseListenAddress,
   },
   logLevel: {
-    flag: "--log-level",
     placeholder: "LEVEL",
     help: "error, warn, info or debug",
     fallback: "info",
     parse: (text) => parseChoice("log level", text, LOG_LEVELS),
   },
   logFormat: {
-    flag: "--log-format",
     placeholder: "FORMAT",
     help:
       "text (guillotine: level: message key=value) or json (one object a line)",
@@ -239,7 +215,6 @@ const TABLE: {
     list: { separator: " " },
   },
   terminationLog: {
-    flag: "--termination-log",
     placeholder: "PATH|off",
     help:
       "when guillotine ends, append why, for kubectl describe pod; only to a writable regular file (never created)",
@@ -252,13 +227,10 @@ const TABLE: {
   },
 };
 
-/** The variable is GUILLOTINE_ and the flag's name, unless the table says. */
-export const OPTIONS: readonly AnyOption[] = Object.entries(TABLE).map((
-  [key, spec],
-) =>
-  ({
-    key,
-    env: `GUILLOTINE_${spec.flag.slice(2).toUpperCase().replaceAll("-", "_")}`,
-    ...spec,
-  }) as AnyOption
-);
+/** Unless the table says: the flag is the key in kebab case less `Ms`, the variable GUILLOTINE_ and the flag's name. */
+export const OPTIONS = Object.entries(TABLE).map(([key, spec]) => {
+  const kebab = key.replace(/Ms$/, "").replace(/[A-Z]/g, (c) => `-${c}`);
+  const flag = spec.flag ?? `--${kebab.toLowerCase()}`;
+  const env = `GUILLOTINE_${flag.slice(2).toUpperCase().replaceAll("-", "_")}`;
+  return { key, flag, env, ...spec };
+}) as readonly AnyOption[];

@@ -1,10 +1,7 @@
 /** A `GUILLOTINE_*` variable no option reads is a typo: ignored, it would leave an init that never fires. */
 import { OPTIONS } from "./table.ts";
 
-/** The variables that options read, aliases included. */
-export const KNOWN_VARIABLES: readonly string[] = OPTIONS.flatMap((
-  option,
-) => [option.env, ...(option.envAliases ?? [])]);
+const KNOWN = OPTIONS.flatMap((o) => [o.env, ...(o.envAliases ?? [])]);
 
 /** The fewest insertions, deletions, substitutions or swaps of two neighbours from `a` to `b`. */
 export function editDistance(a: string, b: string): number {
@@ -29,21 +26,15 @@ export function editDistance(a: string, b: string): number {
 
 /** The known variable nearest to `name` (the table's first on a tie). */
 export function nearestVariable(name: string): string {
-  const distances = KNOWN_VARIABLES.map((known) => editDistance(name, known));
-  return KNOWN_VARIABLES[distances.indexOf(Math.min(...distances))];
+  const distances = KNOWN.map((known) => editDistance(name, known));
+  return KNOWN[distances.indexOf(Math.min(...distances))];
 }
 
 /** A message on the first unknown `GUILLOTINE_*` variable (in name order), or null. */
-export function unknownVariable(
-  env: Readonly<Record<string, string | undefined>>,
-): string | null {
-  const name =
-    Object.keys(env).filter((name) =>
-      name.startsWith("GUILLOTINE_") && !KNOWN_VARIABLES.includes(name)
-    ).sort()[0];
-  return name === undefined
-    ? null
-    : `Unknown variable "${name}": no option reads it (did you mean ${
-      nearestVariable(name)
-    }?); rename it, or unset it`;
+export function unknownVariable(env: object): string | null {
+  const [name] = Object.keys(env)
+    .filter((n) => n.startsWith("GUILLOTINE_") && !KNOWN.includes(n)).sort();
+  if (name === undefined) return null;
+  const near = nearestVariable(name);
+  return `Unknown variable "${name}": no option reads it (did you mean ${near}?); rename it, or unset it`;
 }

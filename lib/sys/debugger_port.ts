@@ -1,9 +1,8 @@
 /**
- * Deno (2.9.2+) opens an unauthenticated debugger on 127.0.0.1:9229 on SIGUSR1
- * (denoland/deno#35738), which anyone in the pod could use to run code in PID
- * 1; closing it once open loses the race (code ran in 16 of 20 tries). So
- * guillotine listens there first, for life, and never accepts. Through libc
- * for SO_REUSEPORT (Deno.listen: --unstable-net): both sides of a pod hold it.
+ * Deno 2.9.2+ opens an unauthenticated debugger on 127.0.0.1:9229 on SIGUSR1
+ * (denoland/deno#35738): closing it once open loses the race (16 of 20 tries),
+ * so PID 1 holds the port for life, never accepting; SO_REUSEPORT (Deno.listen
+ * wants --unstable-net for it) as both sides of a pod hold it.
  */
 
 import { EADDRINUSE, EADDRNOTAVAIL, errnoName } from "./errno.ts";
@@ -27,7 +26,7 @@ export function holdDebuggerPort(): DebuggerPortHold {
     const calls = holdCalls();
     const fd = calls.socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return failed("socket");
-    const one = new Uint8Array(new Int32Array([1]).buffer);
+    const one = new Uint8Array([1, 0, 0, 0]); // int 1, little-endian
     // struct sockaddr_in: family (host order), port and address (network).
     const address = new Uint8Array(16);
     address.set([AF_INET, 0, 9229 >> 8, 9229 & 0xff, 127, 0, 0, 1]);
@@ -43,7 +42,6 @@ export function holdDebuggerPort(): DebuggerPortHold {
   }
 }
 
-/** The failure of `call`, from errno; then closes `fd`. */
 function failed(call: string, fd = -1): DebuggerPortHold {
   const code = errno();
   if (fd >= 0) libc().close(fd);

@@ -31,20 +31,17 @@ export function pathProbe(path: string) {
 export type PathProbe = ReturnType<typeof pathProbe>;
 
 /** Whether `path` is a directory now, following symlinks. */
-export function isDirectory(path: string): boolean {
-  return pathProbe(path).isDirectory();
-}
+export const isDirectory = (path: string) => pathProbe(path).isDirectory();
 
 /** A failed file operation: its errno (null when none), and why, in words. */
 export type FileProblem = { errno: number | null; problem: string };
 
 /** Whether an open descriptor is a regular file (statx's stx_mode). */
 export function isRegularFile(fd: number): boolean {
-  const statx = new Uint8Array(256);
-  // AT_EMPTY_PATH, STATX_TYPE; then stx_mode's S_IFMT is S_IFREG.
+  const statx = new Uint8Array(256); // AT_EMPTY_PATH, STATX_TYPE
   const ok = fileCalls().statx(fd, cString(""), 0x1000, 0x1, statx) === 0;
   const mode = new DataView(statx.buffer).getUint16(28, true);
-  return ok && (mode & 0o170000) === 0o100000;
+  return ok && (mode & 0o170000) === 0o100000; // S_IFMT is S_IFREG
 }
 
 function openProblem(code: number): FileProblem {
@@ -67,10 +64,8 @@ export function readSharedFile(
   const fd = libc().open(cString(path), O_RDONLY | O_SHARED);
   if (fd < 0) return openProblem(errno());
   try {
-    if (!isRegularFile(fd)) {
-      const problem = "it is not a regular file (a directory, FIFO or device)";
-      return { errno: null, problem };
-    }
+    const problem = "it is not a regular file (a directory, FIFO or device)";
+    if (!isRegularFile(fd)) return { errno: null, problem };
     const bytes = readAll(fd, maxBytes);
     if (typeof bytes === "number") {
       return { errno: bytes, problem: `cannot read it (${errnoName(bytes)})` };

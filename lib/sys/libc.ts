@@ -3,7 +3,7 @@
  * about 0.1 ms at start-up: the calls only some runs need are bound apart.
  */
 
-/** A function's definition, for Deno.dlopen: its result, then parameters. */
+/** A definition for Deno.dlopen: its result, then parameters. */
 function fn<
   const R extends Deno.NativeResultType,
   const P extends Deno.NativeType[],
@@ -11,10 +11,9 @@ function fn<
   return { result, parameters };
 }
 
-/** Binds `symbols` of libc the first time they are asked for. */
 function bindOnFirstUse<const S extends Deno.ForeignLibraryInterface>(
   symbols: S,
-): () => Deno.DynamicLibrary<S>["symbols"] {
+) {
   let bound: Deno.DynamicLibrary<S>["symbols"] | undefined;
   return () => bound ??= Deno.dlopen("libc.so.6", symbols).symbols;
 }
@@ -110,10 +109,9 @@ export function errno(): number {
   return where === null ? 0 : new Deno.UnsafePointerView(where).getInt32();
 }
 
-/** Marks buffers as used, so they outlive the native call before it. */
+/** Keeps buffers alive past the native call before it. */
 export function keep(..._buffers: unknown[]): void {}
 
-/** A string as a NUL-terminated UTF-8 buffer. */
 export function cString(text: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(`${text}\0`);
 }

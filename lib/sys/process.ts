@@ -23,13 +23,10 @@ export function kill(pid: number, signal: number): number {
 
 /** Makes orphans of our descendants come to us, as they would to PID 1. */
 export function becomeSubreaper(): boolean {
-  const calls = occasionalCalls();
-  return calls.prctl(PR_SET_CHILD_SUBREAPER, 1n, 0n, 0n, 0n) === 0;
+  return occasionalCalls().prctl(PR_SET_CHILD_SUBREAPER, 1n, 0n, 0n, 0n) === 0;
 }
 
-export function getpid(): number {
-  return Deno.pid;
-}
+export const getpid = (): number => Deno.pid;
 
 /** Ignores SIGTTIN and SIGTTOU, which stop a write to the child's terminal. */
 export function ignoreTerminalStops(): void {

@@ -17,7 +17,7 @@ const NO_SIGNALS = new Uint8Array(128);
 const SLASH = 0x2f;
 const X_OK = 1;
 
-/** An argument: text, or the bytes exec gave guillotine. */
+/** Text, or the bytes exec gave guillotine. */
 export type Argument = string | Uint8Array<ArrayBuffer>;
 
 const encoder = new TextEncoder();
@@ -62,24 +62,19 @@ export function spawn(
   // No terminal to hand over, no file action: their calls stay unbound.
   const t = foreground ? occasionalCalls() : null;
   const actions = t && new Uint8Array(OPAQUE_SIZE);
-  if (actions) {
-    t!.posix_spawn_file_actions_init(actions);
-    t!.posix_spawn_file_actions_addtcsetpgrp_np?.(actions, 0);
-  }
+  if (actions) t!.posix_spawn_file_actions_init(actions);
+  if (actions) t!.posix_spawn_file_actions_addtcsetpgrp_np?.(actions, 0);
   const pid = new Int32Array(1);
-  const env = envp ? Deno.UnsafePointer.of(envp) : liveEnvironment();
+  // Without /proc, the live environment (Deno's, changed at start-up).
+  const env = envp
+    ? Deno.UnsafePointer.of(envp)
+    : new Deno.UnsafePointerView(occasionalCalls().environ!).getPointer();
   const failed = c.posix_spawn(pid, program.path, actions, attr, argvp, env);
   // Native code read these through raw pointers: keep them reachable.
   keep(envStrings, envp, strings, program);
   if (actions) t!.posix_spawn_file_actions_destroy(actions);
   c.posix_spawnattr_destroy(attr);
   return { pid: failed === 0 ? pid[0] : 0, errno: failed };
-}
-
-/** Without /proc, the live environment (Deno's, changed at start-up). */
-function liveEnvironment(): Deno.PointerValue {
-  const where = occasionalCalls().environ;
-  return where && new Deno.UnsafePointerView(where).getPointer(0);
 }
 
 /**
@@ -107,8 +102,7 @@ export function findProgram(
   return { errno: denied ? E.EACCES : E.ENOENT };
 }
 
-/** glibc's execvp searches this without a PATH. */
-const DEFAULT_PATH = "/bin:/usr/bin";
+const DEFAULT_PATH = "/bin:/usr/bin"; // glibc's execvp's, without a PATH
 
 function searchPath(environment: readonly Uint8Array[] | null): string {
   if (environment === null) return Deno.env.get("PATH") ?? DEFAULT_PATH;

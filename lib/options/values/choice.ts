@@ -5,7 +5,6 @@ export function cannotParse(what: string, text: string, why: string) {
   return new RangeError(`Cannot parse ${what} "${text}": ${why}`);
 }
 
-/** A whole number from 0 to 255. */
 export function parseExitCode(text: string): number {
   if (!/^\s*\d{1,3}\s*$/.test(text) || Number(text) > 255) {
     throw cannotParse("exit code", text, "use a whole number from 0 to 255");
@@ -22,10 +21,8 @@ export function parseChoice<T extends string>(
 ): T {
   const value = text.trim().toLowerCase();
   const found = choices.find((choice) => choice.toLowerCase() === value);
-  if (found === undefined) {
-    throw cannotParse(what, text, `use ${choices.join(" or ")}${hint}`);
-  }
-  return found;
+  if (found !== undefined) return found;
+  throw cannotParse(what, text, `use ${choices.join(" or ")}${hint}`);
 }
 
 /** `true`, `yes`, `on`, `1`, or `false`, `no`, `off`, `0`, `` (any case). */

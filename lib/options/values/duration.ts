@@ -5,27 +5,20 @@ const UNITS: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 3.6e6 };
 
 /** A duration in whole milliseconds. */
 export function parseDuration(text: string): number {
+  const fail = (why: string) => cannotParse("duration", text, why);
   const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(text);
   if (!match) {
-    throw cannotParse(
-      "duration",
-      text,
+    throw fail(
       `expected a number with an optional unit ms, s, m or h, such as "500ms" or "10s"`,
     );
   }
   const scale = UNITS[match[2].toLowerCase() || "s"];
   if (scale === undefined) {
-    throw cannotParse(
-      "duration",
-      text,
-      `unknown unit "${match[2]}", use ms, s, m or h`,
-    );
+    throw fail(`unknown unit "${match[2]}", use ms, s, m or h`);
   }
   const ms = Math.round(Number(match[1]) * scale);
   // setTimeout's limit.
-  if (!Number.isSafeInteger(ms) || ms > 2_147_483_647) {
-    throw cannotParse("duration", text, "too long");
-  }
+  if (!Number.isSafeInteger(ms) || ms > 2_147_483_647) throw fail("too long");
   return ms;
 }
 

@@ -52,7 +52,6 @@ export function parseQuitUrl(text: string): QuitTarget {
   return { text: trimmed, url, method: "POST" };
 }
 
-/** The URL and the port it reaches. */
 function fromUrl(text: string): [string, number] {
   const url = URL.parse(text);
   if (!url) {

@@ -12,22 +12,19 @@ export type Signal = { name: string; number: number };
 /** `SIGTERM`, `TERM`, `term` or `15`, as a signal that can be sent. */
 export function parseSignal(text: string): Signal {
   const trimmed = text.trim().toUpperCase();
+  const fail = (why: string) => cannotParse("signal", text, why);
   if (/^\d+$/.test(trimmed)) {
     const number = Number(trimmed);
     const name = SIGNAL_NAMES.get(number);
     if (name) return { name, number };
-    throw cannotParse(
-      "signal",
-      text,
+    throw fail(
       `no signal has number ${number}, use 1 to 31 or a name such as SIGTERM`,
     );
   }
   const name = trimmed.startsWith("SIG") ? trimmed : `SIG${trimmed}`;
   const number = SIGNAL_NUMBERS[name];
   if (number !== undefined) return { name, number };
-  throw cannotParse(
-    "signal",
-    text,
+  throw fail(
     "unknown name, use a name such as SIGTERM, SIGINT or SIGQUIT, or a number",
   );
 }
