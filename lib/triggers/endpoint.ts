@@ -19,8 +19,7 @@ import type { HostPort } from "../options/values/host_port.ts";
 /** What the supervisor tells the endpoint and hears from it. */
 export interface Endpoint {
   setHealthy(healthy: boolean): void;
-  /** Stops listening and cuts every open connection at once. */
-  close(): Promise<void>;
+  close(): Promise<void>; // stops listening, cuts every connection at once
 }
 
 /** The run's one decision, as a quit request hears it. */
@@ -50,10 +49,7 @@ const METHODS = new Map([
 // Origin form (`/p?q`) or absolute form (`http://h/p?q`); no fragment.
 const TARGET = /^(https?:\/\/[^/?#]*)?(\/[^?#]*)?(?:\?([^#]*))?$/i;
 
-/**
- * Routes one request, from its method and target (`/path?query` or an
- * absolute URL) alone; `healthy` for /healthz.
- */
+/** Routes a request from its method and target (a path or an absolute URL). */
 export function route(
   method: string,
   target: string,
@@ -119,11 +115,7 @@ export function hostFault(host: string | null): string | null {
   return `malformed Host header ${JSON.stringify(shown)}`;
 }
 
-/**
- * Starts listening; `onQuit` hears each quit request.
- *
- * @throws {GuillotineError} (125) When the address cannot be listened on.
- */
+/** Starts listening; `onQuit` hears each quit request. Throws (125). */
 export function openEndpoint(
   address: HostPort,
   onQuit: (request: QuitRequest) => Verdict | Promise<Verdict>,
@@ -188,11 +180,8 @@ export function openEndpoint(
     );
   }
   const { hostname, port } = server.addr;
-  log.info("quit endpoint listening", {
-    address: hostname.includes(":")
-      ? `[${hostname}]:${port}`
-      : `${hostname}:${port}`,
-  });
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  log.info("quit endpoint listening", { address: `${host}:${port}` });
   return {
     setHealthy: (value) => healthy = value,
     close: async () => {

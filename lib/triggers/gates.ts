@@ -16,9 +16,8 @@ const ATTEMPT_TIMEOUT_MS = 2000;
 const PROGRESS_MS = 5000;
 
 /**
- * One attempt at a gate: null when it is ready, else why not in a few words
- * (`missing`, `not a socket`, `refused`, `HTTP status 503`, `timeout`,
- * `given up` once `signal` aborts, or the error).
+ * One attempt at a gate: null when it is ready, else why not (`missing`,
+ * `refused`, `HTTP status 503`, `timeout`, `given up` once `signal` aborts...).
  */
 export async function whyNotReady(
   gate: GateSpec,
@@ -78,18 +77,14 @@ async function attempt(
   return null;
 }
 
-/** A gate still not ready, and why at its last try. */
-export type NotReady = { gate: GateSpec; why: string };
+type NotReady = { gate: GateSpec; why: string }; // why: at its last try
 
 /** The gates not ready and why, for a log field: `file:/x: missing; ...`. */
 export function lastTry(notReady: readonly NotReady[]): string {
   return notReady.map(({ gate, why }) => `${gate.text}: ${why}`).join("; ");
 }
 
-/**
- * Waits until every gate is ready, or the timeout, or `abort`, saying every
- * few seconds what is still awaited; returns the gates still not ready.
- */
+/** Waits for every gate, the timeout or `abort`; returns those not ready. */
 export async function waitForGates(
   gates: readonly GateSpec[],
   timeoutMs: number,
@@ -125,11 +120,14 @@ export async function waitForGates(
     const now = performance.now();
     if (!why.size || stop.signal.aborted || now >= deadline) return;
     if (now >= nextProgress) {
-      log.info(`still waiting for ${texts(why.keys()).join(", ")}`, {
-        waited: formatDuration(Math.floor((now - started) / 1000) * 1000),
-        timeout: formatDuration(timeoutMs),
-        last_try: lastTry(notReady()),
-      });
+      log.info(
+        `still waiting for ${texts(why.keys()).join(", ")}`,
+        {
+          waited: formatDuration(Math.floor((now - started) / 1000) * 1000),
+          timeout: formatDuration(timeoutMs),
+          last_try: lastTry(notReady()),
+        },
+      );
       nextProgress += PROGRESS_MS;
     }
   };

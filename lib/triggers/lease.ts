@@ -23,9 +23,9 @@ import type { Trigger } from "./watcher.ts";
 export { holdLease, type Lease, leasePath } from "./lease_hold.ts";
 
 /**
- * The look that no event prompts, in case events are missed (a full queue, a
- * network volume). Each look costs about 3.5 wake-ups: every 5 s made 0.85 a
- * second idle, too near the target of 1; 10 s keeps it near 0.5.
+ * The look that no event prompts, for missed events (a full queue, a network
+ * volume). Each costs about 3.5 wake-ups: every 5 s made 0.85 a second idle,
+ * too near the target of 1; 10 s keeps it near 0.5.
  */
 export const SAFETY_LOOK_MS = 10_000;
 
@@ -44,14 +44,16 @@ export class LeaseEvents {
   readonly #paths: ReadonlySet<string>;
   readonly #dirs: string[];
   readonly #watches: DirWatches;
-  readonly #log: Logger;
   #gaveUp = false; // no instance, or reading failed: looking often instead
 
-  constructor(records: readonly string[], onChange: () => void, log: Logger) {
+  constructor(
+    records: readonly string[],
+    onChange: () => void,
+    private readonly log: Logger,
+  ) {
     this.#locks = new Set(records.map(leasePath));
     this.#paths = new Set([...records, ...this.#locks]);
     this.#dirs = [...new Set(records.map(parentOf))];
-    this.#log = log;
     this.#watches = new DirWatches(
       (events) => this.#matters(events) && onChange(),
       (trouble, fields) => {
@@ -74,7 +76,7 @@ export class LeaseEvents {
       this.#dirs.filter(isDirectory).map((d) => [d, { id: "", mask: EVENTS }]),
     );
     for (const dir of this.#watches.watch(want) ?? []) {
-      this.#log.debug("watching the leases for events", { dir });
+      this.log.debug("watching the leases for events", { dir });
     }
     return this.armed;
   }
@@ -111,8 +113,7 @@ export interface LeaseWatchOptions {
   graceMs: number;
   exitCode: number;
   restartPolicy: RestartPolicy;
-  /** How often to look while the directories cannot be watched (and first). */
-  checkEveryMs: number;
+  checkEveryMs: number; // while the directories cannot be watched (and first)
   log: Logger;
   now?: () => number; // a monotonic clock in ms (tests inject one)
 }
@@ -173,15 +174,13 @@ export class LeaseWatch {
         this.check();
       }
       watched &&= events.armed;
-      wait = watched ? this.#nextWait() : this.options.checkEveryMs;
+      // Until the next look that no event prompts: a grace's end, or safety.
+      const ends = this.#watched.filter((w) => w.lostSince !== null)
+        .map((w) => w.lostSince! + this.options.graceMs - this.#now());
+      wait = watched
+        ? Math.min(SAFETY_LOOK_MS, ...ends.map((ms) => Math.max(1, ms)))
+        : this.options.checkEveryMs;
     }
-  }
-
-  /** Until the next look that no event prompts: a grace's end, or safety. */
-  #nextWait(): number {
-    const ends = this.#watched.filter((w) => w.lostSince !== null)
-      .map((w) => w.lostSince! + this.options.graceMs - this.#now());
-    return Math.min(SAFETY_LOOK_MS, ...ends.map((ms) => Math.max(1, ms)));
   }
 
   #now(): number {
@@ -252,12 +251,11 @@ export class LeaseWatch {
     if (w.warned.has(kind)) return;
     w.warned.add(kind);
     const name = errnoName(errno);
-    const lease = kind === "lease";
     this.options.log.warn(
-      lease
+      kind === "lease"
         ? `cannot probe the lease (${name}): a main container that dies will not be noticed`
         : `cannot read the completion record (${name}): taking it as there`,
-      { file: lease ? leasePath(w.record) : w.record, errno: name },
+      { file: kind === "lease" ? leasePath(w.record) : w.record, errno: name },
     );
   }
 

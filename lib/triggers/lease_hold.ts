@@ -17,9 +17,7 @@ export function leasePath(record: string): string {
 }
 
 /** A lease held by this process; released by `release()` or by its death. */
-export interface Lease {
-  release(): void;
-}
+export type Lease = { release(): void };
 
 /**
  * Takes the lease of `record` (absolute). One that cannot be taken is a
@@ -36,35 +34,31 @@ export async function holdLease(
   // instant): each open and close would prompt the sidecar to look, between
   // two tries, at a free lease.
   const opened = openLockFile(path);
-  let problem = "problem" in opened ? opened : null;
+  let problem = opened as { errno: number | null; problem: string };
   if ("fd" in opened) {
-    let code = lockExclusive(opened.fd);
+    const { fd } = opened;
+    let code = lockExclusive(fd);
     for (let i = 1; i < 50 && code === EAGAIN; i++) {
       await delay(20);
-      code = lockExclusive(opened.fd);
+      code = lockExclusive(fd);
     }
-    if (code !== 0) {
-      unlock(opened.fd);
-      problem = { errno: code, problem: errnoName(code) };
+    if (code === 0) {
+      log.debug("holding the lease", { file: path });
+      let held = true;
+      return {
+        release() {
+          if (held) unlock(fd);
+          held = false;
+        },
+      };
     }
+    unlock(fd);
+    problem = { errno: code, problem: errnoName(code) };
   }
-  if (problem) {
-    log.warn(
-      `cannot take the lease (${problem.problem}): the sidecar will not notice if this container dies without a record`,
-      {
-        file: path,
-        errno: problem.errno === null ? null : errnoName(problem.errno),
-      },
-    );
-    return null;
-  }
-  const { fd } = opened as { fd: number };
-  log.debug("holding the lease", { file: path });
-  let held = true;
-  return {
-    release() {
-      if (held) unlock(fd);
-      held = false;
-    },
-  };
+  const errno = problem.errno === null ? null : errnoName(problem.errno);
+  log.warn(
+    `cannot take the lease (${problem.problem}): the sidecar will not notice if this container dies without a record`,
+    { file: path, errno },
+  );
+  return null;
 }

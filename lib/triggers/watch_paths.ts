@@ -23,11 +23,9 @@ export function refuseDirectories(paths: readonly string[]): void {
 }
 
 /**
- * Whether the watch's condition holds already (a path that exists and is no
- * directory counts, as for the watch), so the child must not start.
- *
- * @throws {GuillotineError} (125) For a path that is a directory, or cannot
- *   appear (something on the way is not a directory, or cannot be read).
+ * Whether the condition holds already (a path there and no directory counts),
+ * so the child must not start. Throws (125) for a path that is a directory or
+ * cannot appear (something on the way is no directory, or cannot be read).
  */
 export function triggeredAtStart(
   paths: readonly string[],
@@ -69,9 +67,8 @@ function identity(dir: string): { id: string; error?: Error } {
 
 /**
  * The nearest existing directory above `path` and its identity, where the
- * file's creation (or of the directories on the way) will show; with why the
- * path cannot appear now, if something on the way is not a directory or
- * cannot be read (then the directory is the one above that).
+ * file's creation will show; with why the path cannot appear now, if a thing
+ * on the way is no directory or cannot be read (then the one above that).
  */
 export function nearestDirectory(
   path: string,
@@ -93,13 +90,6 @@ export function nearestDirectory(
   }
 }
 
-/** Where file events can show that the watched paths appeared. */
-export interface WatchPlan {
-  dirs: Map<string, DirWatch>;
-  problems: string[]; // why a path cannot appear now, for each such path
-  symlink: string | null; // one on the way: its swap shows in no watch
-}
-
 /**
  * The nearest existing directory of each path, for what is made in it
  * (`entries`), and every one above, for their own renames and removals
@@ -109,8 +99,12 @@ export function planWatches(
   paths: readonly string[],
   entries: number,
   self: number,
-): WatchPlan {
-  const plan: WatchPlan = { dirs: new Map(), problems: [], symlink: null };
+) {
+  const plan = {
+    dirs: new Map<string, DirWatch>(),
+    problems: [] as string[], // why a path cannot appear now
+    symlink: null as string | null, // one on the way: its swap shows no event
+  };
   for (const path of paths) {
     const { dir, id, problem } = nearestDirectory(path);
     if (problem) plan.problems.push(problem);

@@ -1,10 +1,9 @@
 /**
  * Watches for the files that say the main work is done: file events on the
- * nearest existing directory of each and its ancestors (dir_watches.ts), and
- * a poll for what events miss (network file systems). Each only prompts a
- * check by access(2), which opens nothing: a FIFO there counts, never blocks.
- * When events cannot be trusted, the poll runs every second at the most, with
- * one warning: never blind.
+ * nearest directories (dir_watches.ts), and a poll for what they miss (a
+ * network volume; every second at the most, with one warning, once events
+ * cannot be trusted: never blind). Each prompts a check by access(2), which
+ * opens nothing: a FIFO there counts, never blocks.
  * @module
  */
 
@@ -53,19 +52,16 @@ export function distrustOf({ mask, dir }: DirEvent): string | null {
 
 /** Watches files until the trigger's condition holds. */
 export class FileWatch {
-  /** For warnings that each event or poll could repeat: once a minute. */
-  readonly #warn: Logger;
+  readonly #warn: Logger; // what each event or poll repeats: once a minute
   readonly #seen = new Set<string>();
   readonly #probes: Map<string, PathProbe>; // C strings made once
   readonly #events: DirWatches | null; // null: --watch-method poll
   #ticker: Ticker | undefined;
   #tickerMs = 0;
   #polling = false; // whether the supervisor let the poll start
-  /** Why file events cannot be trusted; any: a poll at least every second. */
-  readonly #causes = new Set<string>();
+  readonly #causes = new Set<string>(); // why events cannot be trusted
   #done = false;
   readonly #fired = Promise.withResolvers<Trigger>();
-  /** Resolves once when the condition holds. */
   readonly triggered: Promise<Trigger> = this.#fired.promise;
 
   constructor(
@@ -88,10 +84,8 @@ export class FileWatch {
   }
 
   /**
-   * Arms the watch, then checks the files, in that order, so that a file made
-   * meanwhile is seen by one or the other; returns the trigger if it holds.
-   *
-   * @throws {GuillotineError} When a path cannot appear (125).
+   * Arms, then checks (a file made meanwhile is seen by one or the other);
+   * returns the trigger if it holds. Throws (125) if a path cannot appear.
    */
   arm(): Trigger | null {
     for (const path of this.config.watch) {
@@ -179,11 +173,7 @@ export class FileWatch {
     return trigger;
   }
 
-  /**
-   * Points the events at where the files not yet seen can show (a symlink on
-   * the way brings the poll: its swap gives no event); returns whether the
-   * watches changed, so a check is due.
-   */
+  /** Watches where the unseen files can show; says if a check is due. */
   #rearm(): boolean {
     if (!this.#events) return false;
     const unseen = this.config.watch.filter((p) => !this.#seen.has(p));
