@@ -31,14 +31,7 @@ export function watchLeases(
   log: Logger,
 ): LeaseWatch | null {
   if (!config.lease || !config.watch.length) return null;
-  const leases = new LeaseWatch({
-    records: config.watch,
-    graceMs: config.lostMainGraceMs,
-    exitCode: config.lostMainExitCode,
-    restartPolicy: config.restartPolicy,
-    checkEveryMs: 250, // while the directories cannot be watched for events
-    log,
-  });
+  const leases = new LeaseWatch(config, log);
   leases.start();
   return leases;
 }

@@ -38,7 +38,6 @@ export interface Answer {
   quit?: QuitRequest; // set when it fires the trigger
 }
 
-/** A request that fires the trigger; `code` from `?code=N`. */
 export type QuitRequest = { method: string; path: string; code: number | null };
 
 const METHODS = new Map([

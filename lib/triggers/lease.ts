@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Config } from "../options/config.ts";
 import type { Logger } from "../log/logger.ts";
 import { isDirectory } from "../sys/files.ts";
 import { EACCES, errnoName } from "../sys/errno.ts";
@@ -13,7 +14,6 @@ import { lockProbe, type LockState } from "../sys/flock.ts";
 import * as I from "../sys/inotify.ts";
 import { formatDuration } from "../options/values/duration.ts";
 import { parentOf } from "../options/values/path.ts";
-import type { RestartPolicy } from "../options/values/restart_policy.ts";
 import { endsTheSidecar } from "./decision.ts";
 import { type DirEvent, DirWatches } from "./dir_watches.ts";
 import { leasePath } from "./lease_hold.ts";
@@ -108,15 +108,7 @@ export class LeaseEvents {
   }
 }
 
-export interface LeaseWatchOptions {
-  records: readonly string[]; // absolute
-  graceMs: number;
-  exitCode: number;
-  restartPolicy: RestartPolicy;
-  checkEveryMs: number; // while the directories cannot be watched (and first)
-  log: Logger;
-  now?: () => number; // a monotonic clock in ms (tests inject one)
-}
+const CHECK_EVERY_MS = 250; // while a directory cannot be watched, and first
 
 /** One watched record's lease, as last seen. */
 interface Watched {
@@ -137,8 +129,16 @@ export class LeaseWatch {
   readonly #wake = new Int32Array(new SharedArrayBuffer(4));
   #closed = false;
 
-  constructor(private readonly options: LeaseWatchOptions) {
-    this.#watched = options.records.map((record) => ({
+  /** `now`: a monotonic clock in ms (tests turn one). */
+  constructor(
+    private readonly config: Pick<
+      Config,
+      "watch" | "lostMainGraceMs" | "lostMainExitCode" | "restartPolicy"
+    >,
+    private readonly log: Logger,
+    private readonly now = () => performance.now(),
+  ) {
+    this.#watched = config.watch.map((record) => ({
       record,
       probe: lockProbe(leasePath(record)),
       seenHeld: false,
@@ -148,23 +148,22 @@ export class LeaseWatch {
   }
 
   /**
-   * Looks at each event that may matter, at a grace's end, and every
-   * {@linkcode SAFETY_LOOK_MS}; every `checkEveryMs` while a directory cannot
-   * be watched. Atomics.waitAsync, not a Deno timer: it starts before the
-   * child, and Deno loading its timers would hold the start-up.
+   * Looks at each event that may matter, at a grace's end, and every 10 s (250
+   * ms while a directory cannot be watched). Atomics.waitAsync, not a Deno
+   * timer: it starts before the child, and Deno's timers would hold it.
    */
   start(): void {
     this.#events = new LeaseEvents(this.#watched.map((w) => w.record), () => {
       this.check();
       Atomics.notify(this.#wake, 0); // a grace may have begun or ended
-    }, this.options.log);
+    }, this.log);
     this.#run(this.#events);
   }
 
   async #run(events: LeaseEvents): Promise<void> {
     // The first look after a first wait: no main is lost in the first quarter
     // second, and the watch would only add to the start-up before the child.
-    let wait = this.options.checkEveryMs;
+    let wait = CHECK_EVERY_MS;
     let watched = false;
     while (!this.#closed) {
       const woken = await Atomics.waitAsync(this.#wake, 0, 0, wait).value;
@@ -176,27 +175,26 @@ export class LeaseWatch {
       watched &&= events.armed;
       // Until the next look that no event prompts: a grace's end, or safety.
       const ends = this.#watched.filter((w) => w.lostSince !== null)
-        .map((w) => w.lostSince! + this.options.graceMs - this.#now());
+        .map((w) => w.lostSince! + this.config.lostMainGraceMs - this.now());
       wait = watched
         ? Math.min(SAFETY_LOOK_MS, ...ends.map((ms) => Math.max(1, ms)))
-        : this.options.checkEveryMs;
+        : CHECK_EVERY_MS;
     }
   }
 
-  #now(): number {
-    return this.options.now?.() ?? performance.now();
-  }
-
   /** Looks at every lease once; the grace is on a monotonic clock. */
-  check(now = this.#now()): void {
+  check(now = this.now()): void {
     if (this.#closed) return;
-    const { graceMs, log, restartPolicy } = this.options;
+    const { lostMainGraceMs: graceMs, restartPolicy } = this.config;
+    const log = this.log;
     for (const w of this.#watched) {
       const state = w.probe();
       if (typeof state === "object") this.#warnOnce(w, "lease", state.errno);
       if (state === "held") {
         if (w.lostSince !== null) {
-          log.info("a main container took the lease again", { file: w.record });
+          log.info("a main container took the lease again", {
+            file: w.record,
+          });
         }
         w.seenHeld = true;
         w.kept = false;
@@ -229,16 +227,12 @@ export class LeaseWatch {
         reason:
           `main container lost: no record at ${w.record} and its lease free for ${grace}`,
         files: [],
-        exitCode: this.options.exitCode,
+        exitCode: this.config.lostMainExitCode,
       });
     }
   }
 
-  /**
-   * Whether a valid record is there (a directory or a FIFO is none: the lease
-   * still counts). One this user cannot read counts, with a warning: the file
-   * watch fires on it all the same.
-   */
+  /** A valid record, or one this user cannot read (the file watch fires). */
   #hasRecord(w: Watched): boolean {
     const read = readRecord(w.record);
     if ("record" in read) return true;
@@ -251,7 +245,7 @@ export class LeaseWatch {
     if (w.warned.has(kind)) return;
     w.warned.add(kind);
     const name = errnoName(errno);
-    this.options.log.warn(
+    this.log.warn(
       kind === "lease"
         ? `cannot probe the lease (${name}): a main container that dies will not be noticed`
         : `cannot read the completion record (${name}): taking it as there`,
@@ -259,7 +253,6 @@ export class LeaseWatch {
     );
   }
 
-  /** Stops looking; never waits. */
   close(): void {
     this.#closed = true;
     Atomics.notify(this.#wake, 0);

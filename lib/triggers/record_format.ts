@@ -1,7 +1,6 @@
 /**
- * The completion record's format, and the one way to read one from the shared
- * volume: here for the lease watch, which must tell a record from any other
- * file there, and for lib/reports/records.ts, which writes them.
+ * The completion record's format, and the one way to read one: for the lease
+ * watch, which must tell a record from any other file, and reports/records.ts.
  * @module
  */
 
@@ -59,10 +58,7 @@ export function parseRecord(
   return { record: value as CompletionRecord };
 }
 
-/**
- * Reads the record at `path` without ever blocking ({@linkcode readSharedFile}
- * refuses a FIFO, a directory or a symlink); `read`: read, but no record.
- */
+/** Reads a record, never blocking (no FIFO); `read`: read, but no record. */
 export function readRecord(
   path: string,
 ):

@@ -1,8 +1,7 @@
 /**
- * The watched paths (absolute, each once: the options made them so): the one
- * look before the child starts, which are refused, and where their creation
- * will show as an event. Only access(2) and stat, which open nothing; the
- * watch itself loads after the spawn.
+ * The watched paths (absolute, each once): the look before the child starts,
+ * which are refused, where their creation will show as an event. Only
+ * access(2) and stat, which open nothing; the watch loads after the spawn.
  * @module
  */
 

@@ -131,7 +131,6 @@ export class FileWatch {
     }
   }
 
-  /** Stops watching; never waits. */
   close(): void {
     this.#done = true;
     this.#ticker?.stop();
