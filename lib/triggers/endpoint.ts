@@ -75,30 +75,22 @@ export function route(
       ? { status: 200, body: "ok\n" }
       : { status: 503, body: "child not running\n" };
   }
-  const code = parseCode(query);
-  if (typeof code === "string") return { status: 400, body: `${code}\n` };
-  const body = code === null
-    ? "guillotining\n"
-    : `guillotining, exit code ${code}\n`;
-  return { status: 200, body, quit: { method, path, code } };
-}
-
-/** The `code` parameter: a number, null when absent, or what is wrong. */
-function parseCode(query: string): number | null | string {
-  let code: number | null = null;
+  let code: number | null = null; // from `?code=N`
   for (const [name, value] of new URLSearchParams(query)) {
-    if (name !== "code") {
-      return `Unknown parameter ${JSON.stringify(name)}: the only one is code`;
-    }
-    if (code !== null) return "Cannot use code: given more than once";
-    if (!/^\d{1,3}$/.test(value) || Number(value) > 255) {
-      return `Cannot use code ${
+    const fault = name !== "code"
+      ? `Unknown parameter ${JSON.stringify(name)}: the only one is code`
+      : code !== null
+      ? "Cannot use code: given more than once"
+      : !/^\d{1,3}$/.test(value) || Number(value) > 255
+      ? `Cannot use code ${
         JSON.stringify(value.slice(0, 40))
-      }: expected an integer from 0 to 255`;
-    }
+      }: expected an integer from 0 to 255`
+      : null;
+    if (fault) return { status: 400, body: `${fault}\n` };
     code = Number(value);
   }
-  return code;
+  // The body is the handler's, which hears the decision first.
+  return { status: 200, body: "guillotining\n", quit: { method, path, code } };
 }
 
 // RFC 3986 host (IP literal or reg-name, IPv4 included), an optional port.

@@ -1,37 +1,84 @@
 /**
- * The sidecar's side of the lease (the main's: lease_hold.ts). A lease free
- * while no record is there is a main that ended without a word (an OOM kill,
- * an eviction): after `--lost-main-grace` (time for a main restarted under
- * OnFailure to take it back) the trigger fires with `--lost-main-exit-code`.
+ * The lease: a flock the main holds on `FILE.lock` until its record is written
+ * (the kernel, until it dies). Free with no record, it is a main that ended
+ * without a word (an OOM kill, an eviction): after `--lost-main-grace` (for one
+ * restarted under OnFailure) the sidecar fires with `--lost-main-exit-code`.
  * @module
  */
 
 import type { Config } from "../options/config.ts";
 import type { Logger } from "../log/logger.ts";
 import { isDirectory } from "../sys/files.ts";
-import { EACCES, errnoName } from "../sys/errno.ts";
-import { lockProbe, type LockState } from "../sys/flock.ts";
+import { EACCES, EAGAIN, errnoName } from "../sys/errno.ts";
+import * as F from "../sys/flock.ts";
 import * as I from "../sys/inotify.ts";
+import { delay } from "../runtime/delay.ts";
 import { formatDuration } from "../options/values/duration.ts";
 import { parentOf } from "../options/values/path.ts";
 import { endsTheSidecar } from "./decision.ts";
 import { type DirEvent, DirWatches } from "./dir_watches.ts";
-import { leasePath } from "./lease_hold.ts";
 import { readRecord } from "./record_format.ts";
 import type { Trigger } from "./watcher.ts";
 
-export { holdLease, type Lease, leasePath } from "./lease_hold.ts";
+/** The lease file of a record. */
+export function leasePath(record: string): string {
+  return `${record}.lock`;
+}
+
+/** A lease held by this process; released by `release()` or by its death. */
+export type Lease = { release(): void };
 
 /**
- * The look that no event prompts, for missed events (a full queue, a network
- * volume). Each costs about 3.5 wake-ups: every 5 s made 0.85 a second idle,
- * too near the target of 1; 10 s keeps it near 0.5.
+ * Takes the lease of `record` (absolute). One that cannot be taken is a
+ * warning: the main work matters more than the sidecar's safety net.
  */
-export const SAFETY_LOOK_MS = 10_000;
+export async function holdLease(
+  record: string,
+  log: Logger,
+): Promise<Lease | null> {
+  const path = leasePath(record);
+  // A failure here is for the open to say.
+  await Deno.mkdir(parentOf(path), { recursive: true }).catch(() => {});
+  // One open, the lock tried again (a sidecar's probe holds it an instant):
+  // each open and close would prompt the sidecar to look at a free lease.
+  const opened = F.openLockFile(path);
+  let problem = opened as { errno: number | null; problem: string };
+  if ("fd" in opened) {
+    const { fd } = opened;
+    let code = F.lockExclusive(fd);
+    for (let i = 1; i < 50 && code === EAGAIN; i++) {
+      await delay(20);
+      code = F.lockExclusive(fd);
+    }
+    if (code === 0) {
+      log.debug("holding the lease", { file: path });
+      let held = true;
+      return {
+        release() {
+          if (held) F.unlock(fd);
+          held = false;
+        },
+      };
+    }
+    F.unlock(fd);
+    problem = { errno: code, problem: errnoName(code) };
+  }
+  const errno = problem.errno === null ? null : errnoName(problem.errno);
+  log.warn(
+    `cannot take the lease (${problem.problem}): the sidecar will not notice if this container dies without a record`,
+    { file: path, errno },
+  );
+  return null;
+}
 
-// A main that dies closes FILE.lock, opened for writing (IN_CLOSE_WRITE); one
-// that takes the lease changes its mode (IN_ATTRIB), so one back within the
-// grace is seen at once. Not IN_CLOSE_NOWRITE: each look would wake it.
+/**
+ * The look for missed events (a full queue, a network volume): 3.5 wake-ups
+ * each; every 5 s made 0.85 a second idle (the target: 1), 10 s about 0.5.
+ */
+const SAFETY_LOOK_MS = 10_000;
+
+// A dying main closes FILE.lock (IN_CLOSE_WRITE); one taking the lease changes
+// its mode (IN_ATTRIB). Not IN_CLOSE_NOWRITE: each look would wake it.
 const EVENTS = I.IN_CLOSE_WRITE | I.IN_ATTRIB | I.IN_CREATE | I.IN_MOVED_TO |
   I.IN_MOVED_FROM | I.IN_DELETE | I.IN_DELETE_SELF | I.IN_MOVE_SELF |
   I.IN_ONLYDIR;
@@ -41,7 +88,6 @@ const GONE = I.IN_IGNORED | I.IN_DELETE_SELF | I.IN_MOVE_SELF | I.IN_UNMOUNT;
 /** Calls `onChange` when an event of the records' directories may matter. */
 export class LeaseEvents {
   readonly #locks: ReadonlySet<string>;
-  readonly #paths: ReadonlySet<string>;
   readonly #dirs: string[];
   readonly #watches: DirWatches;
   #gaveUp = false; // no instance, or reading failed: looking often instead
@@ -52,7 +98,6 @@ export class LeaseEvents {
     private readonly log: Logger,
   ) {
     this.#locks = new Set(records.map(leasePath));
-    this.#paths = new Set([...records, ...this.#locks]);
     this.#dirs = [...new Set(records.map(parentOf))];
     this.#watches = new DirWatches(
       (events) => this.#matters(events) && onChange(),
@@ -101,7 +146,7 @@ export class LeaseEvents {
       } else if (!(mask & I.IN_CREATE && this.#locks.has(path))) {
         // A lock file made is no lease released: its maker holds it a moment
         // later, and a look in between would take it for a lost main.
-        news ||= this.#paths.has(path);
+        news ||= this.#locks.has(path) || this.#locks.has(leasePath(path));
       }
     }
     return news;
@@ -113,7 +158,7 @@ const CHECK_EVERY_MS = 250; // while a directory cannot be watched, and first
 /** One watched record's lease, as last seen. */
 interface Watched {
   record: string;
-  probe: () => LockState;
+  probe: () => F.LockState;
   seenHeld: boolean;
   warned: Set<"lease" | "record">;
   lostSince: number | null; // free with no record since then
@@ -140,7 +185,7 @@ export class LeaseWatch {
   ) {
     this.#watched = config.watch.map((record) => ({
       record,
-      probe: lockProbe(leasePath(record)),
+      probe: F.lockProbe(leasePath(record)),
       seenHeld: false,
       warned: new Set(),
       lostSince: null,
@@ -152,15 +197,11 @@ export class LeaseWatch {
    * ms while a directory cannot be watched). Atomics.waitAsync, not a Deno
    * timer: it starts before the child, and Deno's timers would hold it.
    */
-  start(): void {
-    this.#events = new LeaseEvents(this.#watched.map((w) => w.record), () => {
+  async start(): Promise<void> {
+    const events = this.#events = new LeaseEvents(this.config.watch, () => {
       this.check();
       Atomics.notify(this.#wake, 0); // a grace may have begun or ended
     }, this.log);
-    this.#run(this.#events);
-  }
-
-  async #run(events: LeaseEvents): Promise<void> {
     // The first look after a first wait: no main is lost in the first quarter
     // second, and the watch would only add to the start-up before the child.
     let wait = CHECK_EVERY_MS;
@@ -192,9 +233,7 @@ export class LeaseWatch {
       if (typeof state === "object") this.#warnOnce(w, "lease", state.errno);
       if (state === "held") {
         if (w.lostSince !== null) {
-          log.info("a main container took the lease again", {
-            file: w.record,
-          });
+          log.info("a main container took the lease again", { file: w.record });
         }
         w.seenHeld = true;
         w.kept = false;

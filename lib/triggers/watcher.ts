@@ -145,8 +145,7 @@ export class FileWatch {
   #check(source = "start-up"): Trigger | null {
     const { watch: paths, watchMode: mode } = this.config;
     let last: string | null = null;
-    for (const path of paths) {
-      const probe = this.#probes.get(path)!;
+    for (const [path, probe] of this.#probes) {
       if (this.#seen.has(path) || !probe.exists()) continue;
       if (probe.isDirectory()) {
         this.#warn.warn(
