@@ -1,8 +1,7 @@
 /**
- * What can end the child's run besides its exit, armed after the spawn (the
- * file watch, the leases, the quit endpoint); and the warnings about shared
- * paths (a watched file's directory missing; as PID 1, a path on the
- * container's own root, which the other cannot see).
+ * What can end the child's run besides its exit, armed after the spawn; and
+ * the warnings about shared paths (a watched file's directory missing; as PID
+ * 1, a path on the container's own root, which the other cannot see).
  * @module
  */
 

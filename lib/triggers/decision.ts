@@ -71,20 +71,15 @@ function describeEnding(e: Ending): string {
   return `${signalName(e.signal)} before the child started`;
 }
 
-/** What the sidecar saw of a main container's end. */
-export type MainEnd =
-  | { kind: "record"; exitCode: number | null } // null: not a record
-  | { kind: "lost-main" };
-
 /**
  * Whether a main container's end ends the sidecar. Under `OnFailure` the
  * kubelet restarts a failed main in place, so only a success does: ending on
  * a failure would restart the sidecar too, which would find the old record
- * and end again (a crash loop). A file that is no record says no failure.
+ * and end again (a crash loop). No record (exitCode null) says no failure.
  */
 export function endsTheSidecar(
   policy: RestartPolicy,
-  end: MainEnd,
+  end: { kind: "record"; exitCode: number | null } | { kind: "lost-main" },
   successExitCodes: readonly number[],
 ): boolean {
   if (policy === "Never") return true;

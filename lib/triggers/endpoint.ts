@@ -1,12 +1,10 @@
 /**
- * The quit endpoint (`--listen`), in the proxies' dialect so that manifests
- * work unchanged: GET or POST /quitquitquit (Cloud SQL Proxy 2.7+, Istio,
- * Envoy), POST /shutdown (Linkerd), `?code=N` for the exit code; GET /healthz
- * is 200 while the child runs. `Deno.serve` stopped by an AbortSignal cuts
- * every connection at once (1.3 ms measured, clients holding half a request);
- * its `shutdown()` would wait for them. Past 20 requests in 100 ms, each
- * answer but a quit waits 50 ms: a kept-alive flood gets about 300 answers a
- * second instead of 10,000, and signals are not slowed (bench/flood.ts).
+ * The quit endpoint (`--listen`) in the proxies' dialect, so that manifests
+ * work unchanged: /quitquitquit (Cloud SQL Proxy 2.7+, Istio, Envoy),
+ * /shutdown (Linkerd), /healthz. An AbortSignal stops `Deno.serve`, cutting
+ * every connection at once (1.3 ms measured; `shutdown()` would wait for
+ * them). Past 20 requests in 100 ms, each answer but a quit waits 50 ms: a
+ * kept-alive flood gets 300 answers a second, not 10,000 (bench/flood.ts).
  * @module
  */
 

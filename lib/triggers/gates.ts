@@ -1,8 +1,7 @@
 /**
- * Readiness gates (`--wait-for`), waited for before the child starts; loaded
- * only when one is given. Each attempt is bounded by what is left of the
- * timeout (and 2 s), and an abort (a trigger, a signal) gives up the attempts
- * in flight instead of waiting for them.
+ * Readiness gates (`--wait-for`), waited for before the child starts. Each
+ * attempt is bounded by what is left of the timeout (and 2 s); an abort (a
+ * trigger, a signal) gives up the attempts in flight instead of waiting.
  * @module
  */
 
@@ -56,24 +55,22 @@ async function attempt(
   gate: GateSpec,
   signal: AbortSignal,
 ): Promise<string | null> {
-  if (gate.kind === "file") {
-    await Deno.stat(gate.path);
-  } else if (gate.kind === "http") {
+  if (gate.kind === "file") return Deno.stat(gate.path).then(() => null);
+  if (gate.kind === "http") {
     const response = await fetch(gate.url, { signal, redirect: "follow" });
     await response.body?.cancel();
     return response.ok ? null : `HTTP status ${response.status}`;
-  } else {
-    const connecting = gate.kind === "unix"
-      ? Deno.connect({ transport: "unix", path: gate.path })
-      : Deno.connect({ hostname: gate.hostname, port: gate.port });
-    // Deno.connect takes no signal: one that lands after the abort is closed.
-    const conn = await within<Deno.Conn>(connecting, Infinity, {
-      signal,
-      dispose: (c) => c.close(),
-    });
-    if (conn === null) throw signal.reason;
-    conn.close();
   }
+  const connecting = gate.kind === "unix"
+    ? Deno.connect({ transport: "unix", path: gate.path })
+    : Deno.connect({ hostname: gate.hostname, port: gate.port });
+  // Deno.connect takes no signal: one that lands after the abort is closed.
+  const conn = await within<Deno.Conn>(connecting, Infinity, {
+    signal,
+    dispose: (c) => c.close(),
+  });
+  if (conn === null) throw signal.reason;
+  conn.close();
   return null;
 }
 

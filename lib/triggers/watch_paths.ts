@@ -65,9 +65,8 @@ function identity(dir: string): { id: string; error?: Error } {
 }
 
 /**
- * The nearest existing directory above `path` and its identity, where the
- * file's creation will show; with why the path cannot appear now, if a thing
- * on the way is no directory or cannot be read (then the one above that).
+ * The nearest existing directory above `path`, where its creation will show,
+ * and why the path cannot appear now (the way blocked: the one above that).
  */
 export function nearestDirectory(
   path: string,
@@ -90,9 +89,8 @@ export function nearestDirectory(
 }
 
 /**
- * The nearest existing directory of each path, for what is made in it
- * (`entries`), and every one above, for their own renames and removals
- * (`self`: a rename of an ancestor moves the watched one away, no event).
+ * The nearest existing directory of each path, for what is made in it, and
+ * every one above, for their own renames (the watched one moves, no event).
  */
 export function planWatches(
   paths: readonly string[],

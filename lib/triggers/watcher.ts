@@ -1,9 +1,8 @@
 /**
- * Watches for the files that say the main work is done: file events on the
- * nearest directories (dir_watches.ts), and a poll for what they miss (a
- * network volume; every second at the most, with one warning, once events
- * cannot be trusted: never blind). Each prompts a check by access(2), which
- * opens nothing: a FIFO there counts, never blocks.
+ * Watches for the files that say the main work is done: file events, and a
+ * poll for what they miss (a network volume; every second at the most, with
+ * one warning, once events cannot be trusted: never blind). Each prompts a
+ * check by access(2), which opens nothing: a FIFO there never blocks.
  * @module
  */
 
@@ -30,8 +29,7 @@ export type WatchConfig = Pick<
   "watch" | "watchMode" | "watchMethod" | "pollIntervalMs"
 >;
 
-/** How often the files are polled when file events cannot be trusted. */
-export const FALLBACK_POLL_MS = 1_000;
+const FALLBACK_POLL_MS = 1_000; // the poll once events cannot be trusted
 
 // A directory's own end or move (the kernel adds IN_UNMOUNT, IN_IGNORED);
 // in the nearest directory a file made or renamed there too. Not changes:
