@@ -97,7 +97,7 @@ export async function waitForGates(
   const texts = (gates: Iterable<GateSpec>) => [...gates].map((g) => g.text);
   log.info("waiting for gates", { wait_for: texts(gates).join(",") });
   let nextProgress = started + PROGRESS_MS;
-  const tryAll = async (): Promise<void> => {
+  await retry(async (): Promise<void> => {
     const left = deadline - performance.now();
     if (left <= 0) return;
     const round = AbortSignal.any([
@@ -117,18 +117,14 @@ export async function waitForGates(
     const now = performance.now();
     if (!why.size || stop.signal.aborted || now >= deadline) return;
     if (now >= nextProgress) {
-      log.info(
-        `still waiting for ${texts(why.keys()).join(", ")}`,
-        {
-          waited: formatDuration(Math.floor((now - started) / 1000) * 1000),
-          timeout: formatDuration(timeoutMs),
-          last_try: lastTry(notReady()),
-        },
-      );
+      log.info(`still waiting for ${texts(why.keys()).join(", ")}`, {
+        waited: formatDuration(Math.floor((now - started) / 1000) * 1000),
+        timeout: formatDuration(timeoutMs),
+        last_try: lastTry(notReady()),
+      });
       nextProgress += PROGRESS_MS;
     }
-  };
-  await retry(tryAll, {
+  }, {
     done: () => !why.size || performance.now() >= deadline,
     pauseMs: () => Math.min(RETRY_MS, deadline - performance.now()),
     signal: stop.signal,

@@ -31,9 +31,7 @@ export interface CompletionRecord {
 }
 
 /** A record as read: its exit code at least. */
-export type ParsedRecord =
-  & Pick<CompletionRecord, "exitCode">
-  & Partial<CompletionRecord>;
+export type ParsedRecord = Partial<CompletionRecord> & { exitCode: number };
 
 /** Parses a record's text, or says why it is none. */
 export function parseRecord(
@@ -67,7 +65,5 @@ export function readRecord(
   const file = readSharedFile(path, MAX_RECORD_BYTES);
   if ("problem" in file) return { ...file, read: false };
   const parsed = parseRecord(new TextDecoder().decode(file.bytes));
-  return "record" in parsed
-    ? parsed
-    : { problem: parsed.problem, errno: null, read: true };
+  return "record" in parsed ? parsed : { ...parsed, errno: null, read: true };
 }
