@@ -43,6 +43,8 @@ const METHODS = new Map([
   ["/shutdown", ["POST"]],
   ["/healthz", ["GET", "HEAD"]],
 ]);
+const NOT_FOUND =
+  "Not found: the paths are /quitquitquit, /shutdown and /healthz\n";
 // Origin form (`/p?q`) or absolute form (`http://h/p?q`); no fragment.
 const TARGET = /^(https?:\/\/[^/?#]*)?(\/[^?#]*)?(?:\?([^#]*))?$/i;
 
@@ -58,21 +60,13 @@ export function route(
   }
   const [, , path = "/", query = ""] = match;
   const methods = METHODS.get(path);
-  if (!methods) {
-    return {
-      status: 404,
-      body: "Not found: the paths are /quitquitquit, /shutdown and /healthz\n",
-    };
-  }
+  if (!methods) return { status: 404, body: NOT_FOUND };
   if (!methods.includes(method)) {
     const [body, allow] = [`Use ${methods.join(" or ")}\n`, methods.join(", ")];
     return { status: 405, body, allow };
   }
-  if (path === "/healthz") {
-    return healthy
-      ? { status: 200, body: "ok\n" }
-      : { status: 503, body: "child not running\n" };
-  }
+  if (path === "/healthz" && healthy) return { status: 200, body: "ok\n" };
+  if (path === "/healthz") return { status: 503, body: "child not running\n" };
   let code: number | null = null; // from `?code=N`
   for (const [name, value] of new URLSearchParams(query)) {
     const fault = name !== "code"

@@ -6,8 +6,7 @@
 
 import { readSharedFile } from "../sys/files.ts";
 
-/** A record is one short line; a file larger than this is not one. */
-const MAX_RECORD_BYTES = 65536;
+const MAX_RECORD_BYTES = 65536; // a record is one short line: larger, none
 
 /** Why the record was written. */
 export type RecordReason =

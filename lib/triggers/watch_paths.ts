@@ -11,6 +11,8 @@ import { isDirectory, pathProbe } from "../sys/files.ts";
 import { parentOf } from "../options/values/path.ts";
 import type { DirWatch } from "./dir_watches.ts";
 
+type Mode = "all" | "any"; // --watch-mode
+
 /** Refuses a watched path that is a directory now, in one line (125). */
 export function refuseDirectories(paths: readonly string[]): void {
   const path = paths.find(isDirectory);
@@ -28,7 +30,7 @@ export function refuseDirectories(paths: readonly string[]): void {
  */
 export function triggeredAtStart(
   paths: readonly string[],
-  mode: "all" | "any",
+  mode: Mode,
 ): boolean {
   let present = 0;
   refuseDirectories(paths);
@@ -46,11 +48,7 @@ export function triggeredAtStart(
 }
 
 /** Whether the files seen so far fire (a file once seen stays counted). */
-export function isSatisfied(
-  seen: number,
-  total: number,
-  mode: "all" | "any",
-): boolean {
+export function isSatisfied(seen: number, total: number, mode: Mode): boolean {
   return mode === "any" ? seen > 0 : seen === total;
 }
 

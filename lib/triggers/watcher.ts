@@ -116,15 +116,13 @@ export class FileWatch {
     this.#causes.add(cause);
     const asked = this.config.pollIntervalMs;
     const msg = "file events cannot be trusted";
-    if (this.#causes.size > 1) this.log.debug(msg, { cause, ...fields });
+    const said = { cause, ...fields };
+    if (this.#causes.size > 1) this.log.debug(msg, said);
     else if (asked && asked <= FALLBACK_POLL_MS) {
-      this.log.debug(`${msg}; the poll goes on`, { cause, ...fields });
+      this.log.debug(`${msg}; the poll goes on`, said);
     } else {
-      this.log.warn(`${msg}: falling back to a poll`, {
-        cause,
-        ...fields,
-        fallback_poll: `${FALLBACK_POLL_MS / 1000}s`,
-      });
+      const fallback = { fallback_poll: `${FALLBACK_POLL_MS / 1000}s` };
+      this.log.warn(`${msg}: falling back to a poll`, { ...said, ...fallback });
       if (this.#polling) this.startPolling();
     }
   }
@@ -174,12 +172,8 @@ export class FileWatch {
     if (!this.#events) return false;
     const unseen = this.config.watch.filter((p) => !this.#seen.has(p));
     const plan = planWatches(unseen, EVENTS, SELF_EVENTS);
-    for (const error of plan.problems) {
-      this.#warn.warn(
-        "cannot re-arm the file watch; watching the directory above",
-        { error },
-      );
-    }
+    const above = "cannot re-arm the file watch; watching the directory above";
+    for (const error of plan.problems) this.#warn.warn(above, { error });
     if (plan.symlink !== null) {
       this.#distrust("a symlink is on the way: its swap gives no event", {
         symlink: plan.symlink,
