@@ -1,9 +1,7 @@
 /**
- * What can end the child's run besides its own exit, armed after the spawn:
- * the file watch, the main containers' leases and the quit endpoint, each
- * proposing a `Trigger` to the run's one decision (decision.ts); and the
- * warnings about shared paths (a watched file's directory missing; as PID 1,
- * a shared path on the container's own root, which the other cannot see).
+ * What can end the child's run besides its exit, armed after the spawn; and
+ * the warnings about shared paths (a watched file's directory missing; as PID
+ * 1, a path on the container's own root, which the other cannot see).
  * @module
  */
 
@@ -18,7 +16,7 @@ import { mountPoints } from "../sys/mountinfo.ts";
 import { parentOf } from "../options/values/path.ts";
 import { nearestDirectory } from "./watch_paths.ts";
 
-/** The file watch on the watched files (made absolute, each once). */
+/** The file watch. */
 export function armWatch(config: WatchConfig, log: Logger): FileWatch {
   return new FileWatch(config, log);
 }
@@ -32,14 +30,7 @@ export function watchLeases(
   log: Logger,
 ): LeaseWatch | null {
   if (!config.lease || !config.watch.length) return null;
-  const leases = new LeaseWatch({
-    records: config.watch,
-    graceMs: config.lostMainGraceMs,
-    exitCode: config.lostMainExitCode,
-    restartPolicy: config.restartPolicy,
-    checkEveryMs: 250, // while the directories cannot be watched for events
-    log,
-  });
+  const leases = new LeaseWatch(config, log);
   leases.start();
   return leases;
 }
@@ -60,16 +51,9 @@ export async function openQuitEndpoint(
 }
 
 /** The longest mount point that is `path` (absolute, resolved) or above it. */
-export function mountPointOf(
-  path: string,
-  mounts: readonly string[],
-): string {
-  let best = "/";
-  for (const mount of mounts) {
-    const inside = path === mount || path.startsWith(`${mount}/`);
-    if (inside && mount.length > best.length) best = mount;
-  }
-  return best;
+export function mountPointOf(path: string, mounts: readonly string[]): string {
+  return mounts.filter((m) => path === m || path.startsWith(`${m}/`))
+    .reduce((best, m) => m.length > best.length ? m : best, "/");
 }
 
 /** Warns once per path; `pid1`: only then is `/` the container's own. */

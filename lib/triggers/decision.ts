@@ -1,7 +1,6 @@
 /**
- * The one decision of how the run ends, a trigger's exit code, and what ends
- * the sidecar under each `--restart-policy`: what the supervisor needs before
- * the child starts (arm.ts loads after the spawn).
+ * The run's one decision of how it ends, a trigger's exit code, and what ends
+ * the sidecar under each `--restart-policy`: needed before the child starts.
  * @module
  */
 
@@ -30,10 +29,7 @@ export type Ending =
   | { kind: "interrupted"; signal: number }
   | { kind: "wait-timeout"; notReady: string[] };
 
-/**
- * The first ending proposed counts, later ones are refused; `exitCodeOf`
- * gives its exit code (null: read from the records after the stop).
- */
+/** The first ending proposed counts; `exitCodeOf` (null: from the records). */
 export class Decision {
   #ending: Ending | null = null;
   readonly #decide = Promise.withResolvers<Ending>();
@@ -75,21 +71,15 @@ function describeEnding(e: Ending): string {
   return `${signalName(e.signal)} before the child started`;
 }
 
-/** What the sidecar saw of a main container's end. */
-export type MainEnd =
-  | { kind: "record"; exitCode: number | null } // null: not a record
-  | { kind: "lost-main" };
-
 /**
  * Whether a main container's end ends the sidecar. Under `OnFailure` the
- * kubelet restarts a failed main in place (the Job removes the pod at
- * `backoffLimit`), so only a success does: ending on a failure would restart
- * the sidecar too, which would find the old record and end again (a crash
- * loop). A file that is no record (a plain `touch`) says nothing of failure.
+ * kubelet restarts a failed main in place, so only a success does: ending on
+ * a failure would restart the sidecar too, which would find the old record
+ * and end again (a crash loop). No record (exitCode null) says no failure.
  */
 export function endsTheSidecar(
   policy: RestartPolicy,
-  end: MainEnd,
+  end: { kind: "record"; exitCode: number | null } | { kind: "lost-main" },
   successExitCodes: readonly number[],
 ): boolean {
   if (policy === "Never") return true;

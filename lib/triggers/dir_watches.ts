@@ -1,8 +1,7 @@
 /**
- * The one owner of an inotify instance on directories, for the file watch and
- * the lease watch: adds the watches asked for, forgets those the kernel ended
- * (the next call adds them again), routes each event to its directory, and
- * says what went wrong.
+ * The one owner of an inotify instance on directories, for the file and lease
+ * watches: adds the watches asked for, forgets those the kernel ended (the
+ * next call adds them again), and routes each event to its directory.
  * @module
  */
 
@@ -12,17 +11,14 @@ import { IN_IGNORED, Inotify, type InotifyEvent } from "../sys/inotify.ts";
 export type DirEvent = InotifyEvent & { dir: string | null };
 
 /** What went wrong, in the words of the file watch's warning. */
-export type Trouble =
+type Trouble =
   | "no inotify instance"
   | "a mount over a watched directory would go unseen"
   | "a directory cannot be watched"
   | "reading file events failed";
 
 /** A watch: its directory's identity (one replaced is another), its mask. */
-export interface DirWatch {
-  id: string;
-  mask: number;
-}
+export type DirWatch = { id: string; mask: number };
 
 export class DirWatches {
   #inotify: Inotify | null = null;
@@ -40,10 +36,9 @@ export class DirWatches {
   }
 
   /**
-   * Watches `want`, if it changed. A watch that cannot be added keeps the old
-   * ones (one above still sees changes) and is tried again at the next call,
-   * as is an instance that could not be had. Returns null when nothing
-   * changed, else the directories newly watched.
+   * Watches `want`, if it changed; returns the directories newly watched. One
+   * that cannot be added keeps the old ones (one above still sees changes) and
+   * is tried again at the next call, as is an instance that could not be had.
    */
   watch(want: ReadonlyMap<string, DirWatch>): string[] | null {
     const key = [...want].map(([dir, w]) => `${dir}@${w.id}@${w.mask}`)
@@ -86,7 +81,6 @@ export class DirWatches {
     if (wd !== undefined) this.#drop(wd)?.removeWatch(wd);
   }
 
-  /** Stops watching; never waits. */
   close(): void {
     this.#closed = true;
     this.#reset();

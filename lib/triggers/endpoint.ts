@@ -1,12 +1,10 @@
 /**
- * The quit endpoint (`--listen`), in the proxies' dialect so that manifests
- * work unchanged: GET or POST /quitquitquit (Cloud SQL Proxy 2.7+, Istio,
- * Envoy), POST /shutdown (Linkerd), `?code=N` for the exit code; GET /healthz
- * is 200 while the child runs. `Deno.serve` stopped by an AbortSignal cuts
- * every connection at once (1.3 ms measured, clients holding half a request);
- * its `shutdown()` would wait for them. Past 20 requests in 100 ms, each
- * answer but a quit waits 50 ms: a kept-alive flood gets about 300 answers a
- * second instead of 10,000, and signals are not slowed (bench/flood.ts).
+ * The quit endpoint (`--listen`) in the proxies' dialect, so that manifests
+ * work unchanged: /quitquitquit (Cloud SQL Proxy 2.7+, Istio, Envoy),
+ * /shutdown (Linkerd), /healthz. An AbortSignal stops `Deno.serve`, cutting
+ * every connection at once (1.3 ms measured; `shutdown()` would wait for
+ * them). Past 20 requests in 100 ms, each answer but a quit waits 50 ms: a
+ * kept-alive flood gets 300 answers a second, not 10,000 (bench/flood.ts).
  * @module
  */
 
@@ -19,8 +17,7 @@ import type { HostPort } from "../options/values/host_port.ts";
 /** What the supervisor tells the endpoint and hears from it. */
 export interface Endpoint {
   setHealthy(healthy: boolean): void;
-  /** Stops listening and cuts every open connection at once. */
-  close(): Promise<void>;
+  close(): Promise<void>; // stops listening, cuts every connection at once
 }
 
 /** The run's one decision, as a quit request hears it. */
@@ -39,7 +36,6 @@ export interface Answer {
   quit?: QuitRequest; // set when it fires the trigger
 }
 
-/** A request that fires the trigger; `code` from `?code=N`. */
 export type QuitRequest = { method: string; path: string; code: number | null };
 
 const METHODS = new Map([
@@ -47,13 +43,12 @@ const METHODS = new Map([
   ["/shutdown", ["POST"]],
   ["/healthz", ["GET", "HEAD"]],
 ]);
+const NOT_FOUND =
+  "Not found: the paths are /quitquitquit, /shutdown and /healthz\n";
 // Origin form (`/p?q`) or absolute form (`http://h/p?q`); no fragment.
 const TARGET = /^(https?:\/\/[^/?#]*)?(\/[^?#]*)?(?:\?([^#]*))?$/i;
 
-/**
- * Routes one request, from its method and target (`/path?query` or an
- * absolute URL) alone; `healthy` for /healthz.
- */
+/** Routes a request from its method and target (a path or an absolute URL). */
 export function route(
   method: string,
   target: string,
@@ -65,45 +60,29 @@ export function route(
   }
   const [, , path = "/", query = ""] = match;
   const methods = METHODS.get(path);
-  if (!methods) {
-    return {
-      status: 404,
-      body: "Not found: the paths are /quitquitquit, /shutdown and /healthz\n",
-    };
-  }
+  if (!methods) return { status: 404, body: NOT_FOUND };
   if (!methods.includes(method)) {
     const [body, allow] = [`Use ${methods.join(" or ")}\n`, methods.join(", ")];
     return { status: 405, body, allow };
   }
-  if (path === "/healthz") {
-    return healthy
-      ? { status: 200, body: "ok\n" }
-      : { status: 503, body: "child not running\n" };
-  }
-  const code = parseCode(query);
-  if (typeof code === "string") return { status: 400, body: `${code}\n` };
-  const body = code === null
-    ? "guillotining\n"
-    : `guillotining, exit code ${code}\n`;
-  return { status: 200, body, quit: { method, path, code } };
-}
-
-/** The `code` parameter: a number, null when absent, or what is wrong. */
-function parseCode(query: string): number | null | string {
-  let code: number | null = null;
+  if (path === "/healthz" && healthy) return { status: 200, body: "ok\n" };
+  if (path === "/healthz") return { status: 503, body: "child not running\n" };
+  let code: number | null = null; // from `?code=N`
   for (const [name, value] of new URLSearchParams(query)) {
-    if (name !== "code") {
-      return `Unknown parameter ${JSON.stringify(name)}: the only one is code`;
-    }
-    if (code !== null) return "Cannot use code: given more than once";
-    if (!/^\d{1,3}$/.test(value) || Number(value) > 255) {
-      return `Cannot use code ${
+    const fault = name !== "code"
+      ? `Unknown parameter ${JSON.stringify(name)}: the only one is code`
+      : code !== null
+      ? "Cannot use code: given more than once"
+      : !/^\d{1,3}$/.test(value) || Number(value) > 255
+      ? `Cannot use code ${
         JSON.stringify(value.slice(0, 40))
-      }: expected an integer from 0 to 255`;
-    }
+      }: expected an integer from 0 to 255`
+      : null;
+    if (fault) return { status: 400, body: `${fault}\n` };
     code = Number(value);
   }
-  return code;
+  // The body is the handler's, which hears the decision first.
+  return { status: 200, body: "guillotining\n", quit: { method, path, code } };
 }
 
 // RFC 3986 host (IP literal or reg-name, IPv4 included), an optional port.
@@ -119,11 +98,7 @@ export function hostFault(host: string | null): string | null {
   return `malformed Host header ${JSON.stringify(shown)}`;
 }
 
-/**
- * Starts listening; `onQuit` hears each quit request.
- *
- * @throws {GuillotineError} (125) When the address cannot be listened on.
- */
+/** Starts listening; `onQuit` hears each quit request. Throws (125). */
 export function openEndpoint(
   address: HostPort,
   onQuit: (request: QuitRequest) => Verdict | Promise<Verdict>,
@@ -188,11 +163,8 @@ export function openEndpoint(
     );
   }
   const { hostname, port } = server.addr;
-  log.info("quit endpoint listening", {
-    address: hostname.includes(":")
-      ? `[${hostname}]:${port}`
-      : `${hostname}:${port}`,
-  });
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  log.info("quit endpoint listening", { address: `${host}:${port}` });
   return {
     setHealthy: (value) => healthy = value,
     close: async () => {

@@ -1,8 +1,7 @@
 /**
- * Readiness gates (`--wait-for`), waited for before the child starts; loaded
- * only when one is given. Each attempt is bounded by what is left of the
- * timeout (and 2 s), and an abort (a trigger, a signal) gives up the attempts
- * in flight instead of waiting for them.
+ * Readiness gates (`--wait-for`), waited for before the child starts. Each
+ * attempt is bounded by what is left of the timeout (and 2 s); an abort (a
+ * trigger, a signal) gives up the attempts in flight instead of waiting.
  * @module
  */
 
@@ -16,9 +15,8 @@ const ATTEMPT_TIMEOUT_MS = 2000;
 const PROGRESS_MS = 5000;
 
 /**
- * One attempt at a gate: null when it is ready, else why not in a few words
- * (`missing`, `not a socket`, `refused`, `HTTP status 503`, `timeout`,
- * `given up` once `signal` aborts, or the error).
+ * One attempt at a gate: null when it is ready, else why not (`missing`,
+ * `refused`, `HTTP status 503`, `timeout`, `given up` once `signal` aborts...).
  */
 export async function whyNotReady(
   gate: GateSpec,
@@ -57,39 +55,33 @@ async function attempt(
   gate: GateSpec,
   signal: AbortSignal,
 ): Promise<string | null> {
-  if (gate.kind === "file") {
-    await Deno.stat(gate.path);
-  } else if (gate.kind === "http") {
+  if (gate.kind === "file") return Deno.stat(gate.path).then(() => null);
+  if (gate.kind === "http") {
     const response = await fetch(gate.url, { signal, redirect: "follow" });
     await response.body?.cancel();
     return response.ok ? null : `HTTP status ${response.status}`;
-  } else {
-    const connecting = gate.kind === "unix"
-      ? Deno.connect({ transport: "unix", path: gate.path })
-      : Deno.connect({ hostname: gate.hostname, port: gate.port });
-    // Deno.connect takes no signal: one that lands after the abort is closed.
-    const conn = await within<Deno.Conn>(connecting, Infinity, {
-      signal,
-      dispose: (c) => c.close(),
-    });
-    if (conn === null) throw signal.reason;
-    conn.close();
   }
+  const connecting = gate.kind === "unix"
+    ? Deno.connect({ transport: "unix", path: gate.path })
+    : Deno.connect({ hostname: gate.hostname, port: gate.port });
+  // Deno.connect takes no signal: one that lands after the abort is closed.
+  const conn = await within<Deno.Conn>(connecting, Infinity, {
+    signal,
+    dispose: (c) => c.close(),
+  });
+  if (conn === null) throw signal.reason;
+  conn.close();
   return null;
 }
 
-/** A gate still not ready, and why at its last try. */
-export type NotReady = { gate: GateSpec; why: string };
+type NotReady = { gate: GateSpec; why: string }; // why: at its last try
 
 /** The gates not ready and why, for a log field: `file:/x: missing; ...`. */
 export function lastTry(notReady: readonly NotReady[]): string {
   return notReady.map(({ gate, why }) => `${gate.text}: ${why}`).join("; ");
 }
 
-/**
- * Waits until every gate is ready, or the timeout, or `abort`, saying every
- * few seconds what is still awaited; returns the gates still not ready.
- */
+/** Waits for every gate, the timeout or `abort`; returns those not ready. */
 export async function waitForGates(
   gates: readonly GateSpec[],
   timeoutMs: number,
@@ -105,7 +97,7 @@ export async function waitForGates(
   const texts = (gates: Iterable<GateSpec>) => [...gates].map((g) => g.text);
   log.info("waiting for gates", { wait_for: texts(gates).join(",") });
   let nextProgress = started + PROGRESS_MS;
-  const tryAll = async (): Promise<void> => {
+  await retry(async (): Promise<void> => {
     const left = deadline - performance.now();
     if (left <= 0) return;
     const round = AbortSignal.any([
@@ -132,8 +124,7 @@ export async function waitForGates(
       });
       nextProgress += PROGRESS_MS;
     }
-  };
-  await retry(tryAll, {
+  }, {
     done: () => !why.size || performance.now() >= deadline,
     pauseMs: () => Math.min(RETRY_MS, deadline - performance.now()),
     signal: stop.signal,

@@ -1,37 +1,84 @@
 /**
- * The sidecar's side of the lease (the main's: lease_hold.ts). A lease free
- * while no record is there is a main that ended without a word (an OOM kill,
- * an eviction): after `--lost-main-grace` (time for a main restarted under
- * OnFailure to take it back) the trigger fires with `--lost-main-exit-code`.
+ * The lease: a flock the main holds on `FILE.lock` until its record is written
+ * (the kernel, until it dies). Free with no record, it is a main that ended
+ * without a word (an OOM kill, an eviction): after `--lost-main-grace` (for one
+ * restarted under OnFailure) the sidecar fires with `--lost-main-exit-code`.
  * @module
  */
 
+import type { Config } from "../options/config.ts";
 import type { Logger } from "../log/logger.ts";
 import { isDirectory } from "../sys/files.ts";
-import { EACCES, errnoName } from "../sys/errno.ts";
-import { lockProbe, type LockState } from "../sys/flock.ts";
+import { EACCES, EAGAIN, errnoName } from "../sys/errno.ts";
+import * as F from "../sys/flock.ts";
 import * as I from "../sys/inotify.ts";
+import { delay } from "../runtime/delay.ts";
 import { formatDuration } from "../options/values/duration.ts";
 import { parentOf } from "../options/values/path.ts";
-import type { RestartPolicy } from "../options/values/restart_policy.ts";
 import { endsTheSidecar } from "./decision.ts";
 import { type DirEvent, DirWatches } from "./dir_watches.ts";
-import { leasePath } from "./lease_hold.ts";
 import { readRecord } from "./record_format.ts";
 import type { Trigger } from "./watcher.ts";
 
-export { holdLease, type Lease, leasePath } from "./lease_hold.ts";
+/** The lease file of a record. */
+export function leasePath(record: string): string {
+  return `${record}.lock`;
+}
+
+/** A lease held by this process; released by `release()` or by its death. */
+export type Lease = { release(): void };
 
 /**
- * The look that no event prompts, in case events are missed (a full queue, a
- * network volume). Each look costs about 3.5 wake-ups: every 5 s made 0.85 a
- * second idle, too near the target of 1; 10 s keeps it near 0.5.
+ * Takes the lease of `record` (absolute). One that cannot be taken is a
+ * warning: the main work matters more than the sidecar's safety net.
  */
-export const SAFETY_LOOK_MS = 10_000;
+export async function holdLease(
+  record: string,
+  log: Logger,
+): Promise<Lease | null> {
+  const path = leasePath(record);
+  // A failure here is for the open to say.
+  await Deno.mkdir(parentOf(path), { recursive: true }).catch(() => {});
+  // One open, the lock tried again (a sidecar's probe holds it an instant):
+  // each open and close would prompt the sidecar to look at a free lease.
+  const opened = F.openLockFile(path);
+  let problem = opened as { errno: number | null; problem: string };
+  if ("fd" in opened) {
+    const { fd } = opened;
+    let code = F.lockExclusive(fd);
+    for (let i = 1; i < 50 && code === EAGAIN; i++) {
+      await delay(20);
+      code = F.lockExclusive(fd);
+    }
+    if (code === 0) {
+      log.debug("holding the lease", { file: path });
+      let held = true;
+      return {
+        release() {
+          if (held) F.unlock(fd);
+          held = false;
+        },
+      };
+    }
+    F.unlock(fd);
+    problem = { errno: code, problem: errnoName(code) };
+  }
+  const errno = problem.errno === null ? null : errnoName(problem.errno);
+  log.warn(
+    `cannot take the lease (${problem.problem}): the sidecar will not notice if this container dies without a record`,
+    { file: path, errno },
+  );
+  return null;
+}
 
-// A main that dies closes FILE.lock, opened for writing (IN_CLOSE_WRITE); one
-// that takes the lease changes its mode (IN_ATTRIB), so one back within the
-// grace is seen at once. Not IN_CLOSE_NOWRITE: each look would wake it.
+/**
+ * The look for missed events (a full queue, a network volume): 3.5 wake-ups
+ * each; every 5 s made 0.85 a second idle (the target: 1), 10 s about 0.5.
+ */
+const SAFETY_LOOK_MS = 10_000;
+
+// A dying main closes FILE.lock (IN_CLOSE_WRITE); one taking the lease changes
+// its mode (IN_ATTRIB). Not IN_CLOSE_NOWRITE: each look would wake it.
 const EVENTS = I.IN_CLOSE_WRITE | I.IN_ATTRIB | I.IN_CREATE | I.IN_MOVED_TO |
   I.IN_MOVED_FROM | I.IN_DELETE | I.IN_DELETE_SELF | I.IN_MOVE_SELF |
   I.IN_ONLYDIR;
@@ -41,17 +88,17 @@ const GONE = I.IN_IGNORED | I.IN_DELETE_SELF | I.IN_MOVE_SELF | I.IN_UNMOUNT;
 /** Calls `onChange` when an event of the records' directories may matter. */
 export class LeaseEvents {
   readonly #locks: ReadonlySet<string>;
-  readonly #paths: ReadonlySet<string>;
   readonly #dirs: string[];
   readonly #watches: DirWatches;
-  readonly #log: Logger;
   #gaveUp = false; // no instance, or reading failed: looking often instead
 
-  constructor(records: readonly string[], onChange: () => void, log: Logger) {
+  constructor(
+    records: readonly string[],
+    onChange: () => void,
+    private readonly log: Logger,
+  ) {
     this.#locks = new Set(records.map(leasePath));
-    this.#paths = new Set([...records, ...this.#locks]);
     this.#dirs = [...new Set(records.map(parentOf))];
-    this.#log = log;
     this.#watches = new DirWatches(
       (events) => this.#matters(events) && onChange(),
       (trouble, fields) => {
@@ -74,7 +121,7 @@ export class LeaseEvents {
       this.#dirs.filter(isDirectory).map((d) => [d, { id: "", mask: EVENTS }]),
     );
     for (const dir of this.#watches.watch(want) ?? []) {
-      this.#log.debug("watching the leases for events", { dir });
+      this.log.debug("watching the leases for events", { dir });
     }
     return this.armed;
   }
@@ -99,28 +146,19 @@ export class LeaseEvents {
       } else if (!(mask & I.IN_CREATE && this.#locks.has(path))) {
         // A lock file made is no lease released: its maker holds it a moment
         // later, and a look in between would take it for a lost main.
-        news ||= this.#paths.has(path);
+        news ||= this.#locks.has(path) || this.#locks.has(leasePath(path));
       }
     }
     return news;
   }
 }
 
-export interface LeaseWatchOptions {
-  records: readonly string[]; // absolute
-  graceMs: number;
-  exitCode: number;
-  restartPolicy: RestartPolicy;
-  /** How often to look while the directories cannot be watched (and first). */
-  checkEveryMs: number;
-  log: Logger;
-  now?: () => number; // a monotonic clock in ms (tests inject one)
-}
+const CHECK_EVERY_MS = 250; // while a directory cannot be watched, and first
 
 /** One watched record's lease, as last seen. */
 interface Watched {
   record: string;
-  probe: () => LockState;
+  probe: () => F.LockState;
   seenHeld: boolean;
   warned: Set<"lease" | "record">;
   lostSince: number | null; // free with no record since then
@@ -136,10 +174,18 @@ export class LeaseWatch {
   readonly #wake = new Int32Array(new SharedArrayBuffer(4));
   #closed = false;
 
-  constructor(private readonly options: LeaseWatchOptions) {
-    this.#watched = options.records.map((record) => ({
+  /** `now`: a monotonic clock in ms (tests turn one). */
+  constructor(
+    private readonly config: Pick<
+      Config,
+      "watch" | "lostMainGraceMs" | "lostMainExitCode" | "restartPolicy"
+    >,
+    private readonly log: Logger,
+    private readonly now = () => performance.now(),
+  ) {
+    this.#watched = config.watch.map((record) => ({
       record,
-      probe: lockProbe(leasePath(record)),
+      probe: F.lockProbe(leasePath(record)),
       seenHeld: false,
       warned: new Set(),
       lostSince: null,
@@ -147,23 +193,18 @@ export class LeaseWatch {
   }
 
   /**
-   * Looks at each event that may matter, at a grace's end, and every
-   * {@linkcode SAFETY_LOOK_MS}; every `checkEveryMs` while a directory cannot
-   * be watched. Atomics.waitAsync, not a Deno timer: it starts before the
-   * child, and Deno loading its timers would hold the start-up.
+   * Looks at each event that may matter, at a grace's end, and every 10 s (250
+   * ms while a directory cannot be watched). Atomics.waitAsync, not a Deno
+   * timer: it starts before the child, and Deno's timers would hold it.
    */
-  start(): void {
-    this.#events = new LeaseEvents(this.#watched.map((w) => w.record), () => {
+  async start(): Promise<void> {
+    const events = this.#events = new LeaseEvents(this.config.watch, () => {
       this.check();
       Atomics.notify(this.#wake, 0); // a grace may have begun or ended
-    }, this.options.log);
-    this.#run(this.#events);
-  }
-
-  async #run(events: LeaseEvents): Promise<void> {
+    }, this.log);
     // The first look after a first wait: no main is lost in the first quarter
     // second, and the watch would only add to the start-up before the child.
-    let wait = this.options.checkEveryMs;
+    let wait = CHECK_EVERY_MS;
     let watched = false;
     while (!this.#closed) {
       const woken = await Atomics.waitAsync(this.#wake, 0, 0, wait).value;
@@ -173,25 +214,20 @@ export class LeaseWatch {
         this.check();
       }
       watched &&= events.armed;
-      wait = watched ? this.#nextWait() : this.options.checkEveryMs;
+      // Until the next look that no event prompts: a grace's end, or safety.
+      const ends = this.#watched.filter((w) => w.lostSince !== null)
+        .map((w) => w.lostSince! + this.config.lostMainGraceMs - this.now());
+      wait = watched
+        ? Math.min(SAFETY_LOOK_MS, ...ends.map((ms) => Math.max(1, ms)))
+        : CHECK_EVERY_MS;
     }
   }
 
-  /** Until the next look that no event prompts: a grace's end, or safety. */
-  #nextWait(): number {
-    const ends = this.#watched.filter((w) => w.lostSince !== null)
-      .map((w) => w.lostSince! + this.options.graceMs - this.#now());
-    return Math.min(SAFETY_LOOK_MS, ...ends.map((ms) => Math.max(1, ms)));
-  }
-
-  #now(): number {
-    return this.options.now?.() ?? performance.now();
-  }
-
   /** Looks at every lease once; the grace is on a monotonic clock. */
-  check(now = this.#now()): void {
+  check(now = this.now()): void {
     if (this.#closed) return;
-    const { graceMs, log, restartPolicy } = this.options;
+    const { lostMainGraceMs: graceMs, restartPolicy } = this.config;
+    const log = this.log;
     for (const w of this.#watched) {
       const state = w.probe();
       if (typeof state === "object") this.#warnOnce(w, "lease", state.errno);
@@ -230,16 +266,12 @@ export class LeaseWatch {
         reason:
           `main container lost: no record at ${w.record} and its lease free for ${grace}`,
         files: [],
-        exitCode: this.options.exitCode,
+        exitCode: this.config.lostMainExitCode,
       });
     }
   }
 
-  /**
-   * Whether a valid record is there (a directory or a FIFO is none: the lease
-   * still counts). One this user cannot read counts, with a warning: the file
-   * watch fires on it all the same.
-   */
+  /** A valid record, or one this user cannot read (the file watch fires). */
   #hasRecord(w: Watched): boolean {
     const read = readRecord(w.record);
     if ("record" in read) return true;
@@ -252,16 +284,14 @@ export class LeaseWatch {
     if (w.warned.has(kind)) return;
     w.warned.add(kind);
     const name = errnoName(errno);
-    const lease = kind === "lease";
-    this.options.log.warn(
-      lease
+    this.log.warn(
+      kind === "lease"
         ? `cannot probe the lease (${name}): a main container that dies will not be noticed`
         : `cannot read the completion record (${name}): taking it as there`,
-      { file: lease ? leasePath(w.record) : w.record, errno: name },
+      { file: kind === "lease" ? leasePath(w.record) : w.record, errno: name },
     );
   }
 
-  /** Stops looking; never waits. */
   close(): void {
     this.#closed = true;
     Atomics.notify(this.#wake, 0);

@@ -1,14 +1,12 @@
 /**
- * The completion record's format, and the one way to read one from the shared
- * volume: here for the lease watch, which must tell a record from any other
- * file there, and for lib/reports/records.ts, which writes them.
+ * The completion record's format, and the one way to read one: for the lease
+ * watch, which must tell a record from any other file, and reports/records.ts.
  * @module
  */
 
 import { readSharedFile } from "../sys/files.ts";
 
-/** A record is one short line; a file larger than this is not one. */
-const MAX_RECORD_BYTES = 65536;
+const MAX_RECORD_BYTES = 65536; // a record is one short line: larger, none
 
 /** Why the record was written. */
 export type RecordReason =
@@ -32,9 +30,7 @@ export interface CompletionRecord {
 }
 
 /** A record as read: its exit code at least. */
-export type ParsedRecord =
-  & Pick<CompletionRecord, "exitCode">
-  & Partial<CompletionRecord>;
+export type ParsedRecord = Partial<CompletionRecord> & { exitCode: number };
 
 /** Parses a record's text, or says why it is none. */
 export function parseRecord(
@@ -59,10 +55,7 @@ export function parseRecord(
   return { record: value as CompletionRecord };
 }
 
-/**
- * Reads the record at `path` without ever blocking ({@linkcode readSharedFile}
- * refuses a FIFO, a directory or a symlink); `read`: read, but no record.
- */
+/** Reads a record, never blocking (no FIFO); `read`: read, but no record. */
 export function readRecord(
   path: string,
 ):
@@ -71,7 +64,5 @@ export function readRecord(
   const file = readSharedFile(path, MAX_RECORD_BYTES);
   if ("problem" in file) return { ...file, read: false };
   const parsed = parseRecord(new TextDecoder().decode(file.bytes));
-  return "record" in parsed
-    ? parsed
-    : { problem: parsed.problem, errno: null, read: true };
+  return "record" in parsed ? parsed : { ...parsed, errno: null, read: true };
 }

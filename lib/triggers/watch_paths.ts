@@ -1,8 +1,7 @@
 /**
- * The watched paths (absolute, each once: the options made them so): the one
- * look before the child starts, which are refused, and where their creation
- * will show as an event. Only access(2) and stat, which open nothing; the
- * watch itself loads after the spawn.
+ * The watched paths (absolute, each once): the look before the child starts,
+ * which are refused, where their creation will show as an event. Only
+ * access(2) and stat, which open nothing; the watch loads after the spawn.
  * @module
  */
 
@@ -11,6 +10,8 @@ import { WATCHED_FILE_ENV } from "../options/table.ts";
 import { isDirectory, pathProbe } from "../sys/files.ts";
 import { parentOf } from "../options/values/path.ts";
 import type { DirWatch } from "./dir_watches.ts";
+
+type Mode = "all" | "any"; // --watch-mode
 
 /** Refuses a watched path that is a directory now, in one line (125). */
 export function refuseDirectories(paths: readonly string[]): void {
@@ -23,15 +24,13 @@ export function refuseDirectories(paths: readonly string[]): void {
 }
 
 /**
- * Whether the watch's condition holds already (a path that exists and is no
- * directory counts, as for the watch), so the child must not start.
- *
- * @throws {GuillotineError} (125) For a path that is a directory, or cannot
- *   appear (something on the way is not a directory, or cannot be read).
+ * Whether the condition holds already (a path there and no directory counts),
+ * so the child must not start. Throws (125) for a path that is a directory or
+ * cannot appear (something on the way is no directory, or cannot be read).
  */
 export function triggeredAtStart(
   paths: readonly string[],
-  mode: "all" | "any",
+  mode: Mode,
 ): boolean {
   let present = 0;
   refuseDirectories(paths);
@@ -49,11 +48,7 @@ export function triggeredAtStart(
 }
 
 /** Whether the files seen so far fire (a file once seen stays counted). */
-export function isSatisfied(
-  seen: number,
-  total: number,
-  mode: "all" | "any",
-): boolean {
+export function isSatisfied(seen: number, total: number, mode: Mode): boolean {
   return mode === "any" ? seen > 0 : seen === total;
 }
 
@@ -68,10 +63,8 @@ function identity(dir: string): { id: string; error?: Error } {
 }
 
 /**
- * The nearest existing directory above `path` and its identity, where the
- * file's creation (or of the directories on the way) will show; with why the
- * path cannot appear now, if something on the way is not a directory or
- * cannot be read (then the directory is the one above that).
+ * The nearest existing directory above `path`, where its creation will show,
+ * and why the path cannot appear now (the way blocked: the one above that).
  */
 export function nearestDirectory(
   path: string,
@@ -93,24 +86,20 @@ export function nearestDirectory(
   }
 }
 
-/** Where file events can show that the watched paths appeared. */
-export interface WatchPlan {
-  dirs: Map<string, DirWatch>;
-  problems: string[]; // why a path cannot appear now, for each such path
-  symlink: string | null; // one on the way: its swap shows in no watch
-}
-
 /**
- * The nearest existing directory of each path, for what is made in it
- * (`entries`), and every one above, for their own renames and removals
- * (`self`: a rename of an ancestor moves the watched one away, no event).
+ * The nearest existing directory of each path, for what is made in it, and
+ * every one above, for their own renames (the watched one moves, no event).
  */
 export function planWatches(
   paths: readonly string[],
   entries: number,
   self: number,
-): WatchPlan {
-  const plan: WatchPlan = { dirs: new Map(), problems: [], symlink: null };
+) {
+  const plan = {
+    dirs: new Map<string, DirWatch>(),
+    problems: [] as string[], // why a path cannot appear now
+    symlink: null as string | null, // one on the way: its swap shows no event
+  };
   for (const path of paths) {
     const { dir, id, problem } = nearestDirectory(path);
     if (problem) plan.problems.push(problem);

@@ -1,10 +1,8 @@
 /**
- * Watches for the files that say the main work is done: file events on the
- * nearest existing directory of each and its ancestors (dir_watches.ts), and
- * a poll for what events miss (network file systems). Each only prompts a
- * check by access(2), which opens nothing: a FIFO there counts, never blocks.
- * When events cannot be trusted, the poll runs every second at the most, with
- * one warning: never blind.
+ * Watches for the files that say the main work is done: file events, and a
+ * poll for what they miss (a network volume; every second at the most, with
+ * one warning, once events cannot be trusted: never blind). Each prompts a
+ * check by access(2), which opens nothing: a FIFO there never blocks.
  * @module
  */
 
@@ -31,8 +29,7 @@ export type WatchConfig = Pick<
   "watch" | "watchMode" | "watchMethod" | "pollIntervalMs"
 >;
 
-/** How often the files are polled when file events cannot be trusted. */
-export const FALLBACK_POLL_MS = 1_000;
+const FALLBACK_POLL_MS = 1_000; // the poll once events cannot be trusted
 
 // A directory's own end or move (the kernel adds IN_UNMOUNT, IN_IGNORED);
 // in the nearest directory a file made or renamed there too. Not changes:
@@ -53,19 +50,16 @@ export function distrustOf({ mask, dir }: DirEvent): string | null {
 
 /** Watches files until the trigger's condition holds. */
 export class FileWatch {
-  /** For warnings that each event or poll could repeat: once a minute. */
-  readonly #warn: Logger;
+  readonly #warn: Logger; // what each event or poll repeats: once a minute
   readonly #seen = new Set<string>();
   readonly #probes: Map<string, PathProbe>; // C strings made once
   readonly #events: DirWatches | null; // null: --watch-method poll
   #ticker: Ticker | undefined;
   #tickerMs = 0;
   #polling = false; // whether the supervisor let the poll start
-  /** Why file events cannot be trusted; any: a poll at least every second. */
-  readonly #causes = new Set<string>();
+  readonly #causes = new Set<string>(); // why events cannot be trusted
   #done = false;
   readonly #fired = Promise.withResolvers<Trigger>();
-  /** Resolves once when the condition holds. */
   readonly triggered: Promise<Trigger> = this.#fired.promise;
 
   constructor(
@@ -88,10 +82,8 @@ export class FileWatch {
   }
 
   /**
-   * Arms the watch, then checks the files, in that order, so that a file made
-   * meanwhile is seen by one or the other; returns the trigger if it holds.
-   *
-   * @throws {GuillotineError} When a path cannot appear (125).
+   * Arms, then checks (a file made meanwhile is seen by one or the other);
+   * returns the trigger if it holds. Throws (125) if a path cannot appear.
    */
   arm(): Trigger | null {
     for (const path of this.config.watch) {
@@ -124,20 +116,17 @@ export class FileWatch {
     this.#causes.add(cause);
     const asked = this.config.pollIntervalMs;
     const msg = "file events cannot be trusted";
-    if (this.#causes.size > 1) this.log.debug(msg, { cause, ...fields });
+    const said = { cause, ...fields };
+    if (this.#causes.size > 1) this.log.debug(msg, said);
     else if (asked && asked <= FALLBACK_POLL_MS) {
-      this.log.debug(`${msg}; the poll goes on`, { cause, ...fields });
+      this.log.debug(`${msg}; the poll goes on`, said);
     } else {
-      this.log.warn(`${msg}: falling back to a poll`, {
-        cause,
-        ...fields,
-        fallback_poll: `${FALLBACK_POLL_MS / 1000}s`,
-      });
+      const fallback = { fallback_poll: `${FALLBACK_POLL_MS / 1000}s` };
+      this.log.warn(`${msg}: falling back to a poll`, { ...said, ...fallback });
       if (this.#polling) this.startPolling();
     }
   }
 
-  /** Stops watching; never waits. */
   close(): void {
     this.#done = true;
     this.#ticker?.stop();
@@ -152,8 +141,7 @@ export class FileWatch {
   #check(source = "start-up"): Trigger | null {
     const { watch: paths, watchMode: mode } = this.config;
     let last: string | null = null;
-    for (const path of paths) {
-      const probe = this.#probes.get(path)!;
+    for (const [path, probe] of this.#probes) {
       if (this.#seen.has(path) || !probe.exists()) continue;
       if (probe.isDirectory()) {
         this.#warn.warn(
@@ -179,21 +167,13 @@ export class FileWatch {
     return trigger;
   }
 
-  /**
-   * Points the events at where the files not yet seen can show (a symlink on
-   * the way brings the poll: its swap gives no event); returns whether the
-   * watches changed, so a check is due.
-   */
+  /** Watches where the unseen files can show; says if a check is due. */
   #rearm(): boolean {
     if (!this.#events) return false;
     const unseen = this.config.watch.filter((p) => !this.#seen.has(p));
     const plan = planWatches(unseen, EVENTS, SELF_EVENTS);
-    for (const error of plan.problems) {
-      this.#warn.warn(
-        "cannot re-arm the file watch; watching the directory above",
-        { error },
-      );
-    }
+    const above = "cannot re-arm the file watch; watching the directory above";
+    for (const error of plan.problems) this.#warn.warn(above, { error });
     if (plan.symlink !== null) {
       this.#distrust("a symlink is on the way: its swap gives no event", {
         symlink: plan.symlink,

@@ -15,15 +15,16 @@ async function freeLease(dir: string) {
   await Deno.writeTextFile(leasePath(record), "");
   let time = 1_000;
   const { lines, log } = recordingLogger();
-  const watch = new LeaseWatch({
-    restartPolicy: "Never",
-    records: [record],
-    graceMs: GRACE,
-    exitCode: 1,
-    checkEveryMs: 250,
+  const watch = new LeaseWatch(
+    {
+      restartPolicy: "Never",
+      watch: [record],
+      lostMainGraceMs: GRACE,
+      lostMainExitCode: 1,
+    },
     log,
-    now: () => time,
-  });
+    () => time,
+  );
   let fired = false;
   const triggers: Trigger[] = [];
   watch.lost.then((trigger) => {
@@ -97,12 +98,10 @@ Deno.test("lease rule: a step of the wall clock does not end the grace", async (
   const { log } = recordingLogger();
   const watch = new LeaseWatch({
     restartPolicy: "Never",
-    records: [record],
-    graceMs: 60_000,
-    exitCode: 1,
-    checkEveryMs: 250,
-    log,
-  });
+    watch: [record],
+    lostMainGraceMs: 60_000,
+    lostMainExitCode: 1,
+  }, log);
   let fired = false;
   watch.lost.then(() => fired = true);
   const wall = Date.now;
