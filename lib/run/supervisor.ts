@@ -1,14 +1,11 @@
 /** guillotine's life in order: `run` and `supervise` read as its contents. */
 
-import { endStragglers, startChild, stopChild } from "../pid1/child.ts";
+import { startChild, stopChild } from "../pid1/child.ts";
 import { type ChildStatus, describeStatus } from "../pid1/child_status.ts";
 import type { Config } from "../options/config.ts";
 import { EXIT_USAGE } from "../runtime/errors.ts";
-import {
-  SignalForwarder,
-  type SignalInbox,
-  warmUpForwarding,
-} from "../pid1/forwarder.ts";
+import { SignalForwarder, warmUpForwarding } from "../pid1/forwarder.ts";
+import type { SignalInbox } from "../runtime/signal_inbox.ts";
 import { describeConfig } from "../options/describe.ts";
 import type { Logger } from "../log/logger.ts";
 import { exitCodeOf, type Outcome, recordOf } from "../reports/outcome.ts";
@@ -107,8 +104,7 @@ export async function supervise(
   ignoreTerminalStops();
   const reaper = new Reaper(log);
   reaper.start();
-  const forwarder = new SignalForwarder(log);
-  forwarder.start(signals);
+  const forwarder = new SignalForwarder(log, signals);
   // The first ending of any kind counts, and the endpoint answers from it.
   const decision = new Decision((ending) => exitCodeNow(config, ending));
   forwarder.interrupted.then((signal) =>
@@ -138,8 +134,7 @@ export async function supervise(
     if (before) return before;
 
     const child = startChild(config.command, rawCommand, log);
-    const exited = reaper.exitOf(child.pid, () => child.markReaped());
-    reaper.afterReap(() => child.checkGroup());
+    const exited = reaper.exitOf(child);
     forwarder.forwardTo(child);
     if (!armed.done) {
       // After the spawn, so that the child does not wait for it; the watch's
@@ -163,7 +158,7 @@ export async function supervise(
       if (first.kind !== "exited") return await outcomeOf(config, first, log);
       const how = describeStatus(first.status, signalName);
       log.info(`child ${how}`, { pid: child.pid });
-      await endStragglers(child, config.gracePeriodMs, log);
+      await stopChild(child, exited, config, log, true); // what it left
       return { kind: "exited", status: first.status };
     }
     log.info(`guillotining the child: ${first.trigger.reason}`, {
