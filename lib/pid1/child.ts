@@ -150,7 +150,7 @@ async function groupGone(child: Child, limitMs: number): Promise<boolean> {
  * period is over and anyone is left. Only an empty group counts as gone: a
  * second clock here once let guillotine exit with a grandchild still alive.
  * `leftBehind`: after the child's own exit, what it left gets SIGTERM (as
- * dumb-init does), since guillotine's exit as PID 1 would kill it at once.
+ * dumb-init does): guillotine's exit as PID 1 would kill it at once.
  * Null when even SIGKILL did not end the child in time (stuck in the
  * kernel), so that guillotine still exits.
  */
@@ -161,8 +161,11 @@ export async function stopChild(
   log: Logger,
   leftBehind = false,
 ): Promise<ChildStatus | null> {
-  if (leftBehind && child.signal(0) === E.ESRCH) return null;
   const { pid } = child;
+  if (leftBehind) {
+    log.info(`child ${describeStatus(await exited, signalName)}`, { pid });
+    if (child.signal(0) === E.ESRCH) return null;
+  }
   const graceOver = performance.now() + how.gracePeriodMs;
   const signal = leftBehind ? SIGTERM : how.signal.number;
   const behind = ": the child left processes behind";
