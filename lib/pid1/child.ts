@@ -1,7 +1,4 @@
-/**
- * The child: starting it (spawn errors as 126 or 127, with advice that fits
- * the errno), signalling its process group, the graceful stop, stragglers.
- */
+/** The child: its start (126 or 127, with advice per errno), its group's signals, its stop. */
 
 import { type ChildStatus, describeStatus } from "./child_status.ts";
 import {
@@ -16,11 +13,8 @@ import { isDirectory } from "../sys/files.ts";
 import { kill } from "../sys/process.ts";
 import { type Argument, spawn, terminalHandOver } from "../sys/spawn.ts";
 import { formatDuration } from "../options/values/duration.ts";
-import {
-  type Signal,
-  SIGNAL_NUMBERS,
-  signalName,
-} from "../options/values/signal.ts";
+import { SIGNAL_NUMBERS } from "../sys/signals.ts";
+import { type Signal, signalName } from "../options/values/signal.ts";
 
 const { SIGKILL, SIGTERM } = SIGNAL_NUMBERS;
 const GROUP_POLL_MS = 10;
@@ -146,13 +140,10 @@ async function groupGone(child: Child, limitMs: number): Promise<boolean> {
 }
 
 /**
- * The graceful stop: `how.signal` to the group, then SIGKILL once the grace
- * period is over and anyone is left. Only an empty group counts as gone: a
- * second clock here once let guillotine exit with a grandchild still alive.
- * `leftBehind`: after the child's own exit, what it left gets SIGTERM (as
- * dumb-init does): guillotine's exit as PID 1 would kill it at once.
- * Null when even SIGKILL did not end the child in time (stuck in the
- * kernel), so that guillotine still exits.
+ * `how.signal` to the group (`leftBehind`, after the child's own exit: SIGTERM,
+ * as dumb-init does), then SIGKILL once the grace period is over and anyone is
+ * left. Only an empty group counts as gone: a second clock here once let
+ * guillotine exit with a grandchild alive. Null: the child outlived SIGKILL.
  */
 export async function stopChild(
   child: Child,

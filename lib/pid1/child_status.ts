@@ -1,10 +1,7 @@
 /** How a child's end becomes guillotine's exit code, as shells and tini map it. */
 
 /** How a process ended: its exit code, or the signal that killed it. */
-export interface ChildStatus {
-  code: number | null;
-  signal: number | null;
-}
+export type ChildStatus = { code: number | null; signal: number | null };
 
 /** Decodes a raw `waitpid` status word (Linux layout). */
 export function decodeWaitStatus(raw: number): ChildStatus {

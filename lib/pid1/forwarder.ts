@@ -1,7 +1,4 @@
-/**
- * PID 1's other duty: every catchable signal goes on to the child's process
- * group; before the child exists, a terminating signal ends guillotine.
- */
+/** PID 1's other duty: signals go on to the child's group; before it, a terminating one ends guillotine. */
 
 import { Child } from "./child.ts";
 import type { SignalInbox } from "../runtime/signal_inbox.ts";
@@ -27,12 +24,13 @@ export class SignalForwarder {
   #child: Child | null = null;
   #warmUp: { name: Deno.Signal; standIn: Child; done: () => void } | null =
     null;
-  #interrupt = Promise.withResolvers<number>();
-  /** Resolves with a terminating signal that came before the child. */
-  readonly interrupted: Promise<number> = this.#interrupt.promise;
 
-  /** Takes the signals of `inbox`, those already held first. */
-  constructor(private readonly log: Logger, inbox?: SignalInbox) {
+  /** Takes `inbox`'s signals, those held first; `interrupted`: one before the child. */
+  constructor(
+    private readonly log: Logger,
+    inbox?: SignalInbox,
+    private readonly interrupted = (_signal: number) => {},
+  ) {
     this.#repeatable = throttleLogger(log);
     inbox?.deliverTo((name) => this.#receive(name));
   }
@@ -67,7 +65,7 @@ export class SignalForwarder {
         this.#warmUp.done();
       } else if (TERMINATING.has(name)) {
         this.log.info(`received ${name} before the child started: exiting`);
-        this.#interrupt.resolve(SIGNAL_NUMBERS[name]);
+        this.interrupted(SIGNAL_NUMBERS[name]);
       } else {
         this.log.debug(`received ${name} before the child started: ignored`);
       }

@@ -5,7 +5,7 @@
 
 import type { Child } from "./child.ts";
 import { type ChildStatus, decodeWaitStatus } from "./child_status.ts";
-import { reapOne } from "../sys/process.ts";
+import { becomeSubreaper, reapOne } from "../sys/process.ts";
 import type { Logger } from "../log/logger.ts";
 
 export class Reaper {
@@ -17,14 +17,23 @@ export class Reaper {
 
   /** Listens for SIGCHLD for good, and reaps what has exited already. */
   start(): void {
+    const pid = Deno.pid;
+    // Orphans come to PID 1; not PID 1 (shareProcessNamespace), it asks for them.
+    if (pid !== 1 && becomeSubreaper()) {
+      this.log.debug("not PID 1: registered as child subreaper", { pid });
+    } else if (pid !== 1) {
+      this.log.warn(
+        "not PID 1 and cannot register as child subreaper: orphans may stay zombies",
+        { pid },
+      );
+    }
     Deno.addSignalListener("SIGCHLD", () => this.reap());
     this.reap();
   }
 
   /**
-   * The child's status once reaped. Call it in the spawn's turn of the event
-   * loop: reaping runs only between turns, so the status cannot be taken for
-   * an orphan's.
+   * The child's status. Called in the spawn's turn: reaping runs only between
+   * turns, so an orphan's status cannot be taken for it.
    */
   exitOf(child: Child): Promise<ChildStatus> {
     this.#child = child;

@@ -47,10 +47,8 @@ export async function start(
   }
   if (request.kind === "version") return writeStdout(`guillotine ${VERSION}\n`);
   const { config } = request;
-  const log = createLogger({
-    level: config.logLevel,
-    format: config.logFormat,
-  });
+  const { logLevel: level, logFormat: format } = config;
+  const log = createLogger({ level, format });
   logDebuggerPort(log, debuggerPort);
   const rawCommand = rawArgs?.slice(args.length - config.command.length) ??
     null;

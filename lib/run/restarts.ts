@@ -95,40 +95,35 @@ function onFailureWatch(config: Config, log: Logger) {
       },
     );
     const seen = failed.map((f) => [f.file, versionOf(f.file)]);
-    ticker?.stop();
+    // No other admit can come meanwhile: the only watch has fired.
     ticker = every(REPLACED_CHECK_MS, () => {
-      if (closed || seen.some(([f, version]) => versionOf(f) === version)) {
-        return;
-      }
+      if (seen.some(([file, version]) => versionOf(file) === version)) return;
       ticker?.stop();
-      ticker = null;
       watch.close();
       watch = armWatch(config, log);
-      let early: Trigger | null = null;
-      try {
-        early = watch.arm();
-      } catch (error) {
+      arm().then((admitted) => admitted && fired.resolve(admitted), (error) => {
         log.warn("cannot watch again; the poll goes on", {
           error: (error as Error).message,
         });
-      }
+        follow(watch);
+      });
       // The supervisor starts polling right after arming: long before this.
       watch.startPolling();
-      if (!early) return void follow(watch);
-      admit(early).then((admitted) => admitted && fired.resolve(admitted));
     });
+    return null;
+  };
+
+  /** Arms it: a trigger that holds already (and is let through), or null. */
+  const arm = async (): Promise<Trigger | null> => {
+    const early = watch.arm();
+    if (early) return await admit(early);
+    follow(watch);
     return null;
   };
 
   return {
     triggered: fired.promise,
-    /** Arms it: a trigger that holds already (and is let through), or null. */
-    async arm(): Promise<Trigger | null> {
-      const early = watch.arm();
-      if (early) return await admit(early);
-      follow(watch);
-      return null;
-    },
+    arm,
     startPolling: () => watch.startPolling(),
     close() {
       closed = true;

@@ -14,11 +14,7 @@ import type { End } from "../reports/termination.ts";
 import type { Lease } from "../triggers/lease.ts";
 import { Reaper } from "../pid1/reaper.ts";
 import type { Argument } from "../sys/spawn.ts";
-import {
-  becomeSubreaper,
-  getpid,
-  ignoreTerminalStops,
-} from "../sys/process.ts";
+import { ignoreTerminalStops } from "../sys/process.ts";
 import { formatDuration } from "../options/values/duration.ts";
 import { Decision, triggerExitCode } from "../triggers/decision.ts";
 import { triggeredAtStart } from "../triggers/early.ts";
@@ -84,29 +80,18 @@ export async function supervise(
   { log, signals, rawCommand }: Context,
 ): Promise<Outcome> {
   log.info("starting", describeConfig(config));
-  const pid = getpid();
-  // Orphans come to PID 1; not PID 1 (shareProcessNamespace), it asks for them.
-  if (pid !== 1 && becomeSubreaper()) {
-    log.debug("not PID 1: registered as child subreaper", { pid });
-  } else if (pid !== 1) {
-    log.warn(
-      "not PID 1 and cannot register as child subreaper: orphans may stay zombies",
-      { pid },
-    );
-  }
-  ignoreTerminalStops();
   const reaper = new Reaper(log);
   reaper.start();
-  const forwarder = new SignalForwarder(log, signals);
+  ignoreTerminalStops();
   // The first ending of any kind counts, and the endpoint answers from it.
   const decision = new Decision((ending) =>
     ending.kind === "trigger"
       ? triggerExitCode(config, ending.trigger)
       : exitCodeOf(ending, config.successExitCodes)
   );
-  forwarder.interrupted.then((signal) =>
-    decision.propose({ kind: "interrupted", signal })
-  );
+  const forwarder = new SignalForwarder(log, signals, (signal) => {
+    decision.propose({ kind: "interrupted", signal });
+  });
   const armed: Armed = { watch: null, leases: null, endpoint: null };
   // Awaited below: Deno delivers it on its own threads while the files are looked at.
   const warmed = warmUpForwarding(forwarder, log);
@@ -168,7 +153,8 @@ export async function supervise(
     const stopping = performance.now();
     const status = await stopChild(child, exited, config, log);
     const stopMs = performance.now() - stopping;
-    return await guillotined(config, first.trigger, log, { status, stopMs });
+    const stop = { status, started: true, stopMs };
+    return await guillotined(config, first.trigger, log, stop);
   } finally {
     // Signal listeners and reaper stay: a SIGTERM while the record is written
     // must not take the default action, and late orphans are still reaped.
@@ -178,27 +164,22 @@ export async function supervise(
   }
 }
 
-/** The trigger's exit code, the fixed one, or the records'; `stopped` once started. */
+/** The trigger's exit code, the fixed one, or the records'. */
 async function guillotined(
   config: Config,
   trigger: Trigger,
   log: Logger,
-  stopped?: { status: ChildStatus | null; stopMs: number },
+  stop: { status: ChildStatus | null; started: boolean; stopMs?: number } = {
+    status: null,
+    started: false,
+  },
 ): Promise<Outcome> {
   let exitCode = triggerExitCode(config, trigger);
   if (exitCode === null) {
     const { exitCodeFromRecords } = await import("../reports/records.ts");
     exitCode = await exitCodeFromRecords(trigger.files, config.exitCode, log);
   }
-  const started = stopped !== undefined;
-  return {
-    kind: "guillotined",
-    trigger,
-    status: null,
-    started,
-    exitCode,
-    ...stopped,
-  };
+  return { kind: "guillotined", trigger, exitCode, ...stop };
 }
 
 /** Waits for the gates; any other ending ends the wait. */
