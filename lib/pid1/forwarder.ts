@@ -6,7 +6,7 @@ import type { Logger } from "../log/logger.ts";
 import { throttleLogger } from "../log/throttle.ts";
 import { every } from "../runtime/ticker.ts";
 import { blockedSignals } from "../sys/proc_self.ts";
-import { kill } from "../sys/process.ts";
+import { ignoreTerminalStops, kill } from "../sys/process.ts";
 import { SIGNAL_NUMBERS } from "../options/values/signal.ts";
 
 /** The warm-up signal takes well under 1 ms. */
@@ -32,6 +32,7 @@ export class SignalForwarder {
     private readonly interrupted = (_signal: number) => {},
   ) {
     this.#repeatable = throttleLogger(log);
+    ignoreTerminalStops();
     inbox?.deliverTo((name) => this.#receive(name));
   }
 

@@ -1,7 +1,8 @@
 /**
  * A container restarted in place (`restartPolicy: OnFailure`): the main side
- * removes its previous run's record before its child starts; the sidecar
- * ends only on success records, else watches for the next ones.
+ * removes the record its previous run left before its child starts; the
+ * sidecar, under `OnFailure`, ends only on success records and otherwise
+ * watches for the next ones (lib/triggers/restart_policy.ts says why).
  */
 
 import type { Config } from "../options/config.ts";

@@ -14,9 +14,12 @@ import type { End } from "../reports/termination.ts";
 import type { Lease } from "../triggers/lease.ts";
 import { Reaper } from "../pid1/reaper.ts";
 import type { Argument } from "../sys/spawn.ts";
-import { ignoreTerminalStops } from "../sys/process.ts";
 import { formatDuration } from "../options/values/duration.ts";
-import { Decision, triggerExitCode } from "../triggers/decision.ts";
+import {
+  Decision,
+  type Ending,
+  triggerExitCode,
+} from "../triggers/decision.ts";
 import { triggeredAtStart } from "../triggers/early.ts";
 import { type Armed, armTriggers } from "./arming.ts";
 import type { Trigger } from "../triggers/watcher.ts";
@@ -82,9 +85,8 @@ export async function supervise(
   log.info("starting", describeConfig(config));
   const reaper = new Reaper(log);
   reaper.start();
-  ignoreTerminalStops();
   // The first ending of any kind counts, and the endpoint answers from it.
-  const decision = new Decision((ending) =>
+  const decision = new Decision((ending: Ending) =>
     ending.kind === "trigger"
       ? triggerExitCode(config, ending.trigger)
       : exitCodeOf(ending, config.successExitCodes)
@@ -112,7 +114,25 @@ export async function supervise(
     }
     await warmed;
     if (config.waitFor.length && !decision.ending) {
-      await awaitGates(config, log, decision);
+      // Any other ending ends the wait.
+      const { lastTry, waitForGates } = await import("../triggers/gates.ts");
+      const { waitFor, waitTimeoutMs } = config;
+      const notReady = await waitForGates(
+        waitFor,
+        waitTimeoutMs,
+        log,
+        decision.decided,
+      );
+      const names = notReady.map((n) => n.gate.text);
+      const timeout = { kind: "wait-timeout", notReady: names } as const;
+      if (names.length && decision.propose(timeout)) {
+        log.error(
+          `not ready after ${formatDuration(waitTimeoutMs)}: ${
+            names.join(", ")
+          }; not starting the child`,
+          { last_try: lastTry(notReady) },
+        );
+      }
     }
     const before = decision.ending;
     if (before?.kind === "trigger") {
@@ -180,26 +200,4 @@ async function guillotined(
     exitCode = await exitCodeFromRecords(trigger.files, config.exitCode, log);
   }
   return { kind: "guillotined", trigger, exitCode, ...stop };
-}
-
-/** Waits for the gates; any other ending ends the wait. */
-async function awaitGates(config: Config, log: Logger, decision: Decision) {
-  const { lastTry, waitForGates } = await import("../triggers/gates.ts");
-  const notReady = await waitForGates(
-    config.waitFor,
-    config.waitTimeoutMs,
-    log,
-    decision.decided,
-  );
-  const names = notReady.map((n) => n.gate.text);
-  if (
-    names.length && decision.propose({ kind: "wait-timeout", notReady: names })
-  ) {
-    log.error(
-      `not ready after ${formatDuration(config.waitTimeoutMs)}: ${
-        names.join(", ")
-      }; not starting the child`,
-      { last_try: lastTry(notReady) },
-    );
-  }
 }
