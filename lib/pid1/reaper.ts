@@ -13,10 +13,8 @@ export class Reaper {
   #exited = Promise.withResolvers<ChildStatus>();
   #orphans = 0;
 
-  constructor(private readonly log: Logger) {}
-
   /** Listens for SIGCHLD for good, and reaps what has exited already. */
-  start(): void {
+  constructor(private readonly log: Logger) {
     const pid = Deno.pid;
     // Orphans come to PID 1; not PID 1 (shareProcessNamespace), it asks for them.
     if (pid !== 1 && becomeSubreaper()) {

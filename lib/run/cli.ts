@@ -18,12 +18,8 @@ export async function start(
   signals: SignalInbox,
   debuggerPort: DebuggerPortHold,
 ): Promise<number> {
-  const report = (event: Event, error: unknown) => {
-    event.preventDefault();
-    fail(error);
-  };
-  addEventListener("unhandledrejection", (e) => report(e, e.reason));
-  addEventListener("error", (e) => report(e, e.error));
+  addEventListener("unhandledrejection", (e) => fail(e.reason, e));
+  addEventListener("error", (e) => fail(e.error, e));
   let input;
   try {
     input = readInput();
@@ -59,7 +55,9 @@ export async function start(
   }
 }
 
-function fail(error: unknown): number {
+/** Says `error` in one line on stderr, `event`'s default (a crash) prevented. */
+function fail(error: unknown, event?: Event): number {
+  event?.preventDefault();
   const { message, code } = explainError(error);
   writeStderr(`guillotine: error: ${message}\n`);
   return code;

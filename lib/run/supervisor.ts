@@ -84,7 +84,6 @@ export async function supervise(
 ): Promise<Outcome> {
   log.info("starting", describeConfig(config));
   const reaper = new Reaper(log);
-  reaper.start();
   // The first ending of any kind counts, and the endpoint answers from it.
   const decision = new Decision((ending: Ending) =>
     ending.kind === "trigger"
