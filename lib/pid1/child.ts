@@ -1,8 +1,4 @@
-/**
- * The child: starting it (spawn errors as 126 or 127, with advice that fits
- * the errno), signalling its process group, the graceful stop, and what it
- * leaves behind.
- */
+/** The child: its start (126 or 127, with advice per errno), its group's signals, its stop. */
 
 import { type ChildStatus, describeStatus } from "./child_status.ts";
 import {
@@ -13,14 +9,12 @@ import {
 import type { Logger } from "../log/logger.ts";
 import { delay, within } from "../runtime/delay.ts";
 import * as E from "../sys/errno.ts";
+import { isDirectory } from "../sys/files.ts";
 import { kill } from "../sys/process.ts";
 import { type Argument, spawn, terminalHandOver } from "../sys/spawn.ts";
 import { formatDuration } from "../options/values/duration.ts";
-import {
-  type Signal,
-  SIGNAL_NUMBERS,
-  signalName,
-} from "../options/values/signal.ts";
+import { SIGNAL_NUMBERS } from "../sys/signals.ts";
+import { type Signal, signalName } from "../options/values/signal.ts";
 
 const { SIGKILL, SIGTERM } = SIGNAL_NUMBERS;
 const GROUP_POLL_MS = 10;
@@ -44,31 +38,11 @@ const CANNOT_EXECUTE: Readonly<Record<number, string>> = {
     "not permitted: check the security policy (seccomp, AppArmor, SELinux) and the file's capabilities",
 };
 
-const NOT_FOUND = new Set<number>([
-  E.ENOENT,
-  E.ENOTDIR,
-  E.ELOOP,
-  E.ENAMETOOLONG,
-]);
+const NOT_FOUND = [E.ENOENT, E.ENOTDIR, E.ELOOP, E.ENAMETOOLONG];
 
-/**
- * The error for a failed exec: 127 when the command or its interpreter is not
- * there, 126 otherwise.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { spawnError } from "./child.ts";
- * assert.equal(spawnError("proxy", 2, false).exitCode, 127);
- * assert.match(spawnError("/proxy", 26, false).message, /ETXTBSY/);
- * ```
- */
-export function spawnError(
-  name: string,
-  errno: number,
-  isDirectory: boolean,
-): GuillotineError {
-  if (NOT_FOUND.has(errno)) {
+/** A failed exec: 127 when the command or its interpreter is not there, else 126. */
+export function spawnError(name: string, errno: number): GuillotineError {
+  if (NOT_FOUND.includes(errno)) {
     return new GuillotineError(
       name.includes("/")
         ? `Command "${name}" not found: check the path, and the interpreter on its #! line`
@@ -76,7 +50,7 @@ export function spawnError(
       EXIT_NOT_FOUND,
     );
   }
-  const why = isDirectory
+  const why = name.includes("/") && isDirectory(name)
     ? "it is a directory: give the path of a program in it"
     : CANNOT_EXECUTE[errno] ??
       "check the file, and the container's limits and security policy";
@@ -86,64 +60,38 @@ export function spawnError(
   );
 }
 
-function isDirectory(path: string): boolean {
-  try {
-    return path.includes("/") && Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The child: its pid, which is also its group's id. Once it is reaped its pid
- * may be reused, so signals go only to its group, and once the group is seen
- * empty, nowhere.
- */
+/** Its pid is its group's; once reaped, signals go only to the group; once that is empty, nowhere. */
 export class Child {
-  #reaped = false;
+  reaped = false;
   #groupGone = false;
 
   constructor(readonly pid: number) {}
 
   /** Called in the turn of the waitpid that returned the child. */
   markReaped(): void {
-    this.#reaped = true;
+    this.reaped = true;
     this.checkGroup();
   }
 
-  /**
-   * Called after every reap: a group's number stays taken while any member
-   * (or its zombie) is there, and is free for reuse from then on.
-   */
+  /** After every reap: a group's id stays taken while a member (or zombie) is there. */
   checkGroup(): void {
-    if (this.#reaped && !this.#groupGone && kill(-this.pid, 0) === E.ESRCH) {
+    if (this.reaped && !this.#groupGone && kill(-this.pid, 0) === E.ESRCH) {
       this.#groupGone = true;
     }
   }
 
-  /**
-   * Signals the group; before the reap, a child that left its group still
-   * gets it (its zombie holds the pid).
-   *
-   * @returns 0, or the errno (ESRCH: nobody of ours is there).
-   */
+  /** 0 or the errno; before the reap, a child that left its group still gets it. */
   signal(signal: number): number {
     if (this.#groupGone) return E.ESRCH;
     const error = kill(-this.pid, signal);
     if (error !== E.ESRCH) return error;
-    if (!this.#reaped) return kill(this.pid, signal);
+    if (!this.reaped) return kill(this.pid, signal);
     this.#groupGone = true;
     return E.ESRCH;
   }
 }
 
-/**
- * Spawns the child in its own process group, handing it the terminal when
- * guillotine has one.
- *
- * @param raw The command byte for byte, when known.
- * @throws {GuillotineError} 126 or 127 when it cannot be started.
- */
+/** Spawns the child in its own group (and the terminal); `raw`: the command's bytes. */
 export function startChild(
   command: readonly string[],
   raw: readonly Argument[] | null,
@@ -164,14 +112,12 @@ export function startChild(
     );
     result = spawn(argv, false);
   }
-  if (result.errno !== 0) {
-    throw spawnError(command[0], result.errno, isDirectory(command[0]));
-  }
+  if (result.errno !== 0) throw spawnError(command[0], result.errno);
   log.info("child started", { pid: result.pid });
   return new Child(result.pid);
 }
 
-function signalGroup(child: Child, signal: number, log: Logger, why = "") {
+function signalGroup(child: Child, signal: number, log: Logger, why: string) {
   const pgid = child.pid;
   const error = child.signal(signal);
   const name = signalName(signal);
@@ -184,88 +130,58 @@ function signalGroup(child: Child, signal: number, log: Logger, why = "") {
   }
 }
 
-function groupAlive(child: Child): boolean {
-  return child.signal(0) !== E.ESRCH;
-}
-
-/** Polls until the group is empty (true) or `limitMs` is over. */
-async function groupGone(
-  child: Child,
-  limitMs: number,
-  abort?: AbortSignal,
-): Promise<boolean> {
+async function groupGone(child: Child, limitMs: number): Promise<boolean> {
   const deadline = performance.now() + limitMs;
-  while (groupAlive(child)) {
-    if (performance.now() >= deadline || abort?.aborted) return false;
-    await delay(GROUP_POLL_MS, abort);
+  while (child.signal(0) !== E.ESRCH) {
+    if (performance.now() >= deadline) return false;
+    await delay(GROUP_POLL_MS);
   }
   return true;
 }
 
 /**
- * The graceful stop: the signal to the whole group, then SIGKILL to the group
- * once the grace period is over and anyone is left. Only an empty group
- * counts as gone: a second clock here once let guillotine exit with a
- * grandchild still alive.
- *
- * @returns How the child ended; null if even SIGKILL did not end it in time
- *   (a process stuck in the kernel), so that guillotine still exits.
+ * `how.signal` to the group (`leftBehind`, after the child's own exit: SIGTERM,
+ * as dumb-init does), then SIGKILL once the grace period is over and anyone is
+ * left. Only an empty group counts as gone: a second clock here once let
+ * guillotine exit with a grandchild alive. Null: the child outlived SIGKILL.
  */
 export async function stopChild(
   child: Child,
   exited: Promise<ChildStatus>,
   how: { signal: Signal; gracePeriodMs: number },
   log: Logger,
+  leftBehind = false,
 ): Promise<ChildStatus | null> {
-  const pgid = child.pid;
-  signalGroup(child, how.signal.number, log);
-  const graceOver = new AbortController();
-  const gone = exited.then(async (status) =>
-    await groupGone(child, Infinity, graceOver.signal) ? status : null
-  );
-  const first = await within(gone, how.gracePeriodMs);
-  graceOver.abort();
-  if (first) {
-    const end = describeStatus(first, signalName);
-    log.info(`child ${end} after ${how.signal.name}`, { pid: pgid });
-    return first;
+  const { pid } = child;
+  if (leftBehind) {
+    log.info(`child ${describeStatus(await exited, signalName)}`, { pid });
+    if (child.signal(0) === E.ESRCH) return null;
+  }
+  const graceOver = performance.now() + how.gracePeriodMs;
+  const signal = leftBehind ? SIGTERM : how.signal.number;
+  const behind = ": the child left processes behind";
+  signalGroup(child, signal, log, leftBehind ? behind : "");
+  const early = await within(exited, how.gracePeriodMs);
+  if (early && await groupGone(child, graceOver - performance.now())) {
+    const end = describeStatus(early, signalName);
+    if (!leftBehind) log.info(`child ${end} after ${how.signal.name}`, { pid });
+    return early;
   }
   const grace = formatDuration(how.gracePeriodMs);
-  signalGroup(child, SIGKILL, log, `: grace period of ${grace} is over`);
+  const why = leftBehind
+    ? `: they outlived the grace period of ${grace}`
+    : `: grace period of ${grace} is over`;
+  signalGroup(child, SIGKILL, log, why);
   const status = await within(exited, KILL_WAIT_MS);
   if (status === null || !(await groupGone(child, KILL_WAIT_MS))) {
     log.error(
       `processes of the child's group outlived SIGKILL for ${
         formatDuration(KILL_WAIT_MS)
       } (stuck in the kernel?); exiting anyway`,
-      { pgid },
+      { pgid: pid },
     );
   }
-  if (status) {
-    log.info(`child ${describeStatus(status, signalName)}`, { pid: pgid });
-  }
+  const end = status && describeStatus(status, signalName);
+  if (end && !leftBehind) log.info(`child ${end}`, { pid });
   return status;
-}
-
-/**
- * After the child ended on its own, what it left in its group gets SIGTERM
- * (as dumb-init does) and the grace period, then SIGKILL: guillotine's own
- * exit as PID 1 would kill them at once.
- */
-export async function endStragglers(
-  child: Child,
-  gracePeriodMs: number,
-  log: Logger,
-): Promise<void> {
-  if (!groupAlive(child)) return;
-  signalGroup(child, SIGTERM, log, ": the child left processes behind");
-  if (await groupGone(child, gracePeriodMs)) return;
-  const grace = formatDuration(gracePeriodMs);
-  signalGroup(
-    child,
-    SIGKILL,
-    log,
-    `: they outlived the grace period of ${grace}`,
-  );
-  await groupGone(child, KILL_WAIT_MS);
 }

@@ -1,64 +1,57 @@
 /**
- * PID 1's duty: reap every child that exits, orphans included, and keep the
- * status of the children guillotine waits for. The child is spawned through
- * libc, not Deno, so no other reaper in the process competes for a status.
+ * PID 1's duty: reap every exit, orphans included, keeping the child's status
+ * (spawned through libc, not Deno: no other reaper competes for it).
  */
 
+import type { Child } from "./child.ts";
 import { type ChildStatus, decodeWaitStatus } from "./child_status.ts";
-import { reapOne } from "../sys/process.ts";
+import { becomeSubreaper, reapOne } from "../sys/process.ts";
 import type { Logger } from "../log/logger.ts";
 
-interface Waiter {
-  resolve: (status: ChildStatus) => void;
-  onReap?: () => void;
-}
-
-/** Reaps on SIGCHLD and hands out the statuses of awaited children. */
 export class Reaper {
-  #waiting = new Map<number, Waiter>();
+  #child: Child | null = null;
+  #exited = Promise.withResolvers<ChildStatus>();
   #orphans = 0;
-  #afterReap: (() => void) | null = null;
-
-  constructor(private readonly log: Logger) {}
 
   /** Listens for SIGCHLD for good, and reaps what has exited already. */
-  start(): void {
+  constructor(private readonly log: Logger) {
+    const pid = Deno.pid;
+    // Orphans come to PID 1; not PID 1 (shareProcessNamespace), it asks for them.
+    if (pid !== 1 && becomeSubreaper()) {
+      this.log.debug("not PID 1: registered as child subreaper", { pid });
+    } else if (pid !== 1) {
+      this.log.warn(
+        "not PID 1 and cannot register as child subreaper: orphans may stay zombies",
+        { pid },
+      );
+    }
     Deno.addSignalListener("SIGCHLD", () => this.reap());
     this.reap();
   }
 
   /**
-   * The child's status once reaped. Call it in the spawn's turn of the event
-   * loop: reaping runs only between turns, so the status cannot be taken for
-   * an orphan's first. `onReap` runs in the waitpid's turn, before the pid
-   * can be reused.
+   * The child's status. Called in the spawn's turn: reaping runs only between
+   * turns, so an orphan's status cannot be taken for it.
    */
-  exitOf(pid: number, onReap?: () => void): Promise<ChildStatus> {
-    return new Promise((resolve) =>
-      this.#waiting.set(pid, { resolve, onReap })
-    );
-  }
-
-  /** Calls `hook` in the turn of every reap of an orphan. */
-  afterReap(hook: () => void): void {
-    this.#afterReap = hook;
+  exitOf(child: Child): Promise<ChildStatus> {
+    this.#child = child;
+    return this.#exited.promise;
   }
 
   /** Reaps until none is left: one SIGCHLD may stand for many exits. */
   reap(): void {
     const before = this.#orphans;
     for (let reaped = reapOne(); reaped; reaped = reapOne()) {
-      const waiter = this.#waiting.get(reaped.pid);
-      if (!waiter) {
+      if (reaped.pid !== this.#child?.pid || this.#child.reaped) {
         this.#orphans++;
         continue;
       }
-      this.#waiting.delete(reaped.pid);
-      waiter.onReap?.();
-      waiter.resolve(decodeWaitStatus(reaped.status));
+      // In the waitpid's turn, before the pid can be reused.
+      this.#child.markReaped();
+      this.#exited.resolve(decodeWaitStatus(reaped.status));
     }
     if (this.#orphans === before) return;
-    this.#afterReap?.();
+    this.#child?.checkGroup();
     this.log.debug("reaped orphans", {
       count: this.#orphans - before,
       total: this.#orphans,

@@ -1,7 +1,6 @@
 /**
- * Arming what can end the run besides the child's exit: the record watch, the
- * leases and the quit endpoint. Right after the spawn (before it with gates),
- * so that the child does not wait for them; their modules load here.
+ * Arming the record watch, the leases and the quit endpoint, right after the
+ * spawn (before it with gates): the child does not wait for their modules.
  */
 
 import type { Config } from "../options/config.ts";
@@ -13,19 +12,17 @@ import type { Trigger } from "../triggers/watcher.ts";
 import type { RecordWatch } from "./restarts.ts";
 
 /** What can end the run besides the child's exit, once armed. */
-export interface Armed {
+export type Armed = {
   watch: RecordWatch | null;
   leases: LeaseWatch | null;
   endpoint: Endpoint | null;
-  done?: boolean;
-}
+};
 
 /**
  * Warns of shared paths no other container can see, then arms; each source
  * proposes to `decision`. Before the child, a trigger the watch finds once
  * armed is returned (and nothing else armed); once it runs, it is proposed.
- *
- * @throws {GuillotineError} For an unusable watch path or listen address.
+ * Throws (125) for an unusable watch path or listen address.
  */
 export async function armTriggers(
   config: Config,
@@ -34,7 +31,6 @@ export async function armTriggers(
   decision: Decision,
   childStarted: boolean,
 ): Promise<Trigger | null> {
-  armed.done = true;
   const [
     { checkSharedPaths, openQuitEndpoint, watchLeases },
     { watchRecords },
@@ -58,10 +54,7 @@ export async function armTriggers(
   if (config.listen) {
     armed.endpoint = await openQuitEndpoint(config.listen, decision, log);
   }
-  log.debug("triggers armed", {
-    watch: armed.watch !== null,
-    leases: armed.leases !== null,
-    endpoint: armed.endpoint !== null,
-  });
+  const [watch, leases, endpoint] = Object.values(armed).map((a) => a !== null);
+  log.debug("triggers armed", { watch, leases, endpoint });
   return null;
 }

@@ -12,24 +12,15 @@ import { armWatch } from "../triggers/arm.ts";
 import { endsTheSidecar } from "../triggers/decision.ts";
 import type { FileWatch, Trigger } from "../triggers/watcher.ts";
 
-/** How often to look whether a failure record has been replaced. */
 const REPLACED_CHECK_MS = 250;
 
-/**
- * Removes a record that exists before the child starts: the previous run's,
- * which a sidecar must never take for this run's. A symlink is removed, not
- * its target.
- */
+/** Removes the previous run's record, which a sidecar must never take for this run's (a symlink, not its target). */
 export async function removeStaleRecord(file: string, log: Logger) {
-  try {
-    await Deno.lstat(file);
-  } catch {
-    return; // None: the usual case.
-  }
   try {
     await Deno.remove(file);
     log.info("removed the completion record of a previous run", { file });
   } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return; // the usual case
     log.warn("cannot remove the completion record of a previous run", {
       file,
       error: (error as Error).message,
@@ -37,21 +28,13 @@ export async function removeStaleRecord(file: string, log: Logger) {
   }
 }
 
-/** The file watch as the supervisor uses it, with the policy applied. */
-export interface RecordWatch {
-  /** Arms it: a trigger that holds already (and is let through), or null. */
-  arm(): Trigger | null | Promise<Trigger | null>;
-  readonly triggered: Promise<Trigger>;
-  startPolling(): void;
-  close(): void;
-}
+export type RecordWatch = FileWatch | ReturnType<typeof onFailureWatch>;
 
 /** The watch on the watched files, under the pod's restart policy. */
 export function watchRecords(config: Config, log: Logger): RecordWatch {
-  const make = () => armWatch(config, log);
   return config.restartPolicy === "Never"
-    ? make()
-    : new OnFailureWatch(make, config, log);
+    ? armWatch(config, log)
+    : onFailureWatch(config, log);
 }
 
 /** A file's version: a record is renamed into place, new. */
@@ -64,60 +47,31 @@ function versionOf(file: string): string {
   }
 }
 
-/** Under OnFailure: a trigger whose records say failure is held back. */
-class OnFailureWatch implements RecordWatch {
-  readonly triggered: Promise<Trigger>;
-  #fire: (trigger: Trigger) => void;
-  #watch: FileWatch;
-  #polling = false;
-  #closed = false;
-  #ticker: Ticker | null = null;
+/**
+ * Under OnFailure: a trigger whose records say failure is held back, and the
+ * files watched anew once each of those records is gone or replaced.
+ */
+function onFailureWatch(config: Config, log: Logger) {
+  const fired = Promise.withResolvers<Trigger>();
+  let watch = armWatch(config, log);
+  let closed = false;
+  let ticker: Ticker | null = null;
 
-  constructor(
-    private readonly make: () => FileWatch,
-    private readonly config: Config,
-    private readonly log: Logger,
-  ) {
-    this.#watch = make();
-    const { promise, resolve } = Promise.withResolvers<Trigger>();
-    this.triggered = promise;
-    this.#fire = resolve;
-  }
-
-  async arm(): Promise<Trigger | null> {
-    const early = this.#watch.arm();
-    if (early) return await this.#admit(early);
-    this.#follow(this.#watch);
-    return null;
-  }
-
-  startPolling(): void {
-    this.#polling = true;
-    this.#watch.startPolling();
-  }
-
-  close(): void {
-    this.#closed = true;
-    this.#ticker?.stop();
-    this.#watch.close();
-  }
-
-  #follow(watch: FileWatch): void {
-    watch.triggered.then(async (trigger) => {
-      if (this.#closed || watch !== this.#watch) return;
-      const admitted = await this.#admit(trigger);
-      if (admitted) this.#fire(admitted);
+  const follow = (current: FileWatch) =>
+    current.triggered.then(async (trigger) => {
+      if (closed || current !== watch) return;
+      const admitted = await admit(trigger);
+      if (admitted) fired.resolve(admitted);
     });
-  }
 
   /**
    * The trigger when it ends the sidecar; else null, and waits for new
    * records. Records that all say success give `--exit-code-from-file` exit
    * code 0: a non-zero exit would have the kubelet restart the sidecar.
    */
-  async #admit(trigger: Trigger): Promise<Trigger | null> {
+  const admit = async (trigger: Trigger): Promise<Trigger | null> => {
     const { readRecord } = await import("../triggers/record_format.ts");
-    const { restartPolicy, successExitCodes } = this.config;
+    const { restartPolicy, successExitCodes } = config;
     const failed: { file: string; code: number }[] = [];
     let allRecords = true;
     for (const file of trigger.files) {
@@ -130,43 +84,52 @@ class OnFailureWatch implements RecordWatch {
       }
     }
     if (!failed.length) {
-      const zero = allRecords && this.config.exitCodeFromFile &&
+      const zero = allRecords && config.exitCodeFromFile &&
         trigger.exitCode === undefined;
       return zero ? { ...trigger, exitCode: 0 } : trigger;
     }
-    this.log.warn(
+    log.warn(
       `the main container failed: under restartPolicy ${restartPolicy} the kubelet restarts it in place; watching for its next record`,
       {
         file: failed.map((f) => f.file).join(","),
         exit_code: failed.map((f) => f.code).join(","),
       },
     );
-    this.#awaitNewRecords(failed.map((f) => f.file));
-    return null;
-  }
-
-  /** Arms a new watch once every failure record is gone or replaced. */
-  #awaitNewRecords(files: string[]): void {
-    const seen = new Map(files.map((f) => [f, versionOf(f)]));
-    this.#ticker?.stop();
-    this.#ticker = every(REPLACED_CHECK_MS, () => {
-      if (this.#closed) return;
-      if (files.some((f) => versionOf(f) === seen.get(f))) return;
-      this.#ticker?.stop();
-      this.#ticker = null;
-      this.#watch.close();
-      this.#watch = this.make();
-      let early: Trigger | null = null;
-      try {
-        early = this.#watch.arm();
-      } catch (error) {
-        this.log.warn("cannot watch again; the poll goes on", {
+    const seen = failed.map((f) => [f.file, versionOf(f.file)]);
+    // No other admit can come meanwhile: the only watch has fired.
+    ticker = every(REPLACED_CHECK_MS, () => {
+      if (seen.some(([file, version]) => versionOf(file) === version)) return;
+      ticker?.stop();
+      watch.close();
+      watch = armWatch(config, log);
+      arm().then((admitted) => admitted && fired.resolve(admitted), (error) => {
+        log.warn("cannot watch again; the poll goes on", {
           error: (error as Error).message,
         });
-      }
-      if (this.#polling) this.#watch.startPolling();
-      if (!early) return this.#follow(this.#watch);
-      this.#admit(early).then((admitted) => admitted && this.#fire(admitted));
+        follow(watch);
+      });
+      // The supervisor starts polling right after arming: long before this.
+      watch.startPolling();
     });
-  }
+    return null;
+  };
+
+  /** Arms it: a trigger that holds already (and is let through), or null. */
+  const arm = async (): Promise<Trigger | null> => {
+    const early = watch.arm();
+    if (early) return await admit(early);
+    follow(watch);
+    return null;
+  };
+
+  return {
+    triggered: fired.promise,
+    arm,
+    startPolling: () => watch.startPolling(),
+    close() {
+      closed = true;
+      ticker?.stop();
+      watch.close();
+    },
+  };
 }

@@ -1,5 +1,5 @@
 // Every forwarded signal arrives at a child that records what it receives.
-import { FORWARDED_SIGNALS } from "../../lib/pid1/forwarder.ts";
+import { FORWARDED_SIGNALS } from "../../lib/runtime/signal_inbox.ts";
 import assert from "node:assert/strict";
 import { shellQuote } from "../../lib/options/describe.ts";
 import {

@@ -2,8 +2,8 @@
 // child is reaped and its group is empty, its pid may belong to anyone, so
 // guillotine never signals it again.
 import assert from "node:assert/strict";
-import { Child } from "../../lib/pid1/child.ts";
-import { ESRCH } from "../../lib/sys/errno.ts";
+import { Child, spawnError } from "../../lib/pid1/child.ts";
+import { EACCES, ENOENT, ESRCH, ETXTBSY } from "../../lib/sys/errno.ts";
 import { reapOne } from "../../lib/sys/process.ts";
 import { spawn } from "../../lib/sys/spawn.ts";
 
@@ -67,4 +67,14 @@ Deno.test("child: before it is reaped, a child outside its group still gets the 
   await reap(result.pid);
   child.markReaped();
   assert.equal(child.signal(0), ESRCH);
+});
+
+Deno.test("spawnError: 127 when not there, 126 with the errno and a way out", () => {
+  assert.equal(spawnError("proxy", ENOENT).exitCode, 127);
+  assert.match(spawnError("proxy", ENOENT).message, /not found in PATH/);
+  assert.match(spawnError("/proxy", ENOENT).message, /#! line/);
+  const busy = spawnError("/proxy", ETXTBSY);
+  assert.equal(busy.exitCode, 126);
+  assert.match(busy.message, /\(ETXTBSY\): the file is open for writing/);
+  assert.match(spawnError("/tmp", EACCES).message, /it is a directory/);
 });

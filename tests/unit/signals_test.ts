@@ -1,4 +1,4 @@
-import { FORWARDED_SIGNALS } from "../../lib/pid1/forwarder.ts";
+import { FORWARDED_SIGNALS } from "../../lib/runtime/signal_inbox.ts";
 import {
   parseSignal,
   SIGNAL_NUMBERS,
