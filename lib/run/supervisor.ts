@@ -94,8 +94,6 @@ export async function supervise(
     decision.propose({ kind: "interrupted", signal });
   });
   const armed: Armed = { watch: null, leases: null, endpoint: null };
-  // Awaited below: Deno delivers it on its own threads while the files are looked at.
-  const warmed = warmUpForwarding(forwarder, log);
   try {
     // A watched file already there means no child; a trigger ends the gates'
     // wait, so with gates everything is armed now.
@@ -111,7 +109,6 @@ export async function supervise(
       }
       armed.watch?.startPolling();
     }
-    await warmed;
     if (config.waitFor.length && !decision.ending) {
       // Any other ending ends the wait.
       const { lastTry, waitForGates } = await import("../triggers/gates.ts");
@@ -145,6 +142,7 @@ export async function supervise(
     const child = startChild(config.command, rawCommand, log);
     const exited = reaper.exitOf(child);
     forwarder.forwardTo(child);
+    void warmUpForwarding(forwarder, log); // the child need not wait for it
     if (!armNow) {
       // The watch's check once armed sees a file made since the look above.
       await armTriggers(config, log, armed, decision, true)
