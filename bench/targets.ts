@@ -320,8 +320,9 @@ export function issue19Notes(results: Results): string {
   if (startup.met === false) {
     notes.push(
       "**Start-up.** The child now starts before the file watch, the lease" +
-        " watch and the quit endpoint are armed, and their modules are loaded" +
-        " after it (lib/run/supervisor.ts). What still comes before the" +
+        " watch and the quit endpoint are armed (their modules are loaded" +
+        " after it) and before the signal path is warmed" +
+        " (lib/run/supervisor.ts). What still comes before the" +
         " child, each part measured alone in this run (the Deno floor table):" +
         ` loading guillotine's modules ${msOf(cost("moduleGraph"))}, binding` +
         ` libc through FFI ${msOf(cost("dlopenLibc"))} (about 0.3 ms a` +
@@ -330,7 +331,7 @@ export function issue19Notes(results: Results): string {
         ` parsing the options and logging them ${msOf(cost("parseAndLog"))},` +
         ` the signal listeners ${
           msOf(cost("firstSignalListener") + cost("nextSignalListeners"))
-        }, the warm-up signal ${msOf(cost("firstSignal"))}; the spawn through` +
+        }; the spawn through` +
         ` posix_spawn takes ${msOf(cost("spawnFfi"))} where the floor's first` +
         ` Deno.Command takes ${msOf(cost("commandSpawn"))}. The floor is one` +
         " module that does nothing else; the module graph and the libc" +

@@ -411,8 +411,6 @@ function startupVerdict(results: Results): Verdict {
         "parsing its options and logging them",
         costMedian(results, "parseAndLog"),
       ],
-      ["the warm-up signal", costMedian(results, "firstSignal")],
-      ["a file watch", costMedian(results, "fileWatch")],
       [
         "its spawn (posix_spawn with its attributes, the peer's too)",
         costMedian(results, "spawnFfi"),
