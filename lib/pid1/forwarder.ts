@@ -80,6 +80,7 @@ export class SignalForwarder {
     // Bounded: a signal that never comes (a mask or a policy this cannot
     // see) must not keep the child from starting.
     const bound = every(WARM_UP_BOUND_MS, () => {
+      bound.stop();
       this.#warmUp = null;
       resolve();
     });
