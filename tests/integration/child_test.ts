@@ -95,3 +95,23 @@ Deno.test("child: a child that left its own group still gets forwarded signals a
   await g.waitForStdout(/got SIGUSR1/);
   assert.equal((await g.status()).code, 0, g.stderr);
 });
+
+Deno.test("child: a command found through PATH is not confused with a directory of that name where guillotine runs", async () => {
+  await using dir = await tempDir();
+  await Deno.mkdir(`${dir.path}/bin`);
+  await Deno.writeTextFile(`${dir.path}/bin/hello`, "#!/bin/sh\necho hi\n");
+  // In the working directory, a directory named like the command.
+  await Deno.mkdir(`${dir.path}/hello`);
+  // pid1: false, as unshare itself is found through PATH.
+  const result = await run(["hello"], {
+    env: { PATH: `${dir.path}/bin` },
+    cwd: dir.path,
+    pid1: false,
+  });
+  assert.equal(result.code, 126, result.stderr);
+  // guillotine's own error is its one line, the usage's contract.
+  assert.match(
+    result.stderr,
+    /^guillotine: error: Command "hello" cannot be executed \(EACCES\): permission denied/m,
+  );
+});
