@@ -115,3 +115,61 @@ Deno.test("child: a command found through PATH is not confused with a directory 
     /^guillotine: error: Command "hello" cannot be executed \(EACCES\): permission denied/m,
   );
 });
+
+Deno.test("child: a child that outlives the grace period is SIGKILLed, and nothing is said to be stuck", async () => {
+  await using dir = await tempDir();
+  const done = `${dir.path}/done`;
+  await using g = start([
+    "--log-format",
+    "json",
+    "--watch",
+    done,
+    "--grace-period",
+    "300ms",
+    "sh",
+    "-c",
+    "trap '' TERM; echo ready; exec sleep 1000",
+  ]);
+  await g.waitForStdout(/ready/);
+  const { pid } = await g.waitForEvent({ msg: "child started" });
+  await Deno.writeTextFile(done, "");
+  assert.equal((await g.status()).code, 0, g.stderr);
+  const events = g.events;
+  assert.deepEqual(signalling(events), [
+    "sent SIGTERM to the child's process group",
+    "sent SIGKILL to the child's process group: grace period of 300ms is over",
+  ]);
+  for (const e of events.filter((e) => e.msg.startsWith("sent "))) {
+    assert.equal(e.pgid, pid, e.msg);
+  }
+  const killed = events.filter((e) => e.msg === "child killed by SIGKILL");
+  assert.deepEqual(killed.map((e) => [e.level, e.pid]), [["info", pid]]);
+  assert.deepEqual(events.filter((e) => e.level === "error"), []);
+});
+
+Deno.test("child: a child that ends on the signal is said to, with its pid", async () => {
+  await using dir = await tempDir();
+  const done = `${dir.path}/done`;
+  await using g = start([
+    "--log-format",
+    "json",
+    "--watch",
+    done,
+    "--grace-period",
+    "30s",
+    "sh",
+    "-c",
+    "echo ready; exec sleep 1000",
+  ]);
+  await g.waitForStdout(/ready/);
+  const { pid } = await g.waitForEvent({ msg: "child started" });
+  await Deno.writeTextFile(done, "");
+  assert.equal((await g.status()).code, 0, g.stderr);
+  const ended = g.events.filter((e) =>
+    e.msg === "child killed by SIGTERM after SIGTERM"
+  );
+  assert.deepEqual(ended.map((e) => [e.level, e.pid]), [["info", pid]]);
+  assert.deepEqual(signalling(g.events), [
+    "sent SIGTERM to the child's process group",
+  ]);
+});
