@@ -69,6 +69,41 @@ Deno.test("child: before it is reaped, a child outside its group still gets the 
   assert.equal(child.signal(0), ESRCH);
 });
 
+Deno.test("child: once reaped, a group that emptied later is not followed by a signal to whoever got the pid", async () => {
+  // The child exits at once, leaving a member in its group: at the reap the
+  // group is not empty. Once that member is gone too, the pid is free.
+  const result = spawn(["sh", "-c", "sleep 0.3 & exit 0"], false);
+  assert.equal(result.errno, 0);
+  const child = new Child(result.pid);
+  await reap(result.pid);
+  child.markReaped();
+  for (let i = 0; i < 1000 && child.signal(0) === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  // Another process gets the pid, in this process's group (not a leader).
+  let other: Deno.ChildProcess | null = null;
+  for (let attempt = 0; attempt < 200 && other === null; attempt++) {
+    Deno.writeTextFileSync(
+      "/proc/sys/kernel/ns_last_pid",
+      String(result.pid - 1),
+    );
+    const candidate = new Deno.Command("sleep", { args: ["30"] }).spawn();
+    if (candidate.pid === result.pid) other = candidate;
+    else {
+      candidate.kill("SIGKILL");
+      await candidate.status;
+    }
+  }
+  assert.ok(other, "could not get the reaped child's pid for another process");
+  try {
+    assert.equal(child.signal(15), ESRCH);
+    assert.ok(alive(other.pid), "the unrelated process was signalled");
+  } finally {
+    other.kill("SIGKILL");
+    await other.status;
+  }
+});
+
 Deno.test("spawnError: 127 when not there, 126 with the errno and a way out", () => {
   assert.equal(spawnError("proxy", ENOENT).exitCode, 127);
   assert.match(spawnError("proxy", ENOENT).message, /not found in PATH/);

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { Child } from "../../lib/pid1/child.ts";
 import { SignalForwarder } from "../../lib/pid1/forwarder.ts";
-import { recordingLogger } from "../harness/mod.ts";
+import { recordingLogger, sampleProcess } from "../harness/mod.ts";
 
 Deno.test("the warm-up gives up on a signal that never comes", async () => {
   // The ticker does not keep a test's event loop alive; this timer does.
@@ -20,3 +20,26 @@ Deno.test("the warm-up gives up on a signal that never comes", async () => {
     clearTimeout(alive);
   }
 });
+
+Deno.test("the warm-up that gave up stops its bound: nothing goes on waking the process", async () => {
+  const alive = setTimeout(() => {}, 10_000);
+  try {
+    const forwarder = new SignalForwarder(recordingLogger().log);
+    await forwarder.warmUp("SIGWINCH", new Child(4_194_305), () => true);
+    // A measurement over a window, not a wait for a condition: a bound left
+    // ticking every 200 ms would wake this process 10 times more in it.
+    const before = switches();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const wakeUps = switches() - before;
+    assert.ok(wakeUps < 15, `${wakeUps} wake-ups in 2 s`);
+  } finally {
+    clearTimeout(alive);
+  }
+});
+
+/** This process's context switches so far, summed over its threads. */
+function switches(): number {
+  const sample = sampleProcess(Deno.pid);
+  assert.ok(sample);
+  return sample.threads.reduce((sum, t) => sum + t.switches, 0);
+}
