@@ -190,7 +190,7 @@ Deno.test("--wait-timeout keeps within 250 ms while an HTTP gate hangs (issue #9
   }
 });
 
-Deno.test("SIGTERM during a gate's attempt acts within 100 ms (issue #9, defect 14)", async () => {
+Deno.test("SIGTERM during a gate's attempt acts at once, not after the attempt (issue #9, defect 14)", async () => {
   const server = hangingServer();
   try {
     await using g = start([
@@ -211,7 +211,9 @@ Deno.test("SIGTERM during a gate's attempt acts within 100 ms (issue #9, defect 
       `SIGTERM during a gate attempt: exit after ${elapsed.toFixed(0)} ms`,
     );
     assert.equal(status.code, 143, g.stderr);
-    assert.ok(elapsed < 100, `exited ${elapsed.toFixed(0)} ms after SIGTERM`);
+    // 38-91 ms on a quiet machine; up to 700 under a loaded one. The bound
+    // is half of an attempt's 2 s timeout, which a wait for it would cost.
+    assert.ok(elapsed < 1_000, `exited ${elapsed.toFixed(0)} ms after SIGTERM`);
   } finally {
     await server.close();
   }
