@@ -19,6 +19,14 @@ export function shellCode(status: ChildStatus): number {
 /**
  * The shell's number, or 0 when `--success-exit-code` lists it (128+n too,
  * so a proxy that dies of the SIGTERM it was sent can count as a success).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { exitCodeFor } from "./child_status.ts";
+ * assert.equal(exitCodeFor({ code: null, signal: 15 }, []), 143);
+ * assert.equal(exitCodeFor({ code: null, signal: 15 }, [143]), 0);
+ * ```
  */
 export function exitCodeFor(
   status: ChildStatus,

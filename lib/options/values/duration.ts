@@ -3,7 +3,17 @@ import { cannotParse } from "./choice.ts";
 
 const UNITS: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 3.6e6 };
 
-/** A duration in whole milliseconds. */
+/**
+ * A duration in whole milliseconds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseDuration } from "./duration.ts";
+ * assert.equal(parseDuration("1.5s"), 1500);
+ * assert.throws(() => parseDuration("5 parsecs"));
+ * ```
+ */
 export function parseDuration(text: string): number {
   const fail = (why: string) => cannotParse("duration", text, why);
   const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(text);
