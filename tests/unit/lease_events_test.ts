@@ -164,3 +164,66 @@ Deno.test("lease events: a main that waits for its lock (a probe holds it) makes
     events.close();
   }
 });
+
+/** This process's open inotify instances. */
+function inotifyInstances(): number {
+  return [...Deno.readDirSync("/proc/self/fd")].filter(({ name }) => {
+    try {
+      return Deno.readLinkSync(`/proc/self/fd/${name}`) ===
+        "anon_inode:inotify";
+    } catch {
+      return false; // the descriptor of the listing itself, closed since
+    }
+  }).length;
+}
+
+Deno.test("lease events: armed only when every records' directory is watched; armed again, nothing new is said; closed, the instance is closed", async () => {
+  await using dir = await tempDir();
+  const [here, later] = [`${dir.path}/here`, `${dir.path}/later`];
+  await Deno.mkdir(here);
+  const { log, lines } = recordingLogger();
+  const before = inotifyInstances();
+  const events = new LeaseEvents(
+    [`${here}/done`, `${later}/done`],
+    () => {},
+    log,
+  );
+  try {
+    assert.equal(events.arm(), false);
+    assert.equal(events.armed, false);
+    assert.equal(inotifyInstances(), before + 1);
+    await Deno.mkdir(later);
+    assert.equal(events.arm(), true);
+    assert.equal(events.arm(), true);
+    assert.deepEqual(lines, [
+      `guillotine: debug: watching the leases for events dir=${here}`,
+      `guillotine: debug: watching the leases for events dir=${later}`,
+    ]);
+  } finally {
+    events.close();
+  }
+  // Closed once its waiting read has seen the close.
+  await pollUntil(() => inotifyInstances() === before, "the instance closed");
+});
+
+Deno.test("lease events: an overflow of the event queue (events may be lost) prompts a look", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/done`;
+  const files = [`${dir.path}/a`, `${dir.path}/b`];
+  for (const file of files) await Deno.writeTextFile(file, "");
+  const { log } = recordingLogger();
+  let changes = 0;
+  const events = new LeaseEvents([record], () => changes++, log);
+  try {
+    assert.equal(events.arm(), true);
+    // More events than the kernel queues (16384 by default), none of them
+    // news, made before the watch reads any; alternated, so none merge.
+    const max = Number(
+      await Deno.readTextFile("/proc/sys/fs/inotify/max_queued_events"),
+    );
+    for (let i = 0; i <= max; i++) Deno.chmodSync(files[i % 2], 0o600 + i % 2);
+    await pollUntil(() => changes > 0, "the overflow");
+  } finally {
+    events.close();
+  }
+});
