@@ -327,7 +327,7 @@ function countedWatch(records: string[], time: number) {
   return { lines, watch, looks: () => looks };
 }
 
-Deno.test("lease watch: while a grace runs, and with another lease never lost, the watch looks once and then waits for an event or the safety look", async () => {
+Deno.test("lease watch: while a grace runs, and with another lease never lost, the watch looks once, then once for each event, and otherwise waits for the safety look", async () => {
   await using dir = await tempDir();
   const [lost, absent] = [`${dir.path}/done`, `${dir.path}/other`];
   await Deno.writeTextFile(leasePath(lost), "");
@@ -339,6 +339,10 @@ Deno.test("lease watch: while a grace runs, and with another lease never lost, t
     await pollUntil(() => looks() > 0, "the first look");
     assert.ok(lines.some((l) => l.includes("without a record")), "lost");
     await holdsFor(() => looks() === 1, "one look", 1_000);
+    // An event (the lock file closed after writing) is one more look.
+    await Deno.writeTextFile(leasePath(lost), "");
+    await pollUntil(() => looks() > 1, "the look the event prompts");
+    await holdsFor(() => looks() === 2, "two looks", 500);
   } finally {
     watch.close();
     await running;
