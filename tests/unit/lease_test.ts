@@ -343,6 +343,11 @@ Deno.test("lease watch: while a grace runs, and with another lease never lost, t
     await Deno.writeTextFile(leasePath(lost), "");
     await pollUntil(() => looks() > 1, "the look the event prompts");
     await holdsFor(() => looks() === 2, "two looks", 500);
+    // Closed, it ends at once, not at the end of its wait (the safety look).
+    let ended = false;
+    running.then(() => ended = true);
+    watch.close();
+    await pollUntil(() => ended, "the end of the watch", 2_000);
   } finally {
     watch.close();
     await running;
