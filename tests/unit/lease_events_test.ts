@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { LeaseEvents } from "../../lib/triggers/lease.ts";
 import { holdLease } from "../../lib/triggers/lease.ts";
 import { recordingLogger } from "../harness/log.ts";
-import { pollUntil, sleep, tempDir } from "../harness/mod.ts";
+import { holdsFor, pollUntil, sleep, tempDir } from "../harness/mod.ts";
 
 /** Opens and closes `path` read-only, as a look at the lease does. */
 function openAndClose(path: string): void {
@@ -223,6 +223,32 @@ Deno.test("lease events: an overflow of the event queue (events may be lost) pro
     );
     for (let i = 0; i <= max; i++) Deno.chmodSync(files[i % 2], 0o600 + i % 2);
     await pollUntil(() => changes > 0, "the overflow");
+  } finally {
+    events.close();
+  }
+});
+
+Deno.test("lease events: a watched directory moved away is no longer watched: one made at its path is", async () => {
+  await using dir = await tempDir();
+  const sub = `${dir.path}/share`;
+  await Deno.mkdir(sub);
+  const record = `${sub}/done`;
+  const { log } = recordingLogger();
+  let changes = 0;
+  const events = new LeaseEvents([record], () => changes++, log);
+  try {
+    assert.equal(events.arm(), true);
+    // Its watch goes on, on the directory under its new name.
+    await Deno.rename(sub, `${dir.path}/moved`);
+    await pollUntil(() => changes > 0, "the move prompting a look");
+    // The end of the watch it drops (IN_IGNORED, of no directory now) is no
+    // news.
+    await holdsFor(() => changes === 1, "one look", 200);
+    await Deno.mkdir(sub);
+    assert.equal(events.arm(), true);
+    const before = changes;
+    await Deno.writeTextFile(`${record}.lock`, "");
+    await pollUntil(() => changes > before, "an event from the new directory");
   } finally {
     events.close();
   }
