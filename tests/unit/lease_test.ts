@@ -385,3 +385,37 @@ Deno.test("lease watch: a records' directory removed and made again is watched a
     await running;
   }
 });
+
+Deno.test("lease watch: once fired, it is closed, and its loop ends", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/done`;
+  await Deno.writeTextFile(leasePath(record), "");
+  let time = 1_000;
+  const { lines, log } = recordingLogger();
+  const watch = new LeaseWatch(
+    {
+      restartPolicy: "Never",
+      watch: [record],
+      lostMainGraceMs: GRACE,
+      lostMainExitCode: 1,
+    },
+    log,
+    () => time,
+  );
+  let [fired, ended] = [false, false];
+  watch.lost.then(() => fired = true);
+  const running = watch.start().then(() => ended = true);
+  try {
+    await pollUntil(
+      () => lines.some((l) => l.includes("without a record")),
+      "the first look",
+    );
+    time += GRACE;
+    watch.check();
+    // At once, not at the end of its wait (the safety look, 10 s).
+    await pollUntil(() => fired && ended, "the end of the watch", 2_000);
+  } finally {
+    watch.close();
+    await running;
+  }
+});
