@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { LeaseEvents } from "../../lib/triggers/lease.ts";
 import { holdLease } from "../../lib/triggers/lease.ts";
 import { recordingLogger } from "../harness/log.ts";
-import { pollUntil, sleep, tempDir } from "../harness/mod.ts";
+import { holdsFor, pollUntil, sleep, tempDir } from "../harness/mod.ts";
 
 /** Opens and closes `path` read-only, as a look at the lease does. */
 function openAndClose(path: string): void {
@@ -160,6 +160,95 @@ Deno.test("lease events: a main that waits for its lock (a probe holds it) makes
     // One event (its mode changed once held), not one per try.
     assert.equal(changes, 1);
     lease.release();
+  } finally {
+    events.close();
+  }
+});
+
+/** This process's open inotify instances. */
+function inotifyInstances(): number {
+  return [...Deno.readDirSync("/proc/self/fd")].filter(({ name }) => {
+    try {
+      return Deno.readLinkSync(`/proc/self/fd/${name}`) ===
+        "anon_inode:inotify";
+    } catch {
+      return false; // the descriptor of the listing itself, closed since
+    }
+  }).length;
+}
+
+Deno.test("lease events: armed only when every records' directory is watched; armed again, nothing new is said; closed, the instance is closed", async () => {
+  await using dir = await tempDir();
+  const [here, later] = [`${dir.path}/here`, `${dir.path}/later`];
+  await Deno.mkdir(here);
+  const { log, lines } = recordingLogger();
+  const before = inotifyInstances();
+  const events = new LeaseEvents(
+    [`${here}/done`, `${later}/done`],
+    () => {},
+    log,
+  );
+  try {
+    assert.equal(events.arm(), false);
+    assert.equal(events.armed, false);
+    assert.equal(inotifyInstances(), before + 1);
+    await Deno.mkdir(later);
+    assert.equal(events.arm(), true);
+    assert.equal(events.arm(), true);
+    assert.deepEqual(lines, [
+      `guillotine: debug: watching the leases for events dir=${here}`,
+      `guillotine: debug: watching the leases for events dir=${later}`,
+    ]);
+  } finally {
+    events.close();
+  }
+  // Closed once its waiting read has seen the close.
+  await pollUntil(() => inotifyInstances() === before, "the instance closed");
+});
+
+Deno.test("lease events: an overflow of the event queue (events may be lost) prompts a look", async () => {
+  await using dir = await tempDir();
+  const record = `${dir.path}/done`;
+  const files = [`${dir.path}/a`, `${dir.path}/b`];
+  for (const file of files) await Deno.writeTextFile(file, "");
+  const { log } = recordingLogger();
+  let changes = 0;
+  const events = new LeaseEvents([record], () => changes++, log);
+  try {
+    assert.equal(events.arm(), true);
+    // More events than the kernel queues (16384 by default), none of them
+    // news, made before the watch reads any; alternated, so none merge.
+    const max = Number(
+      await Deno.readTextFile("/proc/sys/fs/inotify/max_queued_events"),
+    );
+    for (let i = 0; i <= max; i++) Deno.chmodSync(files[i % 2], 0o600 + i % 2);
+    await pollUntil(() => changes > 0, "the overflow");
+  } finally {
+    events.close();
+  }
+});
+
+Deno.test("lease events: a watched directory moved away is no longer watched: one made at its path is", async () => {
+  await using dir = await tempDir();
+  const sub = `${dir.path}/share`;
+  await Deno.mkdir(sub);
+  const record = `${sub}/done`;
+  const { log } = recordingLogger();
+  let changes = 0;
+  const events = new LeaseEvents([record], () => changes++, log);
+  try {
+    assert.equal(events.arm(), true);
+    // Its watch goes on, on the directory under its new name.
+    await Deno.rename(sub, `${dir.path}/moved`);
+    await pollUntil(() => changes > 0, "the move prompting a look");
+    // The end of the watch it drops (IN_IGNORED, of no directory now) is no
+    // news.
+    await holdsFor(() => changes === 1, "one look", 200);
+    await Deno.mkdir(sub);
+    assert.equal(events.arm(), true);
+    const before = changes;
+    await Deno.writeTextFile(`${record}.lock`, "");
+    await pollUntil(() => changes > before, "an event from the new directory");
   } finally {
     events.close();
   }
