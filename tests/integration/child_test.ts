@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import {
   eventsOf,
+  type Guillotine,
   requireCommand,
   run,
   start,
@@ -129,23 +130,35 @@ Deno.test("child: a command found through PATH is not confused with a directory 
   );
 });
 
-Deno.test("child: a child that outlives the grace period is SIGKILLed, and nothing is said to be stuck", async () => {
-  await using dir = await tempDir();
-  const done = `${dir.path}/done`;
-  await using g = start([
+/** guillotine watching DIR/done over `sh -c SCRIPT` (which says ready), logging JSON. */
+function watching(dir: string, grace: string, script: string): string[] {
+  return [
     "--log-format",
     "json",
     "--watch",
-    done,
+    `${dir}/done`,
     "--grace-period",
-    "300ms",
+    grace,
     "sh",
     "-c",
-    "trap '' TERM; echo ready; exec sleep 1000",
-  ]);
+    script,
+  ];
+}
+
+/** Makes DIR/done once the child is ready; returns the child's pid. */
+async function triggerWhenReady(g: Guillotine, dir: string): Promise<unknown> {
   await g.waitForStdout(/ready/);
   const { pid } = await g.waitForEvent({ msg: "child started" });
-  await Deno.writeTextFile(done, "");
+  await Deno.writeTextFile(`${dir}/done`, "");
+  return pid;
+}
+
+Deno.test("child: a child that outlives the grace period is SIGKILLed, and nothing is said to be stuck", async () => {
+  await using dir = await tempDir();
+  await using g = start(
+    watching(dir.path, "300ms", "trap '' TERM; echo ready; exec sleep 1000"),
+  );
+  const pid = await triggerWhenReady(g, dir.path);
   assert.equal((await g.status()).code, 0, g.stderr);
   const events = g.events;
   assert.deepEqual(signalling(events), [
@@ -162,21 +175,10 @@ Deno.test("child: a child that outlives the grace period is SIGKILLed, and nothi
 
 Deno.test("child: a child that ends on the signal is said to, with its pid", async () => {
   await using dir = await tempDir();
-  const done = `${dir.path}/done`;
-  await using g = start([
-    "--log-format",
-    "json",
-    "--watch",
-    done,
-    "--grace-period",
-    "30s",
-    "sh",
-    "-c",
-    "echo ready; exec sleep 1000",
-  ]);
-  await g.waitForStdout(/ready/);
-  const { pid } = await g.waitForEvent({ msg: "child started" });
-  await Deno.writeTextFile(done, "");
+  await using g = start(
+    watching(dir.path, "30s", "echo ready; exec sleep 1000"),
+  );
+  const pid = await triggerWhenReady(g, dir.path);
   assert.equal((await g.status()).code, 0, g.stderr);
   const ended = g.events.filter((e) =>
     e.msg === "child killed by SIGTERM after SIGTERM"
