@@ -115,11 +115,14 @@ export class Inotify {
     const [w, view] = [watchCalls(), this.#view];
     for (let failed = 0; !this.#closed;) {
       const events = this.#read();
-      if (view.getInt16(22, true) & (POLLPRI | POLLERR)) {
+      // Taken once: a stale flag made every next() return at once, and the
+      // caller's loop of promises starved timers, signals and the reaper.
+      const mounts = view.getInt16(22, true);
+      for (const at of [6, 14, 22]) view.setInt16(at, 0, true);
+      if (mounts & (POLLPRI | POLLERR)) {
         events.push({ wd: -1, mask: MOUNTS_CHANGED, name: "" });
       }
       if (events.length) return events;
-      for (const at of [6, 14, 22]) view.setInt16(at, 0, true);
       this.#polling = true;
       const polled = w.ppoll(this.#pollFds, 3n, null, ALL_SIGNALS);
       const ready = await polled.finally(() => this.#polling = false);
