@@ -46,23 +46,33 @@ async function watchesOpen(g: Guillotine, dir: string): Promise<void> {
   await g.waitForEvent({ msg: "watching the leases for events", dir });
 }
 
-/** Waits until the file watch has seen the mount (it logs why it polls). */
-async function mountSeen(g: Guillotine): Promise<void> {
-  await g.waitForEvent({ cause: "the mounts changed" });
+/**
+ * Starts guillotine whose child, once told, mounts a tmpfs in guillotine's
+ * mount namespace and then runs `then`; `mount()` tells it once both watches
+ * are open, and returns when the file watch has seen the change.
+ */
+function mountingChild(d: string, then: string, extra: string[] = []) {
+  Deno.mkdirSync(`${d}/elsewhere`);
+  const go = fifo(`${d}/mount`);
+  const g = watching(
+    `${d}/done`,
+    `read x < ${go}; mount -t tmpfs tmpfs ${d}/elsewhere; ${then}`,
+    extra,
+  );
+  const mount = async () => {
+    await watchesOpen(g, d);
+    await Deno.writeTextFile(go, "go\n");
+    await g.waitForEvent({ cause: "the mounts changed" });
+  };
+  return { g, mount };
 }
 
 Deno.test("after a mount change, the child's own exit is still seen, with its code", async () => {
   await using dir = await tempDir();
-  const d = dir.path;
-  await Deno.mkdir(`${d}/elsewhere`);
-  const [mount, exit] = [fifo(`${d}/mount`), fifo(`${d}/exit`)];
-  await using g = watching(
-    `${d}/done`,
-    `read x < ${mount}; mount -t tmpfs tmpfs ${d}/elsewhere; read x < ${exit}; exit 3`,
-  );
-  await watchesOpen(g, d);
-  await Deno.writeTextFile(mount, "go\n");
-  await mountSeen(g);
+  const exit = fifo(`${dir.path}/exit`);
+  const run = mountingChild(dir.path, `read x < ${exit}; exit 3`);
+  await using g = run.g;
+  await run.mount();
   await Deno.writeTextFile(exit, "go\n");
   assert.equal((await g.status()).code, 3, g.stderr);
   findEvent(g.events, { msg: "child exit code 3" }, g.stderr);
@@ -70,18 +80,13 @@ Deno.test("after a mount change, the child's own exit is still seen, with its co
 
 Deno.test("after a mount change, a signal is still forwarded to the child", async () => {
   await using dir = await tempDir();
-  const d = dir.path;
-  await Deno.mkdir(`${d}/elsewhere`);
-  const mount = fifo(`${d}/mount`);
   // The child answers SIGUSR1 by ending the run with 5.
-  await using g = watching(
-    `${d}/done`,
-    `read x < ${mount}; mount -t tmpfs tmpfs ${d}/elsewhere; ` +
-      `exec sh -c "trap 'exit 5' USR1; echo ready; while :; do sleep 0.1; done"`,
+  const run = mountingChild(
+    dir.path,
+    `exec sh -c "trap 'exit 5' USR1; echo ready; while :; do sleep 0.1; done"`,
   );
-  await watchesOpen(g, d);
-  await Deno.writeTextFile(mount, "go\n");
-  await mountSeen(g);
+  await using g = run.g;
+  await run.mount();
   await g.waitForStdout(/ready/);
   await g.kill("SIGUSR1");
   assert.equal((await g.status()).code, 5, g.stderr);
@@ -107,19 +112,14 @@ Deno.test("a mount change while the child stops: the lease watch, still open, le
 
 Deno.test("after a mount change, the quit endpoint still answers", async () => {
   await using dir = await tempDir();
-  const d = dir.path;
-  await Deno.mkdir(`${d}/elsewhere`);
-  const mount = fifo(`${d}/mount`);
   const port = freePort();
-  await using g = watching(
-    `${d}/done`,
-    `read x < ${mount}; mount -t tmpfs tmpfs ${d}/elsewhere; exec sleep 600`,
-    ["--listen", String(port)],
-  );
+  const run = mountingChild(dir.path, "exec sleep 600", [
+    "--listen",
+    String(port),
+  ]);
+  await using g = run.g;
   await g.waitForEvent({ msg: "quit endpoint listening" });
-  await watchesOpen(g, d);
-  await Deno.writeTextFile(mount, "go\n");
-  await mountSeen(g);
+  await run.mount();
   const answer = await fetch(`http://127.0.0.1:${port}/quitquitquit?code=4`, {
     method: "POST",
     signal: AbortSignal.timeout(10_000),
