@@ -17,9 +17,7 @@ import {
   parentOf,
   parseFilePath,
 } from "../../lib/options/values/path.ts";
-import { parseQuitUrl } from "../../lib/options/values/quit_url.ts";
 import { parseRestartPolicy } from "../../lib/options/values/restart_policy.ts";
-import { parseSignal, signalName } from "../../lib/options/values/signal.ts";
 import { parseGateSpec } from "../../lib/options/values/gate_spec.ts";
 
 Deno.test("exit codes, choices and switches", () => {
@@ -115,47 +113,6 @@ Deno.test("paths", () => {
   assert.throws(() => parseFilePath("record", "/share/done", " "), {
     message: "The record path is empty: give a path such as /share/done",
   });
-});
-
-Deno.test("quit URLs and presets", () => {
-  assert.equal(
-    parseQuitUrl("istio").url,
-    "http://127.0.0.1:15020/quitquitquit",
-  );
-  assert.equal(
-    parseQuitUrl("envoy:80").url,
-    "http://127.0.0.1:80/quitquitquit",
-  );
-  assert.equal(parseQuitUrl("http://[::1]:8080/quit").method, "POST");
-  assert.throws(() => parseQuitUrl("ftp://host/quit"), RangeError);
-  assert.throws(() => parseQuitUrl("nginx"), /istio, envoy, linkerd/);
-  assert.throws(() => parseQuitUrl("istio:0"), {
-    message:
-      'Cannot parse quit preset "istio:0": the port must be from 1 to 65535',
-  });
-  assert.throws(() => parseQuitUrl("http://a b"), {
-    message:
-      'Cannot parse quit URL "http://a b": write it whole, as http://127.0.0.1:15020/quitquitquit',
-  });
-  assert.throws(() => parseQuitUrl("istio:22"), {
-    message:
-      'Quit URL "istio:22" uses port 22, which HTTP clients refuse to reach (a Fetch standard "bad port"): serve the endpoint on another port',
-  });
-});
-
-Deno.test("signals", () => {
-  assert.deepEqual(parseSignal("int"), { name: "SIGINT", number: 2 });
-  assert.deepEqual(parseSignal(" 15 "), { name: "SIGTERM", number: 15 });
-  assert.throws(() => parseSignal("SIGNOPE"), {
-    message:
-      'Cannot parse signal "SIGNOPE": unknown name, use a name such as SIGTERM, SIGINT or SIGQUIT, or a number',
-  });
-  assert.throws(() => parseSignal("99"), {
-    message:
-      'Cannot parse signal "99": no signal has number 99, use 1 to 31 or a name such as SIGTERM',
-  });
-  assert.equal(signalName(9), "SIGKILL");
-  assert.equal(signalName(40), "signal 40");
 });
 
 Deno.test("shellQuote quotes only where a shell would need it", () => {

@@ -41,6 +41,10 @@ Deno.test("NAME:PORT changes only the port; names ignore case", () => {
     parseQuitUrl("ENVOY:15000").url,
     "http://127.0.0.1:15000/quitquitquit",
   );
+  assert.equal(
+    parseQuitUrl("envoy:80").url,
+    "http://127.0.0.1:80/quitquitquit",
+  );
 });
 
 Deno.test("URLs: http and https, kept whole, sent by POST", () => {
@@ -54,6 +58,7 @@ Deno.test("URLs: http and https, kept whole, sent by POST", () => {
     "https://[::1]:8443/x",
   );
   assert.equal(parseQuitUrl("http://localhost").url, "http://localhost/");
+  assert.equal(parseQuitUrl("http://[::1]:8080/quit").method, "POST");
 });
 
 Deno.test("what cannot be sent is refused at parse time, with the way out", () => {
@@ -88,6 +93,23 @@ Deno.test("what cannot be sent is refused at parse time, with the way out", () =
       assert(!error.message.includes("\n"), "one line");
       return true;
     });
+  }
+  const exact: [string, string][] = [
+    [
+      "istio:0",
+      'Cannot parse quit preset "istio:0": the port must be from 1 to 65535',
+    ],
+    [
+      "http://a b",
+      'Cannot parse quit URL "http://a b": write it whole, as http://127.0.0.1:15020/quitquitquit',
+    ],
+    [
+      "istio:22",
+      'Quit URL "istio:22" uses port 22, which HTTP clients refuse to reach (a Fetch standard "bad port"): serve the endpoint on another port',
+    ],
+  ];
+  for (const [text, message] of exact) {
+    assert.throws(() => parseQuitUrl(text), { name: "RangeError", message });
   }
 });
 

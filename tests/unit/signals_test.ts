@@ -14,6 +14,7 @@ Deno.test("parseSignal reads names, short names and numbers", () => {
     ["9", "SIGKILL", 9],
     ["sigusr1", "SIGUSR1", 10],
     ["28", "SIGWINCH", 28],
+    [" 15 ", "SIGTERM", 15],
   ];
   for (const [text, name, number] of table) {
     assert.deepEqual(parseSignal(text), { name, number }, text);
@@ -23,7 +24,8 @@ Deno.test("parseSignal reads names, short names and numbers", () => {
 Deno.test("parseSignal refuses unknown signals", () => {
   assert.throws(() => parseSignal("SIGNOPE"), {
     name: "RangeError",
-    message: /unknown name/,
+    message:
+      'Cannot parse signal "SIGNOPE": unknown name, use a name such as SIGTERM, SIGINT or SIGQUIT, or a number',
   });
   assert.throws(() => parseSignal("0"), {
     name: "RangeError",
@@ -31,7 +33,8 @@ Deno.test("parseSignal refuses unknown signals", () => {
   });
   assert.throws(() => parseSignal("99"), {
     name: "RangeError",
-    message: /no signal has number 99/,
+    message:
+      'Cannot parse signal "99": no signal has number 99, use 1 to 31 or a name such as SIGTERM',
   });
   assert.throws(() => parseSignal(""), RangeError);
 });
@@ -69,5 +72,6 @@ Deno.test("the forwarded set leaves out what must not be caught or forwarded", (
 
 Deno.test("signalName names numbers", () => {
   assert.deepEqual(signalName(15), "SIGTERM");
+  assert.deepEqual(signalName(9), "SIGKILL");
   assert.deepEqual(signalName(40), "signal 40");
 });
