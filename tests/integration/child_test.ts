@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import {
   eventsOf,
+  FIXTURES,
   type Guillotine,
   requireCommand,
   run,
@@ -72,27 +73,6 @@ Deno.test("child: a child that left its own group still gets forwarded signals a
   // group empty; then a grandchild of it is orphaned and reaped by
   // guillotine, which looks at the child's group after each reap. The child
   // is not reaped: its empty group must not count as gone.
-  const script = [
-    "import os, signal, sys, time",
-    "helper = os.fork()",
-    "if helper == 0:",
-    "    time.sleep(1000)",
-    "os.setpgid(helper, helper)",
-    "os.setpgid(0, helper)",
-    "def on(sig, frame):",
-    "    print('got', signal.Signals(sig).name, flush=True)",
-    "    os.kill(helper, signal.SIGKILL)",
-    "    sys.exit(0)",
-    "signal.signal(signal.SIGUSR1, on)",
-    "middle = os.fork()",
-    "if middle == 0:",
-    "    if os.fork() == 0:",
-    "        time.sleep(0.2)",
-    "    os._exit(0)",
-    "os.waitpid(middle, 0)",
-    "print('ready', flush=True)",
-    "while True: time.sleep(1)",
-  ].join("\n");
   requireCommand("python3", "apt-get install python3");
   await using g = start([
     "--log-format",
@@ -100,10 +80,10 @@ Deno.test("child: a child that left its own group still gets forwarded signals a
     "--log-level",
     "debug",
     "python3",
-    "-c",
-    script,
+    `${FIXTURES}left_group.py`,
+    "orphan",
   ]);
-  await g.waitForStdout(/ready/);
+  await g.waitForStdout(/ready True/);
   await g.waitForEvent({ msg: "reaped orphans" });
   await g.kill("SIGUSR1");
   await g.waitForStdout(/got SIGUSR1/);

@@ -82,23 +82,8 @@ Deno.test("with a terminal on stdin, the child is the terminal's foreground", as
 Deno.test("a child that moved to another process group still gets forwarded signals", async () => {
   // The child forks a helper into a new group, joins that group, and leaves
   // its own group (numbered by its pid) empty.
-  const script = [
-    "import os, signal, sys, time",
-    "helper = os.fork()",
-    "if helper == 0:",
-    "    time.sleep(1000)",
-    "os.setpgid(helper, helper)",
-    "os.setpgid(0, helper)",
-    "def on(sig, frame):",
-    "    print('got', signal.Signals(sig).name, flush=True)",
-    "    os.kill(helper, signal.SIGKILL)",
-    "    sys.exit(0)",
-    "signal.signal(signal.SIGUSR1, on)",
-    "print('ready', os.getpgrp() != os.getpid(), flush=True)",
-    "while True: time.sleep(1)",
-  ].join("\n");
   requireCommand("python3", "apt-get install python3");
-  await using g = start(["python3", "-c", script]);
+  await using g = start(["python3", `${FIXTURES}left_group.py`]);
   await g.waitForStdout(/ready True/);
   await g.kill("SIGUSR1");
   await g.waitForStdout(/got SIGUSR1/);
